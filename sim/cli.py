@@ -1,4 +1,5 @@
 """Command line: `stockpile run|validate|schema|chart|compare`."""
+
 import click
 
 

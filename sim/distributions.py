@@ -126,8 +126,9 @@ class LogNormal:
     @classmethod
     def from_interval(cls, low: float, high: float) -> LogNormal:
         """The lognormal whose 5th and 95th percentiles are ``low`` and ``high`` (both > 0)."""
-        _check(0 < low <= high, f"'A to B' needs 0 < A <= B for a lognormal, got {low:g} to {high:g}")
-        return cls((math.log(low) + math.log(high)) / 2, (math.log(high) - math.log(low)) / (2 * Z95))
+        _check(0 < low <= high, f"'A to B' needs 0 < A <= B here, got {low:g} to {high:g}")
+        log_low, log_high = math.log(low), math.log(high)
+        return cls((log_low + log_high) / 2, (log_high - log_low) / (2 * Z95))
 
     @property
     def mean(self) -> float:
@@ -156,7 +157,7 @@ class Uniform:
 
     def __post_init__(self) -> None:
         _check(_finite(self.low, self.high), "uniform bounds must be finite numbers")
-        _check(self.low <= self.high, f"uniform needs low <= high, got ({self.low:g}, {self.high:g})")
+        _check(self.low <= self.high, f"uniform needs low <= high, got {self.low:g}, {self.high:g}")
 
     @property
     def mean(self) -> float:
@@ -262,7 +263,7 @@ class Beta:
 
     def __post_init__(self) -> None:
         _check(_finite(self.a, self.b), "beta parameters must be finite numbers")
-        _check(self.a > 0 and self.b > 0, f"beta needs a > 0 and b > 0, got ({self.a:g}, {self.b:g})")
+        _check(self.a > 0 and self.b > 0, f"beta needs a, b > 0, got ({self.a:g}, {self.b:g})")
 
     @property
     def mean(self) -> float:
@@ -320,8 +321,9 @@ def scaled(dist: Distribution, factor: float) -> Distribution:
     return Scaled(dist, factor)
 
 
-def draw(dist: Distribution, rng: np.random.Generator, size: int, *, deterministic: bool = False
-         ) -> FloatArray:
+def draw(
+    dist: Distribution, rng: np.random.Generator, size: int, *, deterministic: bool = False
+) -> FloatArray:
     """Draw ``size`` values, or repeat the mean when ``deterministic``."""
     if deterministic:
         return np.full(size, dist.mean, dtype=np.float64)
