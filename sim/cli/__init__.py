@@ -1,0 +1,12 @@
+"""Command line: `stockpile run | validate | schema | chart | compare`.
+
+Each command lives in its own module and registers itself on the ``main`` group.
+"""
+
+import click
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="stockpile")
+def main() -> None:
+    """Stockpile depletion and replenishment simulator."""
