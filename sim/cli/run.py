@@ -1,0 +1,128 @@
+"""`stockpile run`: simulate a scenario, print the summary, write results and charts."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from sim.cli import main
+from sim.cli.output import OutputError, check_writable, staged_folder
+from sim.cli.problems import exit_with_problems, load_or_exit
+from sim.results import Results
+from sim.runner import run as run_scenario
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--runs", type=click.IntRange(min=1), help="Monte Carlo runs (default: the file's).")
+@click.option("--seed", type=click.IntRange(min=0), help="Root random seed (default: the file's).")
+@click.option("--out", type=click.Path(path_type=Path), help="Output folder [out/SCENARIO].")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Local processes to run chunks on.")  # fmt: skip
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786.")
+@click.option("--deterministic", is_flag=True, help="One run with every uncertainty at its mean.")
+@click.option("--set", "overrides", multiple=True, metavar="ID.PATH=VALUE",
+              help="Override a value, e.g. production.us_shell_lines.slip='6 mo'.")  # fmt: skip
+@click.option(
+    "--charts/--no-charts", default=True, show_default=True, help="Write briefing charts."
+)
+def run(
+    scenario: Path,
+    runs: int | None,
+    seed: int | None,
+    out: Path | None,
+    workers: int,
+    scheduler: str | None,
+    deterministic: bool,
+    overrides: tuple[str, ...],
+    charts: bool,
+) -> None:
+    """Simulate SCENARIO and write results.nc, summary.csv, run.json and charts/ to --out."""
+    loaded = load_or_exit(scenario, list(overrides))
+    out = out or Path("out") / scenario.stem
+    try:
+        check_writable(out)
+    except OutputError as error:
+        exit_with_problems([str(error)])
+    console = Console(stderr=True)
+    total = 1 if deterministic else (runs or loaded.runs)
+    with _progress_bar(console, total) as advance:
+        results = run_scenario(
+            loaded, runs=runs, seed=seed, workers=workers, deterministic=deterministic,
+            scheduler=scheduler, progress=advance,
+        )  # fmt: skip
+    summary = results.summary()
+    try:
+        with staged_folder(out) as folder:
+            write_outputs(results, summary, folder, charts=charts)
+    except OutputError as error:
+        exit_with_problems([str(error)])
+    Console().print(summary_table(results, summary))
+    click.echo(f"Wrote {out}{os.sep} ({results.dataset.attrs['runs']} runs, "
+               f"{results.wall_seconds:.1f} s)")  # fmt: skip
+
+
+@contextmanager
+def _progress_bar(console: Console, total: int) -> Iterator[Callable[[int], None] | None]:
+    """A rich progress bar on a terminal; nothing when output is not a terminal (or on CI)."""
+    if not console.is_terminal or os.environ.get("CI"):
+        yield None
+        return
+    columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("runs", total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+def write_outputs(results: Results, summary: pd.DataFrame, folder: Path, *, charts: bool) -> None:
+    """results.nc, summary.csv, run.json and (if asked) charts/ into ``folder``."""
+    results.to_netcdf(folder / "results.nc")
+    csv = summary.copy()
+    for column in ("p10", "p50", "p90", "mean"):
+        csv[column] = csv[column].map(_csv_value)
+    csv.to_csv(folder / "summary.csv", index=False)
+    (folder / "run.json").write_text(json.dumps(results.metadata(), indent=2) + "\n")
+    if charts:
+        from sim.plots import write_charts
+
+        write_charts(results, folder / "charts")
+
+
+def _csv_value(value: object) -> object:
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return "" if value is pd.NaT else value
+
+
+def _cell(value: object, metric: str) -> str:
+    if value is pd.NaT or value is None:
+        return "after end" if metric.endswith("_at") or ":" in metric else ""
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, float):
+        return "" if pd.isna(value) else f"{value:,.0f}"
+    return str(value)
+
+
+def summary_table(results: Results, summary: pd.DataFrame) -> Table:
+    """The summary as a readable table: dates as dates, counts with thousands separators."""
+    attrs = results.dataset.attrs
+    table = Table(title=f"{attrs['scenario']} — {attrs['runs']:,} runs, seed {attrs['seed']}")
+    for column in ("holder", "item", "metric", "p10", "p50", "p90", "mean", "probability"):
+        table.add_column(
+            column, justify="right" if column[0] in "pm" and column != "metric" else "left"
+        )
+    for row in summary.itertuples(index=False):
+        probability = "" if pd.isna(row.probability) else f"{row.probability:.0%}"
+        cells = [_cell(getattr(row, c), row.metric) for c in ("p10", "p50", "p90", "mean")]
+        table.add_row(row.holder, row.item, row.metric, *cells, probability)
+    return table

@@ -1,0 +1,174 @@
+"""Results of a run: the labelled xarray Dataset of the results contract, summary and export.
+
+The dataset (SCENARIO_FORMAT.md section 5) has coordinates ``run``, ``time``, ``holder``, ``item``
+(and ``pledge``); levels and cumulative flows over (run, time, holder, item); per-run metrics over
+(run, holder, item); and the seed, scenario hash and package version in its attributes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import xarray as xr
+
+from sim import __version__
+from sim.engine import FLOWS, LEVELS, ChunkResult
+from sim.scenario.model import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DATE_METRICS = ("depleted_at", "replenished_at", "trough_at")
+NANOSECONDS_PER_DAY = 86_400 * 10**9
+
+
+def days_to_datetime(start: dt.date, days: np.ndarray) -> np.ndarray:
+    """Days since ``start`` (float, NaN for never) as datetime64[ns] (NaT for never)."""
+    origin = np.datetime64(start, "ns")
+    offsets = np.round(np.asarray(days, dtype=np.float64) * NANOSECONDS_PER_DAY)
+    never = np.isnan(offsets)
+    dates = origin + np.where(never, 0, offsets).astype("timedelta64[ns]")
+    dates[never] = np.datetime64("NaT")
+    return dates
+
+
+def build_dataset(
+    scenario: Scenario, chunks: Sequence[ChunkResult], *, seed: int, deterministic: bool
+) -> xr.Dataset:
+    """Assemble chunk arrays (in chunk order) into the contract's Dataset."""
+    first = chunks[0]
+    runs = sum(c.floor.shape[0] for c in chunks)
+    cube = ("run", "time", "holder", "item")
+    cell = ("run", "holder", "item")
+
+    def gather(arrays: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(arrays, axis=0) if len(arrays) > 1 else arrays[0]
+
+    data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
+    for name in (*LEVELS, *FLOWS):
+        data[name] = (cube, gather([c.series[name] for c in chunks]))
+    data["floor"] = (cell, gather([c.floor for c in chunks]))
+    data["target"] = (cell, gather([c.target for c in chunks]))
+    data["trough"] = (cell, gather([c.metrics["trough"] for c in chunks]))
+    for name in DATE_METRICS:
+        data[name] = (
+            cell,
+            days_to_datetime(scenario.start, gather([c.metrics[name] for c in chunks])),
+        )
+
+    pledges = [d.id for d in scenario.donations.values() if d.kind == "pledge"]
+    if pledges:
+        fulfilled = np.stack(
+            [gather([c.pledge_fulfilled_at[p] for c in chunks]) for p in pledges], 1
+        )
+        totals = np.stack([gather([c.pledge_total[p] for c in chunks]) for p in pledges], 1)
+    else:
+        fulfilled = totals = np.zeros((runs, 0))
+    data["pledge_fulfilled_at"] = (("run", "pledge"), days_to_datetime(scenario.start, fulfilled))
+    data["pledge_total"] = (("run", "pledge"), totals)
+    by_days = [scenario.donations[p].by_day for p in pledges]
+    by = np.array([np.nan if b is None else b for b in by_days], dtype=np.float64)
+    data["pledge_by"] = (("pledge",), days_to_datetime(scenario.start, by))
+
+    items = list(scenario.items.values())
+    holders = list(scenario.holders.values())
+    coords = {
+        "run": np.arange(runs),
+        "time": days_to_datetime(scenario.start, first.report_days),
+        "holder": [h.id for h in holders],
+        "item": [i.id for i in items],
+        "pledge": pledges,
+        "pledge_holder": ("pledge", [scenario.donations[p].to for p in pledges]),
+        "pledge_item": ("pledge", [scenario.donations[p].item for p in pledges]),
+        "holder_label": ("holder", [h.label for h in holders]),
+        "item_label": ("item", [i.label for i in items]),
+        "item_unit": ("item", [i.unit for i in items]),
+        "item_unit_cost": ("item", [np.nan if i.unit_cost is None else i.unit_cost for i in items]),
+    }
+    clipped: dict[str, int] = {}
+    for c in chunks:
+        for key, count in c.clipped.items():
+            clipped[key] = clipped.get(key, 0) + int(count)
+    attrs = {
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "sources": json.dumps(list(scenario.sources)),
+        "start": scenario.start.isoformat(),
+        "end": (scenario.start + dt.timedelta(days=scenario.end_day)).isoformat(),
+        "report_every_days": float(scenario.report_every_days),
+        "scenario_sha256": scenario.sha256,
+        "seed": int(seed),
+        "runs": int(runs),
+        "deterministic": int(deterministic),
+        "clipped_draws": json.dumps(clipped),
+        "sim_version": __version__,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+class Results:
+    """What a run produced: ``dataset`` (the contract), ``summary()``, exports.
+
+    >>> results = sim.run(scenario, runs=200)          # doctest: +SKIP
+    >>> results.dataset.stock.sel(holder="us", item="shell_155").quantile([0.1, 0.9], "run")
+    ...                                                # doctest: +SKIP
+    """
+
+    def __init__(self, dataset: xr.Dataset, *, wall_seconds: float = 0.0, workers: int = 1):
+        self.dataset = dataset
+        self.wall_seconds = wall_seconds
+        self.workers = workers
+
+    def __repr__(self) -> str:
+        a = self.dataset.attrs
+        return f"<Results {a['scenario']!r}: {a['runs']} runs, seed {a['seed']}>"
+
+    def summary(self) -> pd.DataFrame:
+        """p10/p50/p90/mean of each metric per drawn-on holder and item, and its probability."""
+        from sim.metrics import summarise
+
+        return summarise(self.dataset)
+
+    def to_netcdf(self, path: str | Path) -> None:
+        """Write the dataset to a NetCDF-4 file (readable by any NetCDF tool)."""
+        self.dataset.to_netcdf(path, engine="h5netcdf")
+
+    def metadata(self) -> dict[str, object]:
+        """What ``run.json`` records: seed, runs, versions, scenario hash, wall time."""
+        import platform
+
+        import scipy
+        import simpy
+
+        a = self.dataset.attrs
+        return {
+            "scenario": a["scenario"],
+            "scenario_sha256": a["scenario_sha256"],
+            "seed": a["seed"],
+            "runs": a["runs"],
+            "deterministic": bool(a["deterministic"]),
+            "workers": self.workers,
+            "wall_seconds": round(self.wall_seconds, 3),
+            "clipped_draws": json.loads(a["clipped_draws"]),
+            "created": a["created"],
+            "versions": {
+                "sim": __version__,
+                "python": platform.python_version(),
+                "numpy": np.__version__,
+                "scipy": scipy.__version__,
+                "simpy": simpy.__version__,
+                "xarray": xr.__version__,
+            },
+        }
+
+
+def open_results(path: str | Path) -> Results:
+    """Read results written by ``Results.to_netcdf`` (or ``stockpile run``)."""
+    with xr.open_dataset(path, engine="h5netcdf") as stored:
+        return Results(stored.load())

@@ -1,0 +1,145 @@
+"""Monte Carlo runner: split runs into fixed-size chunks, simulate them, gather the results.
+
+Chunk ``k`` is seeded by the ``k``-th child of ``SeedSequence(seed)`` and always holds the same
+runs, so results are identical whether the chunks run serially, on local processes or as Dask
+tasks on a cluster, and whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.engine import ChunkResult, simulate_chunk
+from sim.results import Results, build_dataset
+from sim.scenario.model import Scenario
+
+#: Runs per chunk. Fixed (never derived from the number of workers) so results do not depend on it.
+CHUNK_RUNS = 1000
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """``size`` runs starting at run ``first``, simulated from the ``index``-th child seed."""
+
+    index: int
+    first: int
+    size: int
+
+
+def plan_chunks(runs: int, chunk_runs: int = CHUNK_RUNS) -> list[Chunk]:
+    """Split ``runs`` into consecutive chunks of ``chunk_runs`` (the last may be smaller).
+
+    >>> [(c.first, c.size) for c in plan_chunks(2500)]
+    [(0, 1000), (1000, 1000), (2000, 500)]
+    """
+    if runs < 1:
+        raise ValueError(f"runs must be at least 1, got {runs}")
+    starts = range(0, runs, chunk_runs)
+    return [Chunk(k, first, min(chunk_runs, runs - first)) for k, first in enumerate(starts)]
+
+
+def _simulate(scenario: Scenario, chunk: Chunk, seed: int, deterministic: bool) -> ChunkResult:
+    child = np.random.SeedSequence(seed).spawn(chunk.index + 1)[chunk.index]
+    return simulate_chunk(scenario, chunk.size, child, deterministic=deterministic)
+
+
+def run(
+    scenario: Scenario,
+    *,
+    runs: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    deterministic: bool = False,
+    scheduler: Any = None,
+    progress: Progress | None = None,
+) -> Results:
+    """Simulate ``scenario`` ``runs`` times and return labelled ``Results``.
+
+    ``runs`` and ``seed`` default to the scenario's. ``workers > 1`` uses local processes;
+    ``scheduler`` (a ``dask.distributed.Client`` or a scheduler address such as
+    ``"tcp://host:8786"``) runs the chunks as Dask tasks. ``deterministic=True`` makes one run in
+    which every distribution is at its mean and every random process at its expected value.
+    ``progress`` is called with the number of runs finished after each chunk.
+    """
+    runs = 1 if deterministic else (scenario.runs if runs is None else runs)
+    seed = scenario.seed if seed is None else seed
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    chunks = plan_chunks(runs)
+    started = time.perf_counter()
+    if scheduler is not None:
+        results = list(_on_dask(scenario, chunks, seed, deterministic, scheduler, progress))
+    elif workers > 1 and len(chunks) > 1:
+        results = list(_on_processes(scenario, chunks, seed, deterministic, workers, progress))
+    else:
+        results = list(_serially(scenario, chunks, seed, deterministic, progress))
+    dataset = build_dataset(scenario, results, seed=seed, deterministic=deterministic)
+    return Results(dataset, wall_seconds=time.perf_counter() - started, workers=workers)
+
+
+def _serially(
+    scenario: Scenario,
+    chunks: list[Chunk],
+    seed: int,
+    deterministic: bool,
+    progress: Progress | None,
+) -> Iterator[ChunkResult]:
+    for chunk in chunks:
+        yield _simulate(scenario, chunk, seed, deterministic)
+        if progress:
+            progress(chunk.size)
+
+
+def _on_processes(
+    scenario: Scenario,
+    chunks: list[Chunk],
+    seed: int,
+    deterministic: bool,
+    workers: int,
+    progress: Progress | None,
+) -> Iterator[ChunkResult]:
+    with ProcessPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
+        futures = [pool.submit(_simulate, scenario, c, seed, deterministic) for c in chunks]
+        for chunk, future in zip(chunks, futures, strict=True):
+            yield future.result()
+            if progress:
+                progress(chunk.size)
+
+
+def _on_dask(
+    scenario: Scenario,
+    chunks: list[Chunk],
+    seed: int,
+    deterministic: bool,
+    scheduler: Any,
+    progress: Progress | None,
+) -> Iterator[ChunkResult]:
+    from distributed import Client, as_completed
+
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        shared = client.scatter(scenario, broadcast=True)
+        futures = [
+            client.submit(_simulate, shared, c, seed, deterministic, pure=True, retries=3)
+            for c in chunks
+        ]
+        done: dict[int, ChunkResult] = {}
+        index = {f.key: i for i, f in enumerate(futures)}
+        for future in as_completed(futures):
+            done[index[future.key]] = future.result()
+            if progress:
+                progress(chunks[index[future.key]].size)
+        yield from (done[i] for i in range(len(chunks)))
+    finally:
+        if client is not scheduler:
+            client.close()
