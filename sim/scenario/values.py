@@ -1,0 +1,271 @@
+"""The value grammar of scenario files: quantities, fractions, distributions, durations,
+rates, dates and schedules (SCENARIO_FORMAT.md section 2).
+
+Every parser takes the raw YAML value (text, number or date) and returns model objects, or
+raises ``GrammarError`` saying what was expected, with an example.
+
+>>> parse_value("1.5M to 3M").quantile(0.05)
+1500000.0
+>>> parse_rate("33%/9mo", "fraction")
+Rate(amount=Fixed(value=0.33), period_days=273.9375)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+from sim.distributions import (
+    Beta,
+    Distribution,
+    Fixed,
+    LogNormal,
+    Normal,
+    Pert,
+    Triangular,
+    Uniform,
+    scaled,
+)
+from sim.scenario.model import DAYS_PER_MONTH, DAYS_PER_YEAR, Interpolation, Rate, Schedule
+from sim.scenario.yaml_source import key_text
+
+Kind = Literal["quantity", "fraction"]
+
+
+class GrammarError(ValueError):
+    """A value that does not follow the grammar; ``key`` locates it inside a mapping value."""
+
+    def __init__(self, message: str, hint: str = "", key: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.key = key
+
+
+EXAMPLES: dict[str, str] = {
+    "quantity": "write e.g. 7000, 14.4k, 1.5e6, 3.9M or a distribution such as 1.5M to 3M",
+    "fraction": "write e.g. 0.6, 60% or a distribution such as 50% to 70% or beta(2, 5)",
+    "duration": "write e.g. 32mo, 6 w, 1y, 3 to 12 mo or triangular(30, 60, 120) d",
+    "rate": "write e.g. 14.4k/mo, 1200/y, 4k to 7k /d or 33%/9mo",
+    "date": "write an ISO date such as 2024-09-01 or an offset from start such as +32mo",
+}
+
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_TERM = re.compile(rf"({_NUMBER})\s*([kMB]?)\s*(%?)")
+_CALL = re.compile(r"([A-Za-z_]\w*)\s*\((.*)\)")
+_INTERVAL = re.compile(r"(.+?)\s+to\s+(.+)")
+_SUFFIX = {"": 1.0, "k": 1e3, "M": 1e6, "B": 1e9}
+
+_UNIT_DAYS: dict[str, float] = {
+    "d": 1.0,
+    "day": 1.0,
+    "days": 1.0,
+    "w": 7.0,
+    "wk": 7.0,
+    "week": 7.0,
+    "weeks": 7.0,
+    "mo": DAYS_PER_MONTH,
+    "month": DAYS_PER_MONTH,
+    "months": DAYS_PER_MONTH,
+    "y": DAYS_PER_YEAR,
+    "yr": DAYS_PER_YEAR,
+    "year": DAYS_PER_YEAR,
+    "years": DAYS_PER_YEAR,
+}
+_UNITS = "|".join(sorted(_UNIT_DAYS, key=len, reverse=True))
+_DURATION = re.compile(rf"(.*?)\s*({_UNITS})")
+_PERIOD = re.compile(rf"({_NUMBER})?\s*({_UNITS})")
+
+
+def _expected(kind: str, raw: object) -> GrammarError:
+    return GrammarError(f"cannot read {_show(raw)} as a {kind}", EXAMPLES[kind])
+
+
+def _show(raw: object) -> str:
+    return repr(raw) if isinstance(raw, str) else str(raw)
+
+
+def _text(raw: object, kind: str) -> str:
+    """The raw value as text; numbers pass, booleans, dates, lists and mappings do not."""
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        raise _expected(kind, raw)
+    return raw.strip() if isinstance(raw, str) else repr(raw)
+
+
+def parse_number(text: str, kind: Kind = "quantity") -> float:
+    """One number with an optional k/M/B suffix, or a percentage where a fraction is wanted."""
+    match = _TERM.fullmatch(text.strip())
+    if match is None:
+        raise _expected(kind, text)
+    number, suffix, percent = match.groups()
+    if percent and kind != "fraction":
+        raise GrammarError(f"a percentage is not a {kind}: {text!r}", EXAMPLES[kind])
+    if percent and suffix:
+        raise _expected(kind, text)
+    value = float(number) * _SUFFIX[suffix]
+    return value / 100 if percent else value
+
+
+def parse_value(raw: object, kind: Kind = "quantity") -> Distribution:
+    """A fixed number or a distribution: ``7000``, ``60%``, ``1.5M to 3M``, ``pert(1, 2, 4)``."""
+    text = _text(raw, kind)
+    call = _CALL.fullmatch(text)
+    if call is not None:
+        return _call(call.group(1), call.group(2), kind)
+    interval = _INTERVAL.fullmatch(text)
+    if interval is not None:
+        low, high = (parse_number(part, kind) for part in interval.groups())
+        return _build(LogNormal.from_interval if low > 0 else Normal.from_interval, low, high)
+    return Fixed(parse_number(text, kind))
+
+
+_CALLS: dict[str, tuple[Callable[..., Distribution], tuple[str, ...]]] = {
+    "uniform": (Uniform, ("low", "high")),
+    "triangular": (Triangular, ("low", "mode", "high")),
+    "pert": (Pert, ("low", "mode", "high")),
+    "normal": (Normal, ("mean", "sd")),
+    "beta": (Beta, ("a", "b")),
+}
+
+
+def _call(name: str, args_text: str, kind: Kind) -> Distribution:
+    if name not in _CALLS:
+        close = difflib.get_close_matches(name, list(_CALLS), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(_CALLS)
+        raise GrammarError(f"unknown distribution '{name}'", hint)
+    factory, params = _CALLS[name]
+    example = f"{name}({', '.join(params)})"
+    args = [a for a in (part.strip() for part in args_text.split(",")) if a]
+    if len(args) != len(params):
+        raise GrammarError(f"{name} takes {len(params)} numbers, got {len(args)}", example)
+    shape_kind: Kind = "quantity" if name == "beta" else kind
+    return _build(factory, *(parse_number(arg, shape_kind) for arg in args))
+
+
+def _build(factory: Callable[..., Distribution], *args: float) -> Distribution:
+    try:
+        return factory(*args)
+    except ValueError as exc:
+        raise GrammarError(str(exc)) from exc
+
+
+def parse_fixed(raw: object, kind: Kind = "quantity") -> float:
+    """A value that must be known exactly (a share, a unit cost)."""
+    value = parse_value(raw, kind)
+    if not isinstance(value, Fixed):
+        raise GrammarError(f"must be a fixed number, not a distribution: {_show(raw)}")
+    return value.value
+
+
+def parse_duration(raw: object) -> Distribution:
+    """A duration in days: ``32mo``, ``6 w``, ``3 to 12 mo``, ``triangular(30, 60, 120) d``."""
+    text = _text(raw, "duration")
+    match = _DURATION.fullmatch(text)
+    if match is None or not match.group(1):
+        raise _expected("duration", raw)
+    try:
+        value = parse_value(match.group(1), "quantity")
+    except GrammarError as exc:
+        raise GrammarError(exc.message, exc.hint or EXAMPLES["duration"]) from exc
+    return scaled(value, _UNIT_DAYS[match.group(2)])
+
+
+def parse_fixed_duration(raw: object) -> float:
+    """A duration that must be known exactly, in days (``every``, ``horizon``)."""
+    value = parse_duration(raw)
+    if not isinstance(value, Fixed):
+        raise GrammarError(f"must be a fixed duration, not a distribution: {_show(raw)}")
+    return value.value
+
+
+def parse_rate(raw: object, kind: Kind = "quantity") -> Rate:
+    """``VALUE / [N] UNIT``: ``14.4k/mo``, ``1200/y``, ``4k to 7k /d``, ``33%/9mo``."""
+    text = _text(raw, "rate")
+    amount_text, slash, period_text = text.rpartition("/")
+    if not slash:
+        raise GrammarError(f"a rate needs a period: {_show(raw)}", EXAMPLES["rate"])
+    period = _PERIOD.fullmatch(period_text.strip())
+    if period is None or not amount_text.strip():
+        raise _expected("rate", raw)
+    count = float(period.group(1)) if period.group(1) else 1.0
+    if count <= 0:
+        raise GrammarError(f"a rate's period must be > 0: {_show(raw)}", EXAMPLES["rate"])
+    return Rate(parse_value(amount_text, kind), count * _UNIT_DAYS[period.group(2)])
+
+
+def parse_start(raw: object) -> dt.date:
+    """The scenario start: an ISO date."""
+    if isinstance(raw, dt.datetime):
+        raise GrammarError(f"expected a date without a time: {raw}", "write e.g. 2022-02-24")
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return dt.date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+    raise GrammarError(f"cannot read {_show(raw)} as a date", "write e.g. 2022-02-24")
+
+
+def parse_date(raw: object, start: dt.date | None) -> float:
+    """Days since ``start``: an ISO date or an offset such as ``+32mo``.
+
+    With ``start`` unknown (it is itself wrong) only the syntax is checked and 0 returned.
+    """
+    if isinstance(raw, str) and raw.strip().startswith("+"):
+        try:
+            return parse_fixed_duration(raw.strip()[1:])
+        except GrammarError as exc:
+            raise GrammarError(f"cannot read {_show(raw)} as a date", EXAMPLES["date"]) from exc
+    try:
+        day = parse_start(raw)
+    except GrammarError as exc:
+        raise GrammarError(exc.message, EXAMPLES["date"]) from exc
+    return float((day - start).days) if start is not None else 0.0
+
+
+def parse_schedule(
+    raw: object,
+    start: dt.date | None,
+    kind: Kind = "quantity",
+    interpolate: Interpolation = "linear",
+) -> tuple[Schedule | None, list[GrammarError]]:
+    """One rate (a milestone at day 0) or a mapping date -> rate, sorted by date.
+
+    Returns the schedule, or None and every error found (each with the ``key`` it is under).
+    """
+    if not isinstance(raw, Mapping):
+        try:
+            return Schedule((0.0,), (parse_rate(raw, kind),), interpolate), []
+        except GrammarError as exc:
+            return None, [exc]
+    if not raw:
+        return None, [GrammarError("a schedule needs at least one milestone", EXAMPLES["rate"])]
+    milestones: dict[float, tuple[str, Rate]] = {}
+    errors: list[GrammarError] = []
+    for key, value in raw.items():
+        name = key_text(key)
+        try:
+            day, rate = parse_date(key, start), parse_rate(value, kind)
+        except GrammarError as exc:
+            errors.append(GrammarError(exc.message, exc.hint, name))
+            continue
+        if day in milestones and start is not None:
+            other = milestones[day][0]
+            errors.append(
+                GrammarError(f"two milestones on the same day ({other} and {name})", "", name)
+            )
+            continue
+        milestones[day] = (name, rate)
+    if errors:
+        return None, errors
+    days = sorted(milestones)
+    return Schedule(tuple(days), tuple(milestones[d][1] for d in days), interpolate), []
+
+
+def describe(raw: Any) -> str:
+    """A raw value as the user wrote it, for messages."""
+    return _show(raw)
