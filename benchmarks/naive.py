@@ -1,0 +1,548 @@
+"""The naive model: one SimPy environment per run, scalar float stocks. Yardstick and oracle.
+
+This is what an analyst writes without the tool, and it is written independently of
+``sim.engine`` and ``sim.processes`` (it imports only the normalised scenario model and the
+distributions) so that the engine can be checked against it. It implements section 3 of the
+scenario format and the engine rules of the design:
+
+- process actions at ``k * every`` (k = 1, 2, ...) through ``end``, each integrating its rate
+  over the interval just ended; tranches on their dates; a pledge at ``start_day + k * every``;
+- order at equal times: arrivals, production, donations, attrition, consumption, snapshot;
+  within a phase, file order (SimPy event priorities encode both);
+- transit and repair delays put arrivals on the 1-day grid: ``round(ship_day + delay)`` (half
+  away from zero), never before the shipping day; a delay of exactly 0 (or none) is immediate;
+- metrics (depleted, replenished, trough) are checked after every action on the touched cells.
+
+Each run has its own ``numpy.random.Generator``; draws differ from the engine's, only the
+distributions must agree.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+from simpy.events import EventPriority
+
+from sim.distributions import Distribution
+from sim.scenario.model import Attrition, Consumption, Donation, Production, Scenario, Schedule
+
+LEVELS = ("stock", "in_transit", "in_repair")
+FLOWS = (
+    "produced",
+    "used",
+    "received",
+    "sent",
+    "lost",
+    "repaired",
+    "consumed",
+    "unmet",
+    "unfilled",
+)
+METRICS = ("depleted_at", "replenished_at", "trough_at", "trough")
+
+ARRIVAL, PRODUCTION, DONATION, ATTRITION, CONSUMPTION, SNAPSHOT = range(6)
+_PHASE_SPAN = 100_000  # priority = phase * span + file index
+
+#: largest proportional attrition fraction a draw is clipped to (a fraction of 1 is certain loss)
+_MAX_LOSS_FRACTION = float(np.nextafter(1.0, 0.0))
+
+Cell = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class NaiveResult:
+    """All runs of the naive model, shaped like the engine's ChunkResult."""
+
+    report_days: np.ndarray
+    holders: tuple[str, ...]
+    items: tuple[str, ...]
+    series: dict[str, np.ndarray]  # (runs, T, H, I)
+    floor: np.ndarray  # (runs, H, I)
+    target: np.ndarray  # (runs, H, I)
+    metrics: dict[str, np.ndarray]  # (runs, H, I), days, NaN if never
+    pledge_fulfilled_at: dict[str, np.ndarray]  # (runs,)
+    pledge_total: dict[str, np.ndarray]  # (runs,)
+    clipped: dict[str, int]
+
+
+def report_days(scenario: Scenario) -> np.ndarray:
+    """Days since start of the reported times: 0, then every ``report_every`` through end."""
+    count = math.floor(scenario.end_day / scenario.report_every_days + 1e-9) + 1
+    days = np.arange(count, dtype=np.float64) * scenario.report_every_days
+    return days[days <= scenario.end_day + 1e-9]
+
+
+def action_days(every: float, end_day: float, offset: float = 0.0) -> Iterator[float]:
+    """``offset + k * every`` for k = 1, 2, ... while it is <= ``end_day``."""
+    k = 1
+    while offset + k * every <= end_day:
+        yield offset + k * every
+        k += 1
+
+
+def arrival_day(ship_day: float, delay: float) -> float:
+    """Arrival on the 1-day grid: nearest day (half away from zero), never before shipping."""
+    if delay == 0.0:
+        return ship_day
+    return max(ship_day, math.floor(ship_day + delay + 0.5))
+
+
+class _At(simpy.Event):
+    """An event that fires at absolute ``day`` with a (phase, file index) priority."""
+
+    def __init__(self, env: simpy.Environment, day: float, phase: int, index: int) -> None:
+        super().__init__(env)
+        self._ok = True
+        self._value = None
+        env.schedule(self, EventPriority(phase * _PHASE_SPAN + index), day - env.now)
+
+
+@dataclass
+class _Rates:
+    """A schedule drawn for one run: milestone days and per-day rates, scalar floats."""
+
+    days: list[float]
+    rates: list[float]
+    linear: bool
+
+    def at(self, t: float) -> float:
+        if t < self.days[0]:
+            return 0.0
+        if t >= self.days[-1]:
+            return self.rates[-1]
+        j = bisect.bisect_right(self.days, t) - 1
+        if not self.linear:
+            return self.rates[j]
+        w = (t - self.days[j]) / (self.days[j + 1] - self.days[j])
+        return self.rates[j] + w * (self.rates[j + 1] - self.rates[j])
+
+    def integral(self, a: float, b: float) -> float:
+        """Exact integral over [a, b]: the midpoint rule is exact on each linear piece."""
+        cuts = [a, *(d for d in self.days if a < d < b), b]
+        return sum((y - x) * self.at((x + y) / 2) for x, y in itertools.pairwise(cuts))
+
+
+@dataclass
+class _Run:
+    """State of one run: scalar stocks and flows per (holder, item), metric trackers."""
+
+    scenario: Scenario
+    rng: np.random.Generator
+    deterministic: bool
+    clipped: dict[str, int]
+    level: dict[str, dict[Cell, float]] = field(default_factory=dict)
+    flow: dict[str, dict[Cell, float]] = field(default_factory=dict)
+    floor: dict[Cell, float] = field(default_factory=dict)
+    target: dict[Cell, float] = field(default_factory=dict)
+    above_floor: dict[Cell, bool] = field(default_factory=dict)
+    below_target: dict[Cell, bool] = field(default_factory=dict)
+    metric: dict[str, dict[Cell, float]] = field(default_factory=dict)
+    pledge_fulfilled_at: dict[str, float] = field(default_factory=dict)
+    pledge_total: dict[str, float] = field(default_factory=dict)
+
+    # -- draws -------------------------------------------------------------------------------
+
+    def draw(
+        self, dist: Distribution, path: str, low: float = 0.0, high: float = math.inf
+    ) -> float:
+        """One value, clipped to [low, high]; clipped draws are counted under ``path``."""
+        value = float(dist.mean) if self.deterministic else float(dist.sample(self.rng, 1)[0])
+        if value < low or value > high:
+            self.clipped[path] = self.clipped.get(path, 0) + 1
+            value = min(max(value, low), high)
+        return value
+
+    def draw_schedule(self, schedule: Schedule, path: str, slip: float = 0.0) -> _Rates:
+        days = [d if j == 0 else d + slip for j, d in enumerate(schedule.days)]
+        rates = [self.draw(r.amount, path) / r.period_days for r in schedule.rates]
+        return _Rates(days, rates, schedule.interpolate == "linear")
+
+    def draw_hazard(self, schedule: Schedule, path: str) -> _Rates:
+        """Proportional attrition: each milestone's fraction r/P becomes hazard -ln(1-r)/P."""
+        hazards = [
+            -math.log1p(-self.draw(r.amount, path, 0.0, _MAX_LOSS_FRACTION)) / r.period_days
+            for r in schedule.rates
+        ]
+        return _Rates(list(schedule.days), hazards, schedule.interpolate == "linear")
+
+    def binomial(self, n: float, p: float) -> float:
+        """Binomial(n, p) losses; its mean ``n * p`` when deterministic (n is then any float)."""
+        if self.deterministic:
+            return n * p
+        if n <= 0 or p <= 0:
+            return 0.0
+        return float(self.rng.binomial(int(n), min(p, 1.0)))
+
+    def poisson(self, mean: float) -> float:
+        return mean if self.deterministic else float(self.rng.poisson(mean))
+
+    # -- ledger ------------------------------------------------------------------------------
+
+    def add(self, name: str, cell: Cell, amount: float) -> None:
+        table = self.level if name in LEVELS else self.flow
+        table[name][cell] = table[name].get(cell, 0.0) + amount
+
+    def stock(self, cell: Cell) -> float:
+        return self.level["stock"].get(cell, 0.0)
+
+    def change_stock(self, cell: Cell, amount: float, day: float) -> None:
+        """Add ``amount`` (may be negative) to the stock and update the metrics of the cell."""
+        value = self.stock(cell) + amount
+        if value < 0.0:  # float dust from input ratios
+            value = 0.0
+        self.level["stock"][cell] = value
+        self.track(cell, value, day)
+
+    def track(self, cell: Cell, value: float, day: float) -> None:
+        floor, target = self.floor.get(cell, 0.0), self.target.get(cell, 0.0)
+        metric = self.metric
+        if value > floor:
+            self.above_floor[cell] = True
+        elif self.above_floor.get(cell, False) and math.isnan(metric["depleted_at"][cell]):
+            metric["depleted_at"][cell] = day
+        if value < target:
+            self.below_target[cell] = True
+        elif self.below_target.get(cell, False) and math.isnan(metric["replenished_at"][cell]):
+            metric["replenished_at"][cell] = day
+        if value < metric["trough"][cell]:
+            metric["trough"][cell] = value
+            metric["trough_at"][cell] = day
+
+
+def _available(run: _Run, donor: Cell, keep_floor: bool) -> float:
+    spare = run.stock(donor) - (run.floor.get(donor, 0.0) if keep_floor else 0.0)
+    return max(spare, 0.0)
+
+
+class _Model:
+    """One run: builds the SimPy processes for every scenario process and runs them."""
+
+    def __init__(self, scenario: Scenario, rng: np.random.Generator, deterministic: bool) -> None:
+        self.scenario = scenario
+        self.env = simpy.Environment()
+        self.clipped: dict[str, int] = {}
+        self.run = _Run(scenario, rng, deterministic, self.clipped)
+        self.cells = [(h, i) for h in scenario.holders for i in scenario.items]
+        self.report_days = report_days(scenario)
+        self.snapshots: list[dict[str, dict[Cell, float]]] = []
+        self._init_stocks()
+
+    # -- setup -------------------------------------------------------------------------------
+
+    def _init_stocks(self) -> None:
+        run = self.run
+        run.level = {name: {} for name in LEVELS}
+        run.flow = {name: {} for name in FLOWS}
+        for holder in self.scenario.holders.values():
+            for item, dist in holder.stock.items():
+                path = f"holders.{holder.id}.stock.{item}"
+                run.level["stock"][(holder.id, item)] = run.draw(dist, path)
+            for item, dist in holder.floor.items():
+                run.floor[(holder.id, item)] = run.draw(dist, f"holders.{holder.id}.floor.{item}")
+            for item in self.scenario.items:
+                cell = (holder.id, item)
+                if item in holder.target:
+                    path = f"holders.{holder.id}.target.{item}"
+                    run.target[cell] = run.draw(holder.target[item], path)
+                else:
+                    run.target[cell] = run.stock(cell)
+        nan = {cell: math.nan for cell in self.cells}
+        run.metric = {name: dict(nan) for name in ("depleted_at", "replenished_at")}
+        run.metric["trough"] = {cell: run.stock(cell) for cell in self.cells}
+        run.metric["trough_at"] = {cell: 0.0 for cell in self.cells}
+        for cell in self.cells:
+            value, floor, target = run.stock(cell), run.floor.get(cell, 0.0), run.target[cell]
+            run.above_floor[cell] = value > floor
+            run.below_target[cell] = value < target
+
+    def _every(self, days: Sequence[float], phase: int, index: int) -> Iterator[simpy.Event]:
+        for day in days:
+            yield _At(self.env, day, phase, index)
+
+    def start(self) -> None:
+        end = self.scenario.end_day
+        for index, prod in enumerate(self.scenario.production.values()):
+            self.env.process(self._production(prod, index, end))
+        for index, don in enumerate(self.scenario.donations.values()):
+            self.env.process(self._donation(don, index, end))
+        for index, att in enumerate(self.scenario.attrition.values()):
+            self.env.process(self._attrition(att, index, end))
+        for index, con in enumerate(self.scenario.consumption.values()):
+            self.env.process(self._consumption(con, index, end))
+        self.env.process(self._snapshots())
+
+    # -- snapshots ---------------------------------------------------------------------------
+
+    def snapshot(self) -> None:
+        run = self.run
+        self.snapshots.append({name: dict(table) for name, table in (run.level | run.flow).items()})
+
+    def _snapshots(self) -> Generator[simpy.Event, Any, None]:
+        for day in self.report_days[1:]:
+            yield _At(self.env, float(day), SNAPSHOT, 0)
+            self.snapshot()
+
+    # -- arrivals ----------------------------------------------------------------------------
+
+    def _ship(
+        self, cell: Cell, quantity: float, day: float, delay: float, level: str, flow: str
+    ) -> None:
+        """Put ``quantity`` on the way to ``cell``; a zero delay arrives at once."""
+        if delay == 0.0:
+            self._arrive(cell, quantity, day, flow)
+            return
+        self.run.add(level, cell, quantity)
+        arrive = arrival_day(day, delay)
+
+        def land(_event: simpy.Event) -> None:
+            self.run.add(level, cell, -quantity)
+            self._arrive(cell, quantity, arrive, flow)
+
+        _At(self.env, arrive, ARRIVAL, 0).callbacks.append(land)
+
+    def _arrive(self, cell: Cell, quantity: float, day: float, flow: str) -> None:
+        self.run.add(flow, cell, quantity)
+        self.run.change_stock(cell, quantity, day)
+
+    # -- production --------------------------------------------------------------------------
+
+    def _production(
+        self, prod: Production, index: int, end: float
+    ) -> Generator[simpy.Event, Any, None]:
+        run = self.run
+        path = f"production.{prod.id}"
+        slip = run.draw(prod.slip, f"{path}.slip") if prod.slip is not None else 0.0
+        rates = run.draw_schedule(prod.rate, f"{path}.rate", slip)
+        accepted = run.draw(prod.yield_, f"{path}.yield", 0.0, 1.0)
+        inputs = {k: run.draw(q, f"{path}.inputs.{k}") for k, q in prod.inputs.items()}
+        last = 0.0
+        for event in self._every(list(action_days(prod.every_days, end)), PRODUCTION, index):
+            yield event
+            day = self.env.now
+            potential = rates.integral(last, day)
+            last = day
+            for holder, share in prod.to.items():
+                self._make(prod.item, holder, share * potential, accepted, inputs, day)
+
+    def _make(
+        self,
+        item: str,
+        holder: str,
+        potential: float,
+        accepted: float,
+        inputs: dict[str, float],
+        day: float,
+    ) -> None:
+        run = self.run
+        made = potential
+        for k, per_unit in inputs.items():
+            if per_unit > 0:
+                made = min(made, run.stock((holder, k)) / per_unit)
+        made = max(made, 0.0)
+        for k, per_unit in inputs.items():
+            taken = made * per_unit
+            run.add("used", (holder, k), taken)
+            run.change_stock((holder, k), -taken, day)
+        run.add("produced", (holder, item), made * accepted)
+        run.change_stock((holder, item), made * accepted, day)
+
+    # -- donations ---------------------------------------------------------------------------
+
+    def _donation(self, don: Donation, index: int, end: float) -> Generator[simpy.Event, Any, None]:
+        run = self.run
+        path = f"donations.{don.id}"
+        cap = run.draw(don.cap, f"{path}.cap") if don.cap is not None else math.inf
+        state = {"shipped": 0.0, "cap": cap}
+        if don.kind == "deliveries":
+            tranches = sorted(
+                (t.day, j, run.draw(t.quantity, f"{path}.deliveries"))
+                for j, t in enumerate(don.deliveries)
+            )
+            for day, _j, quantity in tranches:
+                if day > end or day < 0:
+                    continue
+                yield _At(self.env, day, DONATION, index)
+                self._give(don, quantity, state, unfilled=True)
+        elif don.kind == "rate":
+            assert don.rate is not None
+            rates = run.draw_schedule(don.rate, f"{path}.rate")
+            last = 0.0
+            for event in self._every(list(action_days(don.every_days, end)), DONATION, index):
+                yield event
+                day = self.env.now
+                self._give(don, rates.integral(last, day), state, unfilled=True)
+                last = day
+        else:
+            yield from self._pledge(don, index, end, state)
+
+    def _pledge(
+        self, don: Donation, index: int, end: float, state: dict[str, float]
+    ) -> Generator[simpy.Event, Any, None]:
+        run = self.run
+        path = f"donations.{don.id}"
+        assert don.pledge is not None
+        total = run.draw(don.pledge, f"{path}.pledge")
+        run.pledge_total[don.id] = total
+        run.pledge_fulfilled_at[don.id] = math.nan
+        max_per_day = math.inf
+        if don.max_rate is not None:
+            amount = run.draw(don.max_rate.amount, f"{path}.max_rate")
+            max_per_day = amount / don.max_rate.period_days
+        remaining = total
+        if remaining <= 0:
+            run.pledge_fulfilled_at[don.id] = don.start_day
+            return
+        days = list(action_days(don.every_days, end, don.start_day))
+        for event in self._every(days, DONATION, index):
+            yield event
+            limit = min(remaining, max_per_day * don.every_days)
+            shipped = self._give(don, limit, state, unfilled=False)
+            remaining = 0.0 if shipped >= remaining else remaining - shipped
+            if remaining <= 0.0:
+                run.pledge_fulfilled_at[don.id] = self.env.now
+                return
+
+    def _give(self, don: Donation, wanted: float, state: dict[str, float], unfilled: bool) -> float:
+        """Ship up to ``wanted`` from the donor; the shortfall (not the cap's) is unfilled."""
+        run = self.run
+        day = self.env.now
+        donor, receiver = (don.source, don.item), (don.to, don.item)
+        allowed = min(wanted, max(state["cap"] - state["shipped"], 0.0))
+        shipped = min(allowed, _available(run, donor, don.keep_floor))
+        if unfilled and allowed > shipped:
+            run.add("unfilled", receiver, allowed - shipped)
+        if shipped <= 0.0:
+            return 0.0
+        state["shipped"] += shipped
+        run.add("sent", donor, shipped)
+        run.change_stock(donor, -shipped, day)
+        delay = 0.0
+        if don.transit is not None:
+            delay = run.draw(don.transit, f"donations.{don.id}.transit")
+        self._ship(receiver, shipped, day, delay, "in_transit", "received")
+        return shipped
+
+    # -- attrition ---------------------------------------------------------------------------
+
+    def _attrition(
+        self, att: Attrition, index: int, end: float
+    ) -> Generator[simpy.Event, Any, None]:
+        run = self.run
+        path = f"attrition.{att.id}"
+        if att.kind == "proportional":
+            hazard = run.draw_hazard(att.rate, f"{path}.rate")
+        else:
+            hazard = run.draw_schedule(att.rate, f"{path}.losses")
+        repairable = run.draw(att.repairable, f"{path}.repairable", 0.0, 1.0)
+        cell = (att.holder, att.item)
+        back = (att.repair_to or att.holder, att.item)
+        last = 0.0
+        for event in self._every(list(action_days(att.every_days, end)), ATTRITION, index):
+            yield event
+            day = self.env.now
+            exposure = hazard.integral(last, day)
+            last = day
+            if att.kind == "proportional":
+                losses = run.binomial(math.floor(run.stock(cell)), -math.expm1(-exposure))
+            else:
+                losses = min(run.poisson(exposure), run.stock(cell))
+            if losses <= 0:
+                continue
+            run.add("lost", cell, losses)
+            run.change_stock(cell, -losses, day)
+            to_repair = run.binomial(losses, repairable) if repairable > 0 else 0.0
+            if to_repair > 0 and att.repair_time is not None:
+                delay = run.draw(att.repair_time, f"{path}.repair_time")
+                self._ship(back, to_repair, day, delay, "in_repair", "repaired")
+
+    # -- consumption -------------------------------------------------------------------------
+
+    def _consumption(
+        self, con: Consumption, index: int, end: float
+    ) -> Generator[simpy.Event, Any, None]:
+        run = self.run
+        rates = run.draw_schedule(con.rate, f"consumption.{con.id}.rate")
+        cell = (con.holder, con.item)
+        last = 0.0
+        for event in self._every(list(action_days(con.every_days, end)), CONSUMPTION, index):
+            yield event
+            day = self.env.now
+            demand = rates.integral(last, day)
+            last = day
+            taken = min(demand, run.stock(cell))
+            run.add("consumed", cell, taken)
+            run.add("unmet", cell, demand - taken)
+            if taken > 0:
+                run.change_stock(cell, -taken, day)
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+def run_one(
+    scenario: Scenario, rng: np.random.Generator, *, deterministic: bool = False
+) -> dict[str, Any]:
+    """Simulate one run; returns per-run arrays keyed like a ChunkResult's fields."""
+    model = _Model(scenario, rng, deterministic)
+    model.snapshot()  # the initial state, before any action at day 0
+    model.start()
+    model.env.run()
+    holders, items = list(scenario.holders), list(scenario.items)
+
+    def grid(table: dict[Cell, float], default: float = 0.0) -> np.ndarray:
+        return np.array(
+            [[table.get((h, i), default) for i in items] for h in holders], dtype=np.float64
+        )
+
+    run = model.run
+    names = (*LEVELS, *FLOWS)
+    return {
+        "series": {n: np.stack([grid(snap[n]) for snap in model.snapshots]) for n in names},
+        "floor": grid(run.floor),
+        "target": grid(run.target),
+        "metrics": {name: grid(run.metric[name]) for name in METRICS},
+        "pledge_fulfilled_at": dict(run.pledge_fulfilled_at),
+        "pledge_total": dict(run.pledge_total),
+        "clipped": model.clipped,
+    }
+
+
+def simulate_naive(
+    scenario: Scenario,
+    runs: int,
+    seed: np.random.SeedSequence | int,
+    *,
+    deterministic: bool = False,
+) -> NaiveResult:
+    """``runs`` independent runs, each with its own SimPy environment and Generator."""
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    per_run = [
+        run_one(scenario, np.random.default_rng(child), deterministic=deterministic)
+        for child in root.spawn(runs)
+    ]
+    pledges = [d.id for d in scenario.donations.values() if d.kind == "pledge"]
+    clipped: dict[str, int] = {}
+    for one in per_run:
+        for key, count in one["clipped"].items():
+            clipped[key] = clipped.get(key, 0) + count
+    return NaiveResult(
+        report_days=report_days(scenario),
+        holders=tuple(scenario.holders),
+        items=tuple(scenario.items),
+        series={k: np.stack([r["series"][k] for r in per_run]) for k in (*LEVELS, *FLOWS)},
+        floor=np.stack([r["floor"] for r in per_run]),
+        target=np.stack([r["target"] for r in per_run]),
+        metrics={k: np.stack([r["metrics"][k] for r in per_run]) for k in METRICS},
+        pledge_fulfilled_at={
+            p: np.array([r["pledge_fulfilled_at"][p] for r in per_run]) for p in pledges
+        },
+        pledge_total={p: np.array([r["pledge_total"][p] for r in per_run]) for p in pledges},
+        clipped=clipped,
+    )
