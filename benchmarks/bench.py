@@ -1,0 +1,355 @@
+"""Speed and scale of the engine against the naive per-run model, and where the time goes.
+
+Run from the repository root::
+
+    python benchmarks/bench.py            # everything (several minutes)
+    python benchmarks/bench.py --quick    # a small subset (well under a minute)
+
+It prints: engine and naive runs/s with their ratio; 1 vs 2 workers; peak memory of a child
+process running 10k runs; scaling tables in runs, horizon and items; a profile grouped by
+module (``sim/processes/*`` ...) and by process kind (the scenario with one kind removed);
+and the targets with met / not met. Figures depend on the machine; see README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import dataclasses
+import inspect
+import json
+import os
+import platform
+import pstats
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+if str(ROOT) not in sys.path:  # run as a script: make ``benchmarks`` importable
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import variants  # noqa: E402
+from benchmarks.naive import simulate_naive  # noqa: E402
+from sim.scenario.model import Scenario  # noqa: E402
+
+REFERENCE = HERE / "reference.yaml"
+CHUNK = 1000  # runs per engine call, as the runner does
+SEED = 20220224
+
+
+# -- measuring ---------------------------------------------------------------------------------
+
+
+def load_reference(path: Path = REFERENCE) -> Scenario:
+    import sim
+
+    scenario: Scenario = sim.load_scenario(str(path))
+    return scenario
+
+
+def chunk_sizes(runs: int, chunk: int = CHUNK) -> list[int]:
+    return [min(chunk, runs - first) for first in range(0, runs, chunk)]
+
+
+def _engine_chunk(scenario: Scenario, size: int, index: int) -> float:
+    """Simulate one chunk and drop it; returns a checksum so nothing is optimised away."""
+    from sim.engine import simulate_chunk
+
+    child = np.random.SeedSequence(SEED).spawn(index + 1)[index]
+    result = simulate_chunk(scenario, size, child)
+    return float(result.series["stock"][:, -1].sum())
+
+
+def engine_seconds(scenario: Scenario, runs: int, workers: int = 1) -> float:
+    """Wall time of the engine alone over ``runs`` runs in chunks, results discarded."""
+    sizes = chunk_sizes(runs)
+    started = time.perf_counter()
+    if workers == 1:
+        for k, size in enumerate(sizes):
+            _engine_chunk(scenario, size, k)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_engine_chunk, scenario, s, k) for k, s in enumerate(sizes)]
+            for future in futures:
+                future.result()
+    return time.perf_counter() - started
+
+
+def runner_has_keep() -> bool:
+    try:
+        import sim
+    except ImportError:
+        return False
+    return hasattr(sim, "run") and "keep" in inspect.signature(sim.run).parameters
+
+
+def runner_seconds(
+    scenario: Scenario, runs: int, workers: int = 1, keep: str | None = None
+) -> float:
+    """Wall time of ``sim.run`` (engine, gathering, dataset) for ``runs`` runs."""
+    import sim
+
+    kwargs: dict[str, Any] = {"runs": runs, "seed": SEED, "workers": workers}
+    if keep is not None:
+        kwargs["keep"] = keep
+    started = time.perf_counter()
+    sim.run(scenario, **kwargs)
+    return time.perf_counter() - started
+
+
+def naive_seconds(scenario: Scenario, runs: int) -> float:
+    started = time.perf_counter()
+    simulate_naive(scenario, runs, np.random.SeedSequence(SEED))
+    return time.perf_counter() - started
+
+
+def child_peak_mb(mode: str, runs: int) -> float | None:
+    """Peak resident memory (MB) of a fresh process simulating ``runs`` runs in ``mode``."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", mode, str(runs)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        print(f"    (child '{mode}' failed: {done.stderr.strip().splitlines()[-1:]})")
+        return None
+    return float(json.loads(done.stdout.strip().splitlines()[-1])["peak_mb"])
+
+
+def _child(mode: str, runs: int) -> None:
+    scenario = load_reference()
+    if mode == "engine":
+        engine_seconds(scenario, runs)
+    elif mode == "run":
+        runner_seconds(scenario, runs)
+    elif mode == "summary":
+        runner_seconds(scenario, runs, keep="summary")
+    elif mode != "baseline":
+        raise SystemExit(f"unknown child mode {mode}")
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux
+    print(json.dumps({"peak_mb": peak_kb / 1024}))
+
+
+# -- profile -----------------------------------------------------------------------------------
+
+
+def _module_of(filename: str) -> str:
+    path = filename.replace("\\", "/")
+    if "/sim/" in path:
+        return "sim/" + path.rsplit("/sim/", 1)[1]
+    if "/simpy/" in path:
+        return "simpy"
+    if "/numpy/" in path:
+        return "numpy (Python side)"
+    if filename == "~":
+        return "builtins"
+    return "other"
+
+
+def _self_time_by_module(stats: pstats.Stats) -> tuple[dict[str, float], dict[str, float]]:
+    """Own time per module and per function, C calls charged to the module that made them."""
+    by_module: dict[str, float] = {}
+    by_function: dict[str, float] = {}
+    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    for (filename, _line, name), (_cc, _nc, tottime, _ct, callers) in raw.items():
+        if filename == "~" and callers:
+            for (cfile, _cline, cname), caller_stats in callers.items():
+                share = caller_stats[2]
+                module = _module_of(cfile)
+                by_module[module] = by_module.get(module, 0.0) + share
+                key = f"{module}:{cname}"
+                by_function[key] = by_function.get(key, 0.0) + share
+            continue
+        module = _module_of(filename)
+        by_module[module] = by_module.get(module, 0.0) + tottime
+        key = f"{module}:{name}"
+        by_function[key] = by_function.get(key, 0.0) + tottime
+    return by_module, by_function
+
+
+def profile(scenario: Scenario, runs: int) -> None:
+    """cProfile one chunk; own time (with direct C calls) grouped by module and function."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    _engine_chunk(scenario, runs, 0)
+    profiler.disable()
+    by_module, by_function = _self_time_by_module(pstats.Stats(profiler))
+    total = sum(by_module.values())
+    print(f"\n  cProfile of one chunk of {runs} runs (own time incl. direct C calls):")
+    for module, seconds in sorted(by_module.items(), key=lambda kv: -kv[1])[:12]:
+        print(f"    {module:<34} {seconds:7.3f} s  {100 * seconds / total:5.1f} %")
+    print("  hottest functions:")
+    for name, seconds in sorted(by_function.items(), key=lambda kv: -kv[1])[:12]:
+        print(f"    {name:<54} {seconds:7.3f} s  {100 * seconds / total:5.1f} %")
+
+
+def by_kind(scenario: Scenario, runs: int) -> None:
+    """Engine time with each process kind removed: the difference is that kind's cost."""
+    base = engine_seconds(scenario, runs)
+    print(f"\n  time by process kind ({runs} runs; base {base:.2f} s):")
+    for kind in variants.KINDS:
+        count = len(getattr(scenario, kind))
+        seconds = engine_seconds(variants.without(scenario, kind), runs)
+        print(
+            f"    {kind:<12} ({count:2d} processes) {base - seconds:6.2f} s "
+            f"{100 * (base - seconds) / base:5.1f} %"
+        )
+
+
+# -- report ------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Target:
+    name: str
+    measured: str
+    met: bool | None  # None: not measured
+
+
+def rate_line(label: str, runs: int, seconds: float) -> float:
+    per_second = runs / seconds
+    print(f"  {label:<44} {runs:>7} runs {seconds:8.2f} s {per_second:10.1f} runs/s")
+    return per_second
+
+
+def table(
+    title: str, rows: list[tuple[str, Scenario, int]], timer: Callable[..., float]
+) -> list[float]:
+    print(f"\n{title}")
+    out = []
+    for label, scenario, runs in rows:
+        seconds = timer(scenario, runs)
+        rate_line(label, runs, seconds)
+        out.append(seconds)
+    return out
+
+
+def verdict(met: bool | None) -> str:
+    return {True: "met", False: "NOT met", None: "not measured"}[met]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a small subset, under a minute")
+    parser.add_argument("--naive-runs", type=int, default=None, help="naive runs (default 200)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the child-process memory")
+    parser.add_argument("--child", nargs=2, metavar=("MODE", "RUNS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(args.child[0], int(args.child[1]))
+        return 0
+
+    quick = args.quick
+    base_runs = 2000 if quick else 10_000
+    naive_runs = args.naive_runs or (20 if quick else 200)
+    print(
+        f"stockpile benchmarks on {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, numpy {np.__version__}"
+    )
+    scenario = load_reference()
+    print(
+        f"reference: {len(scenario.items)} items, {len(scenario.holders)} holders, "
+        f"{scenario.end_day / 365.25:g} y, report every {scenario.report_every_days:g} d, "
+        f"{sum(len(getattr(scenario, k)) for k in variants.KINDS)} processes"
+    )
+    targets: list[Target] = []
+
+    print("\nthroughput (one core)")
+    engine_t = engine_seconds(scenario, base_runs)
+    engine_rate = rate_line("engine (simulate_chunk, chunks of 1000)", base_runs, engine_t)
+    naive_t = naive_seconds(scenario, naive_runs)
+    naive_rate = rate_line("naive (one SimPy env per run, floats)", naive_runs, naive_t)
+    ratio = engine_rate / naive_rate
+    print(f"  engine / naive: {ratio:.0f}x")
+    ten_k = 10_000 / engine_rate
+    targets.append(Target("10k runs <= 2 s on one core (engine)", f"{ten_k:.2f} s", ten_k <= 2))
+    targets.append(Target(">= 300x naive", f"{ratio:.0f}x", ratio >= 300))
+    if hasattr(__import__("sim"), "run"):
+        keep = "summary" if runner_has_keep() else None
+        runs = base_runs if keep else 1000
+        seconds = runner_seconds(scenario, runs, keep=keep)
+        rate_line(f"sim.run, whole (keep={keep or 'all'})", runs, seconds)
+
+    print("\nworkers")
+    one = engine_seconds(scenario, base_runs, workers=1)
+    two = engine_seconds(scenario, base_runs, workers=2)
+    rate_line("engine, 1 worker", base_runs, one)
+    rate_line("engine, 2 worker processes", base_runs, two)
+    speedup = one / two
+    print(f"  speed-up: {speedup:.2f}x")
+    targets.append(Target("2 workers >= 1.8x one", f"{speedup:.2f}x", speedup >= 1.8))
+
+    memory: float | None = None
+    if not args.no_memory:
+        print("\npeak memory (child process, ru_maxrss)")
+        baseline = child_peak_mb("baseline", 0)
+        print(f"  baseline (imports, scenario loaded)      {baseline or float('nan'):8.0f} MB")
+        memory = child_peak_mb("engine", 10_000)
+        print(f"  engine, 10k runs in chunks of {CHUNK}       {memory or float('nan'):8.0f} MB")
+        if runner_has_keep():
+            summary = child_peak_mb("summary", 10_000)
+            print(f"  sim.run 10k runs keep='summary'          {summary or float('nan'):8.0f} MB")
+            memory = summary
+        else:
+            one_k = child_peak_mb("run", 1000)
+            print(f"  sim.run 1k runs, full trajectories       {one_k or float('nan'):8.0f} MB")
+            print("  (sim.run has no keep='summary': 10k full trajectories not attempted)")
+    targets.append(
+        Target(
+            "<= 1 GB for 10k runs",
+            f"{memory:.0f} MB" if memory else "-",
+            None if memory is None else memory <= 1024,
+        )
+    )
+
+    runs_rows = [(f"{n} runs", scenario, n) for n in ((500, 2000) if quick else (1000, 10_000))]
+    times = table("scaling in runs (engine, one core)", runs_rows, engine_seconds)
+    if runner_has_keep() and not quick:
+        seconds = runner_seconds(scenario, 100_000, keep="summary")
+        rate_line("100000 runs, sim.run keep='summary'", 100_000, seconds)
+    else:
+        print("  100000 runs: skipped (needs sim.run(keep='summary') and no --quick)")
+    small, big = runs_rows[0][2], runs_rows[-1][2]
+    growth = (times[-1] / big) / (times[0] / small)
+    targets.append(
+        Target("linear in runs (time/run at most +25%)", f"x{growth:.2f}", growth <= 1.25)
+    )
+
+    h_runs = 500 if quick else 2000
+    years = (1, 5) if quick else (1, 5, 20)
+    rows = [(f"{y} y horizon", variants.with_horizon(scenario, y), h_runs) for y in years]
+    h_times = table(f"scaling in horizon (engine, {h_runs} runs)", rows, engine_seconds)
+    ref = 1 if len(years) > 2 else 0  # compare with 5 y: fixed costs dominate at 1 y
+    h_growth = (h_times[-1] / years[-1]) / (h_times[ref] / years[ref])
+    targets.append(
+        Target(
+            "at most linear in horizon (time/year at most +25%)",
+            f"x{h_growth:.2f}",
+            h_growth <= 1.25,
+        )
+    )
+
+    rows = [
+        (f"{len(s.items)} items", s, h_runs)
+        for s in (scenario, variants.with_items_replicated(scenario, 4))
+    ]
+    table(f"scaling in items (engine, {h_runs} runs)", rows, engine_seconds)
+
+    print("\nwhere the time goes")
+    profile(scenario, 500 if quick else CHUNK)
+    by_kind(scenario, 500 if quick else 2000)
+
+    print("\ntargets")
+    for target in targets:
+        print(f"  {target.name:<52} {target.measured:>10}  {verdict(target.met)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
