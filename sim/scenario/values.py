@@ -232,14 +232,19 @@ def parse_schedule(
     start: dt.date | None,
     kind: Kind = "quantity",
     interpolate: Interpolation = "linear",
+    check: Callable[[Rate], None] | None = None,
 ) -> tuple[Schedule | None, list[GrammarError]]:
     """One rate (a milestone at day 0) or a mapping date -> rate, sorted by date.
 
-    Returns the schedule, or None and every error found (each with the ``key`` it is under).
+    ``check`` may raise ``GrammarError`` for a rate out of range. Returns the schedule, or
+    None and every error found (each with the ``key`` it is under).
     """
+    check = check or (lambda rate: None)
     if not isinstance(raw, Mapping):
         try:
-            return Schedule((0.0,), (parse_rate(raw, kind),), interpolate), []
+            rate = parse_rate(raw, kind)
+            check(rate)
+            return Schedule((0.0,), (rate,), interpolate), []
         except GrammarError as exc:
             return None, [exc]
     if not raw:
@@ -250,6 +255,7 @@ def parse_schedule(
         name = key_text(key)
         try:
             day, rate = parse_date(key, start), parse_rate(value, kind)
+            check(rate)
         except GrammarError as exc:
             errors.append(GrammarError(exc.message, exc.hint, name))
             continue

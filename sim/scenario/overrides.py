@@ -1,0 +1,94 @@
+"""``--set ID.PATH=VALUE``: change a scenario's raw tree before it is checked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+
+from sim.errors import Problem
+from sim.scenario.problems import nearest
+from sim.scenario.schema import SECTIONS, ScenarioSpec, field_names
+from sim.scenario.yaml_source import Path, key_text, parse_scalar
+
+_FORM = "write ID.PATH=VALUE, e.g. production.us_shell_lines.slip=6 mo"
+
+
+def apply_overrides(
+    tree: dict[Any, Any], overrides: Sequence[str], file: str
+) -> tuple[set[Path], list[Problem]]:
+    """Insert each override's value into ``tree`` (in place).
+
+    Returns the paths overridden (so problems there are located at the ``--set``) and the
+    problems with the overrides themselves (a bad form, a section or id that does not exist).
+    """
+    paths: set[Path] = set()
+    problems: list[Problem] = []
+    for override in overrides:
+        try:
+            paths.add(_apply(tree, override))
+        except _OverrideError as exc:
+            where = f"--set {override.partition('=')[0].strip()}"
+            problems.append(Problem(file, None, where, exc.message, exc.hint))
+    return paths, problems
+
+
+class _OverrideError(Exception):
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+def _apply(tree: dict[Any, Any], override: str) -> Path:
+    dotted, equals, text = override.partition("=")
+    parts = [part.strip() for part in dotted.split(".")]
+    if not equals or not all(parts):
+        raise _OverrideError(f"cannot read {override!r}", _FORM)
+    try:
+        value = parse_scalar(text)
+    except yaml.YAMLError as exc:
+        raise _OverrideError(f"cannot read the value {text.strip()!r} as YAML", _FORM) from exc
+    _check_top(tree, parts)
+    node: dict[Any, Any] = tree
+    path: list[str] = []
+    for depth, part in enumerate(parts[:-1]):
+        key = _match(node, part)
+        if key is None:
+            if depth < 2:
+                raise _missing(node, parts, depth)
+            key = part
+            node[key] = {}
+        path.append(key_text(key))
+        child = node[key]
+        if not isinstance(child, dict):
+            raise _OverrideError(f"'{'.'.join(path)}' is not a mapping")
+        node = child
+    last = _match(node, parts[-1])
+    node[parts[-1] if last is None else last] = value
+    return (*path, parts[-1])
+
+
+def _check_top(tree: dict[Any, Any], parts: list[str]) -> None:
+    top = field_names(ScenarioSpec)
+    if parts[0] not in top:
+        raise _OverrideError(f"no such key '{parts[0]}'", nearest(parts[0], top, "keys"))
+    if parts[0] in SECTIONS and len(parts) == 1:
+        raise _OverrideError(f"'{parts[0]}' is a section", _FORM)
+
+
+def _missing(node: dict[Any, Any], parts: list[str], depth: int) -> _OverrideError:
+    if depth == 0:
+        return _OverrideError(f"the scenario has no '{parts[0]}' section")
+    ids = [key_text(k) for k in node]
+    return _OverrideError(
+        f"no '{parts[1]}' in {parts[0]}", nearest(parts[1], ids, f"ids in {parts[0]}")
+    )
+
+
+def _match(node: dict[Any, Any], part: str) -> Any:
+    """The existing key of ``node`` written as ``part`` (dates in ISO form), or None."""
+    for key in node:
+        if key_text(key) == part:
+            return key
+    return None

@@ -1,0 +1,273 @@
+"""The raw shape of a scenario file (SCENARIO_FORMAT.md section 4) as pydantic models.
+
+These check structure only: which keys exist, which are required, which hold mappings, text,
+whole numbers or booleans. Value fields keep the text or number the user wrote; the grammar
+(``values``) reads them in ``build``. The same models generate the JSON Schema for editors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+)
+
+_DATE_KEY = r"^(\d{4}-\d{2}-\d{2}|\+.+)$"
+_ID = r"^[a-z][a-z0-9_]*$"
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
+        raise ValueError("expected a single value, not a list, mapping or true/false")
+    return value
+
+
+def _scalar_or_mapping(value: Any) -> Any:
+    if isinstance(value, dict):
+        for item in value.values():
+            _scalar(item)
+        return value
+    return _scalar(value)
+
+
+def _mapping(value: Any) -> Any:
+    if not isinstance(value, dict):
+        raise ValueError("expected a mapping of dates to values")
+    for item in value.values():
+        _scalar(item)
+    return value
+
+
+_NUMBER_OR_TEXT: dict[str, Any] = {"type": ["number", "string"]}
+
+
+def _json(examples: list[Any], json_type: str | list[str]) -> WithJsonSchema:
+    return WithJsonSchema({"type": json_type, "examples": examples})
+
+
+_SCALAR = BeforeValidator(_scalar)
+_NUMBER_OR_TEXT_TYPE = ["number", "string"]
+#: Raw values: a number or text, read later by the value grammar.
+Quantity = Annotated[
+    Any, _SCALAR, _json([7000, "14.4k", "1.5M to 3M", "uniform(3k, 5k)"], _NUMBER_OR_TEXT_TYPE)
+]
+Fraction = Annotated[
+    Any, _SCALAR, _json([0.6, "60%", "50% to 70%", "beta(2, 5)"], _NUMBER_OR_TEXT_TYPE)
+]
+Duration = Annotated[
+    Any, _SCALAR, _json(["32mo", "6 w", "3 to 12 mo", "triangular(30, 60, 120) d"], "string")
+]
+RateText = Annotated[
+    Any, _SCALAR, _json(["14.4k/mo", "1200/y", "4k to 7k /d", "33%/9mo"], "string")
+]
+DateText = Annotated[
+    Any,
+    BeforeValidator(_scalar),
+    WithJsonSchema({"type": "string", "pattern": _DATE_KEY, "examples": ["2024-09-01", "+32mo"]}),
+]
+_RATE_SCHEMA: dict[str, Any] = {"type": "string", "examples": ["14.4k/mo", "4k to 7k /d"]}
+ScheduleText = Annotated[
+    Any,
+    BeforeValidator(_scalar_or_mapping),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _RATE_SCHEMA,
+                {
+                    "type": "object",
+                    "propertyNames": {"pattern": _DATE_KEY},
+                    "additionalProperties": _RATE_SCHEMA,
+                },
+            ],
+            "examples": ["18k/mo", {"2022-03-01": "100k/mo", "2023-01-01": "60k/mo"}],
+        }
+    ),
+]
+Deliveries = Annotated[
+    Any,
+    BeforeValidator(_mapping),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"pattern": _DATE_KEY},
+            "additionalProperties": _NUMBER_OR_TEXT,
+            "examples": [{"2022-04-21": 90, "2022-05-19": 18}],
+        }
+    ),
+]
+Shares = Annotated[
+    Any,
+    BeforeValidator(_scalar_or_mapping),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": _ID},
+                {"type": "object", "additionalProperties": _NUMBER_OR_TEXT},
+            ],
+            "examples": ["us", {"us": "70%", "ukraine": "30%"}],
+        }
+    ),
+]
+PerItem = dict[str, Quantity]
+Interpolate = Literal["linear", "step"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ItemSpec(_Strict):
+    """A kind of materiel."""
+
+    label: str | None = Field(None, description="Name shown in tables and charts (default: id).")
+    unit: str = Field("units", description="What one unit is: rounds, systems, sets.")
+    unit_cost: Quantity | None = Field(
+        None, description="USD per unit (optional; enables value outputs). Fixed number."
+    )
+
+
+class HolderSpec(_Strict):
+    """An owner of stocks (a country's army, a depot, a repair hub)."""
+
+    label: str | None = Field(None, description="Name shown in tables and charts (default: id).")
+    stock: PerItem = Field(
+        default_factory=dict, description="Initial on-hand stock per item (units; default 0)."
+    )
+    floor: PerItem = Field(
+        default_factory=dict,
+        description="Per item: a donor never gives below this (units; default 0).",
+    )
+    target: PerItem = Field(
+        default_factory=dict,
+        description="Per item: stock level that counts as replenished (default: initial stock).",
+    )
+
+
+class ProductionSpec(_Strict):
+    """A production line crediting new items to one or more holders."""
+
+    item: str = Field(description="Item id produced.")
+    to: Shares = Field(description="Holder id, or shares {holder: fraction} that sum to 1.")
+    rate: ScheduleText = Field(
+        description="Output rate (units per period), or a ramp date -> rate."
+    )
+    interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
+    slip: Duration | None = Field(None, description="Delay of every milestone after the first.")
+    yield_: Fraction = Field(1, alias="yield", description="Fraction of output accepted.")
+    inputs: PerItem = Field(
+        default_factory=dict,
+        description="Units of other items taken from the receiving holder per unit made.",
+    )
+    every: Duration = Field("1w", description="How often output is credited (fixed duration).")
+
+
+class DonationSpec(_Strict):
+    """Transfers from one holder to another: tranches, a rate, or a pledge."""
+
+    from_: str = Field(alias="from", description="Donor holder id.")
+    to: str = Field(description="Receiving holder id.")
+    item: str = Field(description="Item id donated.")
+    deliveries: Deliveries | None = Field(None, description="Tranches: date -> quantity.")
+    rate: ScheduleText | None = Field(None, description="Shipping rate, or a schedule.")
+    interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
+    pledge: Quantity | None = Field(
+        None, description="Total promised, shipped as fast as possible."
+    )
+    max_rate: RateText | None = Field(None, description="Pledge only: fastest shipping rate.")
+    start: DateText | None = Field(None, description="Pledge only: first shipping date.")
+    by: DateText | None = Field(None, description="Pledge only: deadline (reported).")
+    every: Duration = Field("1w", description="How often a rate or pledge ships (fixed duration).")
+    transit: Duration | None = Field(None, description="Shipping time, drawn per shipment.")
+    keep_floor: StrictBool = Field(True, description="Never ship below the donor's floor.")
+    cap: Quantity | None = Field(None, description="Cumulative maximum shipped (units).")
+
+
+class AttritionSpec(_Strict):
+    """Losses at a holder: proportional (rate) or a count (losses), some repairable."""
+
+    holder: str = Field(description="Holder id whose stock suffers losses.")
+    item: str = Field(description="Item id lost.")
+    rate: ScheduleText | None = Field(
+        None, description="Fraction lost per period under a constant hazard: 33%/9mo."
+    )
+    losses: ScheduleText | None = Field(None, description="Count of losses per period: 10/w.")
+    interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
+    repairable: Fraction = Field(0, description="Fraction of losses that can be repaired.")
+    repair_time: Duration | None = Field(None, description="Repair turnaround, drawn per batch.")
+    repair_to: str | None = Field(None, description="Holder id that gets repaired items back.")
+    every: Duration = Field("1w", description="How often losses are applied (fixed duration).")
+
+
+class ConsumptionSpec(_Strict):
+    """Use of an item by its holder (fires, training)."""
+
+    holder: str = Field(description="Holder id that consumes.")
+    item: str = Field(description="Item id consumed.")
+    rate: ScheduleText = Field(description="Consumption rate, or a schedule date -> rate.")
+    interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
+    every: Duration = Field("1d", description="How often consumption is applied (fixed duration).")
+
+
+class ScenarioSpec(_Strict):
+    """A stockpile scenario (format v1)."""
+
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, title="stockpile scenario (format v1)"
+    )
+
+    name: str = Field(description="Title of the scenario, shown on charts.")
+    description: str = Field("", description="What the scenario models.")
+    sources: list[str] = Field(
+        default_factory=list, description="Where the numbers come from (printed under charts)."
+    )
+    start: DateText = Field(description="First day (ISO date): the initial state.")
+    end: DateText | None = Field(None, description="Last day (ISO date or +offset from start).")
+    horizon: Duration | None = Field(None, description="Length instead of end: 5y.")
+    report_every: Duration = Field("1w", description="Time between stored snapshots.")
+    runs: StrictInt = Field(1000, gt=0, description="Monte Carlo runs.")
+    seed: StrictInt = Field(0, ge=0, description="Random seed.")
+    items: dict[str, ItemSpec] = Field(description="Item id -> item.")
+    holders: dict[str, HolderSpec] = Field(description="Holder id -> holder.")
+    production: dict[str, ProductionSpec] = Field(
+        default_factory=dict, description="Production line id -> line."
+    )
+    donations: dict[str, DonationSpec] = Field(
+        default_factory=dict, description="Donation id -> donation."
+    )
+    attrition: dict[str, AttritionSpec] = Field(
+        default_factory=dict, description="Attrition process id -> process."
+    )
+    consumption: dict[str, ConsumptionSpec] = Field(
+        default_factory=dict, description="Consumption process id -> process."
+    )
+
+
+#: The model of each section's entries, by section name.
+SECTIONS: dict[str, type[_Strict]] = {
+    "items": ItemSpec,
+    "holders": HolderSpec,
+    "production": ProductionSpec,
+    "donations": DonationSpec,
+    "attrition": AttritionSpec,
+    "consumption": ConsumptionSpec,
+}
+PROCESS_SECTIONS = ("production", "donations", "attrition", "consumption")
+
+
+def field_names(model: type[BaseModel]) -> list[str]:
+    """The keys a user may write for ``model`` (aliases where a field has one)."""
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files, for editors (yaml-language-server) and docs."""
+    schema = ScenarioSpec.model_json_schema(by_alias=True)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
