@@ -1,0 +1,27 @@
+"""Briefing charts from results: fan, timeline, flows, availability, compare; write_charts.
+
+Each chart takes results (a ``Results`` or its ``xarray.Dataset``), draws into ``ax`` when
+given one, and otherwise returns a new 16:9 Figure with title, subtitle and sources. Nothing
+is shown and no global matplotlib state is changed; save with ``save(fig, "chart.png")``.
+"""
+
+from sim.plots.availability import availability, out_of_action
+from sim.plots.compare import compare
+from sim.plots.fan import fan
+from sim.plots.flows import flows
+from sim.plots.style import ChartError, save
+from sim.plots.timeline import drawn_down, timeline
+from sim.plots.write import write_charts
+
+__all__ = [
+    "ChartError",
+    "availability",
+    "compare",
+    "drawn_down",
+    "fan",
+    "flows",
+    "out_of_action",
+    "save",
+    "timeline",
+    "write_charts",
+]

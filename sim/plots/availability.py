@@ -1,0 +1,54 @@
+"""Availability chart: the share of a fleet out of action (in repair) over time."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from sim.plots import quantiles as q
+from sim.plots import style
+
+BANDS = ((0.90, "#fde0c5"), (0.80, "#f8b98a"), (0.50, "#ec8c4c"))  # light to dark orange
+
+
+def out_of_action(results: Any, holder: str, item: str) -> np.ndarray:
+    """``in_repair / (stock + in_repair)`` per run and time; NaN where the fleet is empty."""
+    dataset = style.as_dataset(results)
+    style.check_cell(dataset, holder, item)
+    repair = q.series(dataset, "in_repair", holder, item)
+    fleet = q.series(dataset, "stock", holder, item) + repair
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.where(fleet > 0, repair / fleet, np.nan)
+
+
+def availability(results: Any, holder: str, item: str, *, ax: Axes | None = None) -> Figure | Axes:
+    """Median share out of action with 50/80/90% bands over runs (0-100%)."""
+    dataset = style.as_dataset(results)
+    share = out_of_action(dataset, holder, item)
+    time = dataset["time"].values
+    with style.briefing_style():
+        fig, ax, owned = style.new_figure(ax)
+        if share.shape[0] > 1:
+            for coverage, colour in BANDS:
+                low, high = q.band(share, coverage)
+                ax.fill_between(time, low, high, color=colour, linewidth=0,
+                                label=style.BAND_LEGEND.format(coverage))  # fmt: skip
+        label = "median" if share.shape[0] > 1 else "share out of action"
+        ax.plot(time, q.median(share), color="#7f2704", linewidth=2.2, label=label)
+        style.date_axis(ax, time[0], time[-1])
+        style.percent(ax)
+        top = np.nanmax(q.band(share, 0.9)[1]) if np.isfinite(share).any() else 0.0
+        ax.set_ylim(0, min(1.0, max(0.1, 1.15 * float(top))))
+        ax.set_ylabel("share of fleet in repair")
+        holder_label = style.label(dataset, "holder", holder)
+        item_label = style.label(dataset, "item", item)
+        ax.set_title(f"{holder_label}: share of {item_label} fleet out of action")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+        if owned:
+            style.decorate(fig, dataset)
+    return fig if owned else ax

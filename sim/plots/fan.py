@@ -1,0 +1,116 @@
+"""Fan chart: one holder's stock of one item over time, with nested quantile bands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from sim.plots import quantiles as q
+from sim.plots import style
+
+
+def fan(
+    results: Any,
+    holder: str,
+    item: str,
+    *,
+    deterministic: Any = None,
+    ax: Axes | None = None,
+) -> Figure | Axes:
+    """Median stock with nested 50/80/90% bands over runs, floor and target lines.
+
+    ``deterministic`` (results with one run) adds its path as a dashed line.
+    Returns the new Figure, or ``ax`` when drawing into the caller's axes.
+    """
+    dataset = style.as_dataset(results)
+    style.check_cell(dataset, holder, item)
+    with style.briefing_style():
+        fig, ax, owned = style.new_figure(ax)
+        draw_fan(ax, dataset, holder, item)
+        if deterministic is not None:
+            _deterministic(ax, style.as_dataset(deterministic), holder, item)
+        _finish(ax, dataset, holder, item)
+        if owned:
+            style.decorate(fig, dataset)
+    return fig if owned else ax
+
+
+def draw_fan(
+    ax: Axes,
+    dataset: xr.Dataset,
+    holder: str,
+    item: str,
+    *,
+    colours: tuple[tuple[float, str], ...] = style.FAN_BANDS,
+    line: str = style.NAVY,
+    name: str = "",
+    linestyle: str = "-",
+    alpha: float = 1.0,
+) -> None:
+    """Bands (widest first) and the median line of one cell's stock."""
+    time = dataset["time"].values
+    stock = q.series(dataset, "stock", holder, item)
+    prefix = f"{name}: " if name else ""
+    if stock.shape[0] > 1:
+        for coverage, colour in colours:
+            low, high = q.band(stock, coverage)
+            ax.fill_between(
+                time,
+                low,
+                high,
+                color=colour,
+                alpha=alpha,
+                linewidth=0,
+                label=prefix + style.BAND_LEGEND.format(coverage),
+            )
+    label = f"{prefix}median" if stock.shape[0] > 1 else f"{prefix}stock"
+    ax.plot(time, q.median(stock), color=line, linewidth=2.2, linestyle=linestyle, label=label)
+
+
+def _deterministic(ax: Axes, dataset: xr.Dataset, holder: str, item: str) -> None:
+    style.check_cell(dataset, holder, item)
+    stock = q.series(dataset, "stock", holder, item)[0]
+    ax.plot(
+        dataset["time"].values,
+        stock,
+        color=style.INK,
+        linewidth=1.3,
+        linestyle=(0, (6, 2, 1, 2)),
+        label="deterministic run",
+    )
+
+
+def _finish(ax: Axes, dataset: xr.Dataset, holder: str, item: str) -> None:
+    """Floor and target lines, axes labels and limits, legend."""
+    reference_lines(ax, dataset, holder, item)
+    time = dataset["time"].values
+    style.date_axis(ax, time[0], time[-1])
+    style.thousands(ax)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(style.unit(dataset, item))
+    holder_label = style.label(dataset, "holder", holder)
+    ax.set_title(f"{holder_label}: {style.label(dataset, 'item', item)} on hand")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+
+
+def reference_lines(ax: Axes, dataset: xr.Dataset, holder: str, item: str) -> None:
+    """Dashed floor and dotted target lines at their medians over runs (when above zero)."""
+    for name, colour, dashes in (
+        ("target", style.GREEN, (0, (1, 1.5))),
+        ("floor", style.VERMILLION, (0, (5, 2))),
+    ):
+        if name not in dataset:
+            continue
+        value = float(np.nanmedian(dataset[name].sel(holder=holder, item=item).values))
+        if value > 0:
+            ax.axhline(
+                value,
+                color=colour,
+                linestyle=dashes,
+                linewidth=1.6,
+                label=f"{name} (median): {style.number(value, 3)}",
+            )

@@ -1,0 +1,250 @@
+"""Briefing look: palette, fonts, 16:9 figures, titles, source footnotes, axes formatters.
+
+Nothing here changes global matplotlib state: charts draw inside ``briefing_style()``.
+Colours are Okabe-Ito hues chosen to differ in lightness too, so charts survive greyscale
+printing; series are also told apart by line style, marker or hatch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import textwrap
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+import matplotlib.dates as mdates
+import numpy as np
+import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from sim import __version__
+
+FIGSIZE = (10.0, 5.625)  # inches, 16:9
+DPI = 300
+FORMATS = ("png", "svg", "pdf")
+
+INK = "#1a1a1a"
+MUTED = "#595959"
+GRID = "#d9d9d9"
+BLUE = "#0072B2"  # dark
+SKY = "#56B4E9"  # light
+ORANGE = "#E69F00"  # light
+VERMILLION = "#D55E00"  # mid
+GREEN = "#009E73"  # mid
+PURPLE = "#CC79A7"  # light
+NAVY = "#08306b"
+FAN_BANDS = ((0.90, "#deebf7"), (0.80, "#b3d1ea"), (0.50, "#6fa6d6"))  # light to dark
+BAND_LEGEND = "{:.0%} of runs"
+
+_RC: Any = {  # a plain dict; typed Any for matplotlib's literal-keyed stubs
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 11.5,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.titlepad": 10,
+    "axes.labelsize": 10,
+    "axes.labelcolor": MUTED,
+    "axes.edgecolor": MUTED,
+    "axes.linewidth": 0.8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "axes.axisbelow": True,
+    "grid.color": GRID,
+    "grid.linewidth": 0.6,
+    "xtick.color": MUTED,
+    "ytick.color": MUTED,
+    "xtick.labelcolor": INK,
+    "ytick.labelcolor": INK,
+    "legend.frameon": False,
+    "legend.fontsize": 9,
+    "text.color": INK,
+    "svg.fonttype": "none",
+    "pdf.fonttype": 42,
+}
+
+
+@contextlib.contextmanager
+def briefing_style() -> Iterator[None]:
+    """Apply the briefing rcParams inside a ``with`` block only."""
+    with mpl.rc_context(_RC):
+        yield
+
+
+def as_dataset(results: Any) -> xr.Dataset:
+    """The results Dataset, whether given a Dataset or an object with ``.dataset``."""
+    dataset = getattr(results, "dataset", results)
+    if not isinstance(dataset, xr.Dataset):
+        raise ChartError(f"expected results or an xarray.Dataset, got {type(results).__name__}")
+    return dataset
+
+
+class ChartError(ValueError):
+    """A chart was asked for something the results do not hold (unknown holder, item...)."""
+
+
+def check_cell(dataset: xr.Dataset, holder: str, item: str) -> None:
+    """Raise ChartError naming the known ids when ``holder`` or ``item`` is unknown."""
+    for dim, value in (("holder", holder), ("item", item)):
+        known = [str(v) for v in dataset[dim].values]
+        if value not in known:
+            raise ChartError(f"unknown {dim} {value!r} (one of: {', '.join(known)})")
+
+
+def label(dataset: xr.Dataset, dim: str, value: str) -> str:
+    """The human label of a holder or item, falling back to its id."""
+    name = f"{dim}_label"
+    if name in dataset.coords:
+        text = str(dataset[name].sel({dim: value}).item())
+        if text:
+            return text
+    return value
+
+
+def unit(dataset: xr.Dataset, item: str) -> str:
+    """The item's unit (``rounds``), or ``units`` when the results do not say."""
+    if "item_unit" in dataset.coords:
+        text = str(dataset["item_unit"].sel(item=item).item())
+        if text:
+            return text
+    return "units"
+
+
+def new_figure(ax: Axes | None) -> tuple[Figure, Axes, bool]:
+    """A 16:9 figure with one axes, or the caller's axes. The flag says whether we own it."""
+    if ax is not None:
+        return ax.get_figure(root=True), ax, False  # type: ignore[return-value]
+    fig = Figure(figsize=FIGSIZE, dpi=100, layout="constrained")
+    return fig, fig.add_subplot(), True
+
+
+def sources(dataset: xr.Dataset) -> list[str]:
+    """The scenario's sources (attr ``sources``, a JSON list); tolerates a plain string."""
+    raw = dataset.attrs.get("sources", "[]")
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else list(raw)
+    except (json.JSONDecodeError, TypeError):
+        return [str(raw)] if raw else []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def method_note(dataset: xr.Dataset, bands: bool = True) -> str:
+    """Runs, seed, version and scenario hash: what a reader needs to reproduce the chart."""
+    attrs = dataset.attrs
+    runs = int(attrs.get("runs", dataset.sizes.get("run", 0)))
+    parts = [f"{runs:,} Monte Carlo run{'s' if runs != 1 else ''}"]
+    if int(attrs.get("deterministic", 0)):
+        parts = ["Deterministic run (every value at its mean)"]
+    if "seed" in attrs and not int(attrs.get("deterministic", 0)):
+        parts[0] += f", seed {attrs['seed']}"
+    if bands and runs > 1:
+        parts.append("bands: quantiles over runs")
+    parts.append(f"stockpile {attrs.get('sim_version', __version__)}")
+    sha = str(attrs.get("scenario_sha256", ""))
+    if sha.strip("0"):
+        parts.append(f"scenario {sha[:10]}")
+    return " · ".join(parts)
+
+
+def decorate(
+    fig: Figure,
+    dataset: xr.Dataset,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    extra_sources: Sequence[str] = (),
+    bands: bool = True,
+) -> None:
+    """Title and subtitle (scenario name and description) on top, sources as a footnote."""
+    title = title if title is not None else str(dataset.attrs.get("scenario", ""))
+    if subtitle is None:
+        subtitle = " ".join(str(dataset.attrs.get("description", "")).split())
+    sub_lines = textwrap.wrap(subtitle, 150, max_lines=2, placeholder=" …")
+    note = "; ".join([*sources(dataset), *extra_sources])
+    foot_lines = textwrap.wrap(f"Sources: {note}" if note else "", 190, max_lines=2)
+    foot_lines.append(method_note(dataset, bands))
+    height = fig.get_figheight()
+    top = 0.05 + 0.2 * len(sub_lines)  # inches of header below the title
+    bottom = 0.1 + 0.15 * len(foot_lines)
+    fig.text(0.012, 1 - 0.1 / height, title, ha="left", va="top", fontsize=15, weight="bold")
+    if sub_lines:
+        y = 1 - 0.42 / height
+        fig.text(0.012, y, "\n".join(sub_lines), ha="left", va="top", fontsize=10, color=MUTED)
+    fig.text(0.012, 0.06 / height, "\n".join(foot_lines), ha="left", va="bottom", fontsize=7)
+    fig.texts[-1].set_color(MUTED)
+    header = (0.42 + top) / height
+    footer = bottom / height
+    engine = fig.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        engine.set(rect=(0.0, footer, 1.0, 1.0 - header - footer))
+
+
+def thousands(ax: Axes, axis: str = "y") -> None:
+    """Tick labels with thousands separators (1,500,000), decimals only for small values."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda value, _pos: number(value)))
+
+
+def number(value: float, significant: int | None = None) -> str:
+    """``1,500,000``; small values keep three significant digits; optionally rounded."""
+    if significant is not None and value != 0 and np.isfinite(value):
+        digits = significant - 1 - int(np.floor(np.log10(abs(value))))
+        value = round(value, digits)
+    if abs(value) >= 100 or value == 0:
+        return f"{value:,.0f}"
+    return f"{value:,.3g}"
+
+
+def share(fraction: float) -> str:
+    """``38%``; never rounds a rare event to 0% or a near-certain one to 100%."""
+    text = f"{fraction:.0%}"
+    if text == "0%" and fraction > 0:
+        return "<1%"
+    if text == "100%" and fraction < 1:
+        return ">99%"
+    return text
+
+
+def percent(ax: Axes) -> None:
+    """Y tick labels as percentages of 1."""
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
+def date_axis(ax: Axes, start: np.datetime64, end: np.datetime64) -> None:
+    """A concise dated x axis spanning exactly ``start`` to ``end``."""
+    locator = mdates.AutoDateLocator(minticks=5, maxticks=10)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    formatter = mdates.ConciseDateFormatter(locator, show_offset=False)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_formatter(formatter)
+    ax.set_xlim(date_number(start), date_number(end))
+
+
+def date_number(value: np.datetime64) -> float:
+    """Matplotlib's float day number for a date."""
+    return float(mdates.date2num(value))  # type: ignore[no-untyped-call]
+
+
+def month(value: np.datetime64) -> str:
+    """``2027-12`` style month label."""
+    return str(np.datetime_as_string(value, unit="M"))
+
+
+def save(fig: Figure, path: str | Path, fmt: str | None = None) -> Path:
+    """Write ``fig`` at 300 dpi in PNG, SVG or PDF (from the suffix unless ``fmt`` says)."""
+    path = Path(path)
+    fmt = (fmt or path.suffix.lstrip(".") or "png").lower()
+    if fmt not in FORMATS:
+        raise ChartError(f"unknown chart format {fmt!r} (one of: {', '.join(FORMATS)})")
+    title = next((t.get_text() for t in fig.texts), "")
+    metadata = {"Title": title, "Creator": f"stockpile {__version__}"}
+    with briefing_style():
+        fig.savefig(path, format=fmt, dpi=DPI, metadata=metadata, facecolor="white")
+    return path

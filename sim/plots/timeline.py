@@ -1,0 +1,198 @@
+"""The briefing chart: when each drawn-down stock hits its floor, bottoms out and is refilled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from sim.plots import quantiles as q
+from sim.plots import style
+
+QUANTILES = (0.1, 0.5, 0.9)
+BAR = 0.34  # bar height in row units
+DEPLETED = {"facecolor": "#f4b183", "edgecolor": style.VERMILLION, "hatch": "////"}
+REPLENISHED = {"facecolor": style.SKY, "edgecolor": style.BLUE}
+
+
+@dataclass(frozen=True)
+class Row:
+    """What the timeline shows for one (holder, item)."""
+
+    holder: str
+    item: str
+    depleted: np.ndarray  # p10, p50, p90 over runs where it happens (NaT if none)
+    depleted_share: float
+    trough_at: np.datetime64  # median
+    trough: float  # median
+    replenished: np.ndarray
+    replenished_share: float
+
+
+def drawn_down(dataset: xr.Dataset) -> list[tuple[str, str]]:
+    """Cells whose stock falls below its target in some run, in file order."""
+    below = (dataset["trough"] < dataset["target"]).any("run")
+    return [
+        (str(h), str(i))
+        for h in dataset["holder"].values
+        for i in dataset["item"].values
+        if bool(below.sel(holder=h, item=i))
+    ]
+
+
+def rows(dataset: xr.Dataset) -> list[Row]:
+    """The timeline rows: date quantiles and shares for every drawn-down cell."""
+    out = []
+    for holder, item in drawn_down(dataset):
+        cell = dataset.sel(holder=holder, item=item)
+        depleted, depleted_share = q.event_dates(cell["depleted_at"].values, QUANTILES)
+        replenished, replenished_share = q.event_dates(cell["replenished_at"].values, QUANTILES)
+        trough_at, _ = q.event_dates(cell["trough_at"].values, (0.5,))
+        out.append(
+            Row(
+                holder=holder,
+                item=item,
+                depleted=depleted,
+                depleted_share=depleted_share,
+                trough_at=trough_at[0],
+                trough=float(np.nanmedian(cell["trough"].values)),
+                replenished=replenished,
+                replenished_share=replenished_share,
+            )
+        )
+    return out
+
+
+def timeline(results: Any, *, ax: Axes | None = None) -> Figure | Axes:
+    """One row per drawn-down stock: p10-p90 of the dates it hits its floor and is back at
+    target (medians marked), its median trough, and the share of runs not refilled by the end.
+
+    Ranges are over the runs where the event happens; the shares say how many those are.
+    """
+    dataset = style.as_dataset(results)
+    found = rows(dataset)
+    with style.briefing_style():
+        fig, ax, owned = style.new_figure(ax)
+        time = dataset["time"].values
+        end = time[-1]
+        for index, row in enumerate(found):
+            _draw_row(ax, index, row, time[0], end)
+        _axes(ax, dataset, found, time[0], end)
+        if owned:
+            style.decorate(fig, dataset)
+    return fig if owned else ax
+
+
+def _draw_row(ax: Axes, y: int, row: Row, start: np.datetime64, end: np.datetime64) -> None:
+    """Track, depletion range, trough, replenishment range and the not-refilled share."""
+    ax.plot([start, end], [y, y], color=style.GRID, linewidth=1.0, zorder=1)
+    if row.depleted_share > 0:
+        _range(ax, y, row.depleted, DEPLETED, "D")
+        if row.depleted_share < 1:
+            text = f"at floor in {style.share(row.depleted_share)} of runs"
+            _note(ax, row.depleted[0], y - BAR / 2 - 0.04, text, "left")
+    if not np.isnat(row.trough_at):
+        ax.plot(row.trough_at, y, marker="v", color=style.INK, markersize=8, zorder=4)
+        text = f"trough {style.number(row.trough, 3)}"
+        _note(ax, row.trough_at, y + BAR / 2 + 0.04, text, "center", "top")
+    if row.replenished_share > 0:
+        _range(ax, y, row.replenished, REPLENISHED, "o")
+        _note(ax, row.replenished[1], y - BAR / 2 - 0.04, style.month(row.replenished[1]))
+    _not_by(ax, y, row.replenished_share, end)
+
+
+def _range(ax: Axes, y: int, dates: np.ndarray, look: dict[str, str], marker: str) -> None:
+    """A p10-p90 bar with its median marked."""
+    low, mid, high = (style.date_number(d) for d in dates)
+    width = max(high - low, 2.0)  # keep a visible sliver when all runs agree
+    ax.barh(y, width, left=low, height=BAR, linewidth=1.0, zorder=2, **look)  # type: ignore[arg-type]
+    ax.plot(
+        mid,
+        y,
+        marker=marker,
+        markersize=9,
+        color=look["edgecolor"],
+        markeredgecolor="white",
+        markeredgewidth=1.2,
+        zorder=5,
+    )
+
+
+def _note(
+    ax: Axes, x: np.datetime64, y: float, text: str, ha: str = "center", va: str = "bottom"
+) -> None:
+    """Small grey text above (``va="bottom"``) or below (``"top"``) a row; y grows downwards."""
+    ax.text(x, y, text, fontsize=8.5, color=style.MUTED, ha=ha, va=va, zorder=6)  # type: ignore[arg-type]
+
+
+def _not_by(ax: Axes, y: int, share: float, end: np.datetime64) -> None:
+    """The share of runs not back at target by the end, at the right edge of the row."""
+    missing = 1.0 - share
+    if missing <= 0:
+        text, colour, weight = "back at target in every run", style.MUTED, "normal"
+    else:
+        text = f"not by {style.month(end)}: {style.share(missing)} of runs"
+        colour, weight = style.INK, "bold"
+        ax.plot(end, y, marker=">", color=style.VERMILLION, markersize=10, clip_on=False, zorder=6)
+    ax.annotate(
+        text,
+        xy=(1.0, y),
+        xycoords=("axes fraction", "data"),
+        xytext=(10, 0),
+        textcoords="offset points",
+        va="center",
+        ha="left",
+        fontsize=9.5,
+        color=colour,
+        weight=weight,
+        annotation_clip=False,
+    )
+
+
+def _axes(
+    ax: Axes, dataset: xr.Dataset, found: list[Row], start: np.datetime64, end: np.datetime64
+) -> None:
+    """Row labels, dated axis, title and legend (or a note when nothing is drawn down)."""
+    style.date_axis(ax, start, end)
+    ax.grid(axis="x", color=style.GRID, linewidth=0.6)
+    ax.grid(axis="y", visible=False)
+    ax.spines["left"].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    ax.set_title("When stocks hit their floor, bottom out and are back at target")
+    if not found:
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "No stock falls below its target in any run", transform=ax.transAxes,
+                ha="center", va="center", fontsize=12, color=style.MUTED)  # fmt: skip
+        return
+    ax.set_ylim(len(found) - 0.4, -0.6)
+    ax.set_yticks(range(len(found)), [_row_label(dataset, row) for row in found])
+    ax.legend(*_legend(), loc="upper left", bbox_to_anchor=(0.0, -0.07), ncols=3,
+              handler_map={tuple: HandlerTuple(ndivide=None)})  # fmt: skip
+
+
+def _row_label(dataset: xr.Dataset, row: Row) -> str:
+    holder = style.label(dataset, "holder", row.holder)
+    item = style.label(dataset, "item", row.item)
+    return f"{holder}\n{item} ({style.unit(dataset, row.item)})"
+
+
+def _legend() -> tuple[list[Any], list[str]]:
+    marker = {"markeredgecolor": "white", "markersize": 9, "linestyle": "none"}
+    depleted = (Patch(**DEPLETED), Line2D([], [], marker="D", color=style.VERMILLION, **marker))  # type: ignore[arg-type]
+    replenished = (Patch(**REPLENISHED), Line2D([], [], marker="o", color=style.BLUE, **marker))  # type: ignore[arg-type]
+    trough = Line2D([], [], marker="v", color=style.INK, linestyle="none", markersize=8)
+    return (
+        [depleted, trough, replenished],
+        [
+            "at floor: p10–p90, median",
+            "median trough (level below)",
+            "back at target: p10–p90, median",
+        ],
+    )

@@ -1,0 +1,80 @@
+"""Write every chart that applies to a results set into a folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from sim.plots import style
+from sim.plots.availability import availability
+from sim.plots.fan import fan
+from sim.plots.flows import flows
+from sim.plots.timeline import drawn_down, timeline
+
+FLOW_NAMES = ("produced", "used", "received", "sent", "lost", "repaired", "consumed")
+
+
+def active(dataset: xr.Dataset) -> list[tuple[str, str]]:
+    """Cells drawn down or with any nonzero flow in any run, in file order."""
+    moved = xr.zeros_like(dataset["stock"].isel(run=0, time=0), dtype=bool)
+    for name in FLOW_NAMES:
+        if name in dataset:
+            moved = moved | (dataset[name] != 0).any(("run", "time"))
+    low = set(drawn_down(dataset))
+    return [
+        (str(h), str(i))
+        for h in dataset["holder"].values
+        for i in dataset["item"].values
+        if (str(h), str(i)) in low or bool(moved.sel(holder=h, item=i))
+    ]
+
+
+def repaired_cells(dataset: xr.Dataset) -> list[tuple[str, str]]:
+    """Cells where ``in_repair`` is ever above zero."""
+    ever = (dataset["in_repair"] > 0).any(("run", "time"))
+    return [
+        (str(h), str(i))
+        for h in dataset["holder"].values
+        for i in dataset["item"].values
+        if bool(ever.sel(holder=h, item=i))
+    ]
+
+
+def write_charts(
+    results: Any, folder: str | Path, *, formats: Iterable[str] = ("png",)
+) -> list[Path]:
+    """Timeline, fan and flows per active cell, availability where anything is in repair.
+
+    Files are named ``timeline.png``, ``fan_us_shell_155.png``, ``flows_...``,
+    ``availability_...``, one per format. Returns the paths written.
+    """
+    dataset = style.as_dataset(results)
+    formats = tuple(formats)
+    for fmt in formats:
+        if fmt not in style.FORMATS:
+            raise style.ChartError(
+                f"unknown chart format {fmt!r} (one of: {', '.join(style.FORMATS)})"
+            )
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    charts: list[tuple[str, Any]] = []
+    if drawn_down(dataset):
+        charts.append(("timeline", lambda: timeline(dataset)))
+    for holder, item in active(dataset):
+        charts.append((f"fan_{holder}_{item}", _bind(fan, dataset, holder, item)))
+        charts.append((f"flows_{holder}_{item}", _bind(flows, dataset, holder, item)))
+    for holder, item in repaired_cells(dataset):
+        charts.append((f"availability_{holder}_{item}", _bind(availability, dataset, holder, item)))
+    written = []
+    for name, draw in charts:
+        figure = draw()
+        for fmt in formats:
+            written.append(style.save(figure, folder / f"{name}.{fmt}", fmt))
+    return written
+
+
+def _bind(chart: Any, dataset: xr.Dataset, holder: str, item: str) -> Any:
+    return lambda: chart(dataset, holder, item)
