@@ -10,3 +10,6 @@ import click
 @click.version_option(package_name="stockpile")
 def main() -> None:
     """Stockpile depletion and replenishment simulator."""
+
+
+from sim.cli import validate  # noqa: E402, F401  (registers validate and schema)

@@ -49,9 +49,7 @@ def _load(text: str, file: str, data: bytes, overrides: Sequence[str]) -> Scenar
     if source is None:
         raise ScenarioError(problems)
     overridden, problems = apply_overrides(source.tree, overrides, file)
-    if problems:
-        raise ScenarioError(problems)
-    out = Collector(file, source, overridden)
+    out = Collector(file, source, overridden, errors=problems)
     scenario = Builder(source.tree, out).build()
     if scenario is None or out.errors:
         raise ScenarioError(out.errors)

@@ -66,8 +66,12 @@ def range_error(
     dist: Distribution, low: float, high: float = math.inf, *, high_open: bool = False
 ) -> GrammarError | None:
     """An error if a fixed value lies outside [low, high], or a distribution's 5-95% does."""
-    bound = f"< {high:g}" if high_open else f"<= {high:g}"
-    wanted = f">= {low:g}" if math.isinf(high) else f"between {low:g} and {high:g} ({bound})"
+    if math.isinf(high):
+        wanted = f">= {low:g}"
+    elif high_open:
+        wanted = f">= {low:g} and below {high:g}"
+    else:
+        wanted = f"between {low:g} and {high:g}"
     if isinstance(dist, Fixed):
         value = dist.value
         if value < low or value > high or (high_open and value >= high):
