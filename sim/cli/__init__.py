@@ -12,4 +12,5 @@ def main() -> None:
     """Stockpile depletion and replenishment simulator."""
 
 
+import sim.cli.charts  # noqa: E402, F401  (registers chart and compare)
 from sim.cli import validate  # noqa: E402, F401  (registers validate and schema)

@@ -12,7 +12,7 @@ import json
 import textwrap
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
@@ -237,10 +237,15 @@ def month(value: np.datetime64) -> str:
     return str(np.datetime_as_string(value, unit="M"))
 
 
-def save(fig: Figure, path: str | Path, fmt: str | None = None) -> Path:
-    """Write ``fig`` at 300 dpi in PNG, SVG or PDF (from the suffix unless ``fmt`` says)."""
-    path = Path(path)
-    fmt = (fmt or path.suffix.lstrip(".") or "png").lower()
+def save(fig: Figure, path: str | Path | BinaryIO, fmt: str | None = None) -> Any:
+    """Write ``fig`` at 300 dpi as PNG, SVG or PDF (from the suffix unless ``fmt`` says).
+
+    ``path`` may be a binary file object (then give ``fmt``). Returns ``path``.
+    """
+    if isinstance(path, str | Path):
+        path = Path(path)
+        fmt = fmt or path.suffix.lstrip(".") or "png"
+    fmt = (fmt or "png").lower()
     if fmt not in FORMATS:
         raise ChartError(f"unknown chart format {fmt!r} (one of: {', '.join(FORMATS)})")
     title = next((t.get_text() for t in fig.texts), "")

@@ -72,7 +72,9 @@ def write_charts(
     for name, draw in charts:
         figure = draw()
         for fmt in formats:
-            written.append(style.save(figure, folder / f"{name}.{fmt}", fmt))
+            path = folder / f"{name}.{fmt}"
+            style.save(figure, path, fmt)
+            written.append(path)
     return written
 
 
