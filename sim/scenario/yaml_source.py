@@ -102,13 +102,26 @@ class _Builder:
                 where = f" (first on line {first})" if first else ""
                 self._problem(line, ".".join(child), f"duplicate key '{key_text(key)}'{where}")
                 continue
+            if node.flow_style and _split_by_comma(key_node, value_node):
+                self._problem(
+                    line,
+                    dotted,
+                    "a comma inside { } split a value in two",
+                    "quote a value that holds commas: {javelin: 'pert(5k, 7k, 9k)'}",
+                )
+                break
             self.lines[child] = line
             result[key] = self.value(value_node, child)
-            self.lines[child] = line
         return result
 
-    def _problem(self, line: int, path: str, message: str) -> None:
-        self.problems.append(Problem(self.file, line, path, message))
+    def _problem(self, line: int, path: str, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.file, line, path, message, hint))
+
+
+def _split_by_comma(key: yaml.ScalarNode, value: yaml.Node) -> bool:
+    """A flow-mapping entry that is the tail of a value cut at a comma: ``7k)`` with no value."""
+    empty = isinstance(value, yaml.ScalarNode) and value.value == "" and value.style is None
+    return empty and key.style is None and bool(re.match(r"[-+.\d]|.*\)$", str(key.value)))
 
 
 def parse_yaml(text: str, file: str) -> tuple[Source | None, list[Problem]]:
