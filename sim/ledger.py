@@ -1,0 +1,138 @@
+"""The stock ledger: levels, cumulative flows and metric trackers for every run at once.
+
+Only the *active* cells (holder, item pairs that hold stock or that a process touches) are
+stored. Each quantity is a ``(cells, runs)`` array, so one cell's row is a contiguous run vector
+that an action updates in one vectorised step. Snapshots are written straight into the
+``(runs, times, holders * items)`` output arrays.
+
+The balance identity holds for every run and cell by construction, since every stock change
+goes through a flow: ``stock = initial + produced + received + repaired - sent - lost -
+consumed - used``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+LEVELS = ("stock", "in_transit", "in_repair")
+FLOWS = (
+    "produced",
+    "used",
+    "received",
+    "sent",
+    "lost",
+    "repaired",
+    "consumed",
+    "unmet",
+    "unfilled",
+)
+#: Flows that add to the stock and flows that take from it (``unmet`` and ``unfilled`` do neither).
+INFLOWS = ("produced", "received", "repaired")
+OUTFLOWS = ("sent", "lost", "consumed", "used")
+
+Cell = tuple[str, str]
+
+
+class Ledger:
+    """State of the active cells over all runs, and their reported series.
+
+    ``cells`` are the active (holder, item) pairs; ``columns`` their flat index ``h * items + i``
+    in the full grid of ``grid_size`` cells. Row ``c`` of every array belongs to ``cells[c]``.
+    """
+
+    def __init__(
+        self, cells: Sequence[Cell], columns: Sequence[int], grid_size: int, runs: int, times: int
+    ) -> None:
+        self.cells = tuple(cells)
+        self.row = {cell: c for c, cell in enumerate(self.cells)}
+        self.columns = np.asarray(columns, dtype=np.intp)
+        self.runs = runs
+        shape = (len(self.cells), runs)
+        self.values: dict[str, FloatArray] = {n: np.zeros(shape) for n in (*LEVELS, *FLOWS)}
+        self.stock = self.values["stock"]
+        self.floor = np.zeros(shape)
+        self.target = np.zeros(shape)
+        self.initial = np.zeros(shape)
+        self.depleted_at = np.full(shape, np.nan)
+        self.replenished_at = np.full(shape, np.nan)
+        self.trough = np.zeros(shape)
+        self.trough_at = np.zeros(shape)
+        self._armed = np.zeros(shape, dtype=bool)  # above the floor since, not yet depleted
+        self._may_deplete = np.ones(shape, dtype=bool)
+        self._below = np.zeros(shape, dtype=bool)  # below the target since, not yet replenished
+        self._may_replenish = np.ones(shape, dtype=bool)
+        self.series = {n: np.zeros((runs, times, grid_size)) for n in (*LEVELS, *FLOWS)}
+        self._all_columns = len(self.cells) == grid_size
+
+    def start(self) -> None:
+        """Fix the initial state (stock, floor and target set) and arm the metric trackers."""
+        self.initial[:] = self.stock
+        self.trough[:] = self.stock
+        self._armed[:] = self.stock > self.floor
+        self._below[:] = self.stock < self.target
+
+    # -- changes ---------------------------------------------------------------------------
+
+    def add(self, c: int, amount: FloatArray, flow: str, day: float) -> None:
+        """Put ``amount`` into the stock of cell ``c`` through ``flow`` (an inflow)."""
+        self.stock[c] += amount
+        self.values[flow][c] += amount
+        self.track(c, day)
+
+    def remove(self, c: int, amount: FloatArray, flow: str, day: float) -> None:
+        """Take ``amount`` (at most the stock) out of cell ``c`` through ``flow`` (an outflow)."""
+        self.stock[c] -= amount
+        self.values[flow][c] += amount
+        self.track(c, day)
+
+    def count(self, c: int, amount: FloatArray, flow: str) -> None:
+        """Record ``amount`` in a flow that does not move stock (``unmet``, ``unfilled``)."""
+        self.values[flow][c] += amount
+
+    # -- metrics ---------------------------------------------------------------------------
+
+    def track(self, c: int, day: float) -> None:
+        """Update depletion, replenishment and trough of cell ``c`` after a change at ``day``."""
+        value = self.stock[c]
+        low = value <= self.floor[c]
+        armed = self._armed[c]
+        hit = armed & low
+        if hit.any():
+            self.depleted_at[c][hit] = day
+            self._may_deplete[c][hit] = False
+            armed &= ~hit
+        armed |= ~low & self._may_deplete[c]
+        high = value >= self.target[c]
+        below = self._below[c]
+        hit = below & high
+        if hit.any():
+            self.replenished_at[c][hit] = day
+            self._may_replenish[c][hit] = False
+            below &= ~hit
+        below |= ~high & self._may_replenish[c]
+        lower = value < self.trough[c]
+        if lower.any():
+            np.copyto(self.trough[c], value, where=lower)
+            self.trough_at[c][lower] = day
+
+    # -- output ----------------------------------------------------------------------------
+
+    def snapshot(self, k: int) -> None:
+        """Copy the current levels and cumulative flows into reported time slot ``k``."""
+        for name, state in self.values.items():
+            if self._all_columns:
+                self.series[name][:, k, :] = state.T
+            else:
+                self.series[name][:, k, self.columns] = state.T
+
+    def full(self, rows: FloatArray, fill: float, grid_size: int) -> FloatArray:
+        """A ``(runs, grid_size)`` array with ``rows`` (cells, runs) in the active columns."""
+        out = np.full((self.runs, grid_size), fill)
+        out[:, self.columns] = rows.T
+        return out

@@ -1,0 +1,38 @@
+"""What every process needs: the clock, the ledger, the arrival calendar and its random stream."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.ledger import Ledger
+from sim.processes.calendar import Calendar
+from sim.processes.clock import Clock
+from sim.processes.draws import Draws
+from sim.streams import stream
+
+
+@dataclass
+class Context:
+    """One chunk's simulation state, shared by its processes."""
+
+    clock: Clock
+    ledger: Ledger
+    calendar: Calendar
+    seed: np.random.SeedSequence
+    runs: int
+    deterministic: bool
+    end_day: float
+    clipped: dict[str, int] = field(default_factory=dict)
+    pledge_total: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+    pledge_fulfilled_at: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+
+    def draws(self, key: str) -> Draws:
+        """Draws from the stream named ``key`` (a process or holder path)."""
+        return Draws(stream(self.seed, key), self.runs, self.deterministic, self.clipped)
+
+    def cell(self, holder: str, item: str) -> int:
+        """The ledger row of (holder, item)."""
+        return self.ledger.row[(holder, item)]

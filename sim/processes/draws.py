@@ -1,0 +1,71 @@
+"""Per-run draws from one random stream: clipped to a field's range, clipped draws counted.
+
+In deterministic mode every distribution gives its mean and every random process its expected
+value (binomial ``n * p``, Poisson its mean), so no random number is used.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.distributions import Distribution, draw
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+#: Largest proportional loss fraction: a fraction of 1 would mean certain loss (infinite hazard).
+MAX_LOSS_FRACTION = float(np.nextafter(1.0, 0.0))
+
+
+class Draws:
+    """Draws of ``runs`` values at a time from ``rng``; ``clipped`` counts clips by field path."""
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        runs: int,
+        deterministic: bool,
+        clipped: dict[str, int],
+    ) -> None:
+        self.rng = rng
+        self.runs = runs
+        self.deterministic = deterministic
+        self.clipped = clipped
+
+    def value(
+        self,
+        dist: Distribution,
+        path: str,
+        low: float = 0.0,
+        high: float = math.inf,
+        counted: BoolArray | None = None,
+    ) -> FloatArray:
+        """One value per run, clipped to ``[low, high]``.
+
+        Clips are counted under ``path``, only in the runs where ``counted`` is true if given
+        (a per-shipment draw in a run that ships nothing is not a draw the user sees).
+        """
+        values = draw(dist, self.rng, self.runs, deterministic=self.deterministic)
+        outside = (values < low) | (values > high)
+        if counted is not None:
+            outside &= counted
+        clips = int(np.count_nonzero(outside))
+        if clips:
+            self.clipped[path] = self.clipped.get(path, 0) + clips
+        return np.clip(values, low, high)
+
+    def binomial(self, n: FloatArray, p: FloatArray | float) -> FloatArray:
+        """Binomial(n, p) per run (``n`` whole numbers); ``n * p`` when deterministic."""
+        if self.deterministic:
+            return np.asarray(n * p, dtype=np.float64)
+        trials = n.astype(np.int64)
+        return self.rng.binomial(trials, np.clip(p, 0.0, 1.0)).astype(np.float64)
+
+    def poisson(self, mean: FloatArray) -> FloatArray:
+        """Poisson(mean) per run; the mean itself when deterministic."""
+        if self.deterministic:
+            return mean.copy()
+        return self.rng.poisson(mean).astype(np.float64)
