@@ -103,7 +103,7 @@ def parse_number(text: str, kind: Kind = "quantity") -> float:
     number, suffix, percent = match.groups()
     if percent and kind != "fraction":
         raise GrammarError(f"a percentage is not a {kind}: {text!r}", EXAMPLES[kind])
-    if percent and suffix:
+    if (percent and suffix) or (suffix and kind == "fraction"):
         raise _expected(kind, text)
     value = float(number) * _SUFFIX[suffix]
     return value / 100 if percent else value
