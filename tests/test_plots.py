@@ -1,0 +1,285 @@
+"""Briefing charts render from contract-conforming results, with the content a slide needs."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from fake_results import fake_results
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
+from matplotlib.dates import num2date
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from sim import plots
+from sim.plots import quantiles
+from sim.plots.timeline import rows
+
+
+@pytest.fixture(scope="module")
+def results() -> xr.Dataset:
+    return fake_results(runs=60, seed=3)
+
+
+def legend_texts(ax: Axes) -> list[str]:
+    legend = ax.get_legend()
+    assert legend is not None
+    return [t.get_text() for t in legend.get_texts()]
+
+
+def bands(ax: Axes) -> list[PolyCollection]:
+    return [c for c in ax.collections if isinstance(c, PolyCollection)]
+
+
+def figure_texts(fig: Figure) -> list[str]:
+    return [t.get_text() for t in fig.texts]
+
+
+def only_axes(fig: Figure | Axes) -> Axes:
+    assert isinstance(fig, Figure)
+    (ax,) = fig.axes
+    return ax
+
+
+def assert_inside(fig: Figure) -> None:
+    """Every text and legend lies within the figure once laid out (nothing cut off)."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    width, height = canvas.get_width_height()
+    boxes = [t.get_window_extent(renderer) for t in fig.texts]
+    boxes += [ax.get_tightbbox(renderer) for ax in fig.axes]  # titles, labels, legend, notes
+    for box in boxes:
+        assert box is not None
+        assert box.x0 >= -1 and box.y0 >= -1, box
+        assert box.x1 <= width + 1 and box.y1 <= height + 1, box
+
+
+def test_fan_has_nested_quantile_bands_lines_and_labels(results: xr.Dataset) -> None:
+    fig = plots.fan(results, "us", "shell_155")
+    ax = only_axes(fig)
+    assert len(bands(ax)) == 3
+    texts = legend_texts(ax)
+    assert texts[:4] == ["90% of runs", "80% of runs", "50% of runs", "median"]
+    assert "floor (median): 500,000" in texts
+    assert any(t.startswith("target (median): ") for t in texts)
+    assert ax.get_ylabel() == "rounds"
+    assert ax.get_title("left") == "United States: 155mm artillery shell on hand"
+    start, end = (num2date(x).date() for x in ax.get_xlim())
+    assert (str(start), str(end)) == (results.attrs["start"], results.attrs["end"])
+    assert ax.yaxis.get_major_formatter()(2_500_000, 0) == "2,500,000"
+    texts = figure_texts(fig)
+    assert texts[0] == results.attrs["scenario"]
+    assert texts[1] == results.attrs["description"]
+    assert texts[2].startswith("Sources: Synthetic test data; Shapes after public reporting")
+    assert "60 Monte Carlo runs, seed 3" in texts[2]
+
+
+def test_fan_median_line_is_the_median_over_runs(results: xr.Dataset) -> None:
+    ax = only_axes(plots.fan(results, "us", "shell_155"))
+    median_line = next(line for line in ax.get_lines() if line.get_label() == "median")
+    expected = results.stock.sel(holder="us", item="shell_155").median("run").values
+    np.testing.assert_allclose(np.asarray(median_line.get_ydata(), float), expected)
+
+
+def test_bands_are_quantiles_not_mean_and_sd() -> None:
+    values = np.random.default_rng(0).exponential(size=(1001, 3))
+    low, high = quantiles.band(values, 0.8)
+    np.testing.assert_allclose(low, np.quantile(values, 0.1, axis=0))
+    np.testing.assert_allclose(high, np.quantile(values, 0.9, axis=0))
+    assert np.all(low > 0)  # mean - 1.28 sd of an exponential would be negative
+
+
+def test_fan_with_deterministic_path_and_one_run(results: xr.Dataset) -> None:
+    single = fake_results(runs=1)
+    ax = only_axes(plots.fan(results, "us", "shell_155", deterministic=single))
+    assert "deterministic run" in legend_texts(ax)
+    ax = only_axes(plots.fan(single, "us", "shell_155"))
+    assert bands(ax) == []
+    assert "stock" in legend_texts(ax)
+
+
+def test_fan_draws_into_a_given_axes_without_figure_titles(results: xr.Dataset) -> None:
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plots.fan(results, "ukraine", "m777", ax=ax) is ax
+    assert len(bands(ax)) == 3
+    assert fig.texts == []
+
+
+def test_charts_accept_an_object_with_a_dataset(results: xr.Dataset) -> None:
+    class Results:
+        dataset = results
+
+    assert isinstance(plots.fan(Results(), "us", "m777"), Figure)
+
+
+@pytest.mark.parametrize(
+    ("holder", "item", "message"),
+    [
+        ("uk", "m777", "unknown holder 'uk' (one of: us, ukraine)"),
+        ("us", "tank", "unknown item 'tank' (one of: shell_155, javelin, m777, charge_155)"),
+    ],
+)
+def test_unknown_holder_or_item_is_a_chart_error(
+    results: xr.Dataset, holder: str, item: str, message: str
+) -> None:
+    for chart in (plots.fan, plots.flows, plots.availability):
+        with pytest.raises(plots.ChartError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            chart(results, holder, item)
+
+
+def test_no_global_matplotlib_state_changes(results: xr.Dataset) -> None:
+    before = dict(mpl.rcParams)
+    plots.timeline(results)
+    plots.fan(results, "us", "shell_155")
+    assert dict(mpl.rcParams) == before
+
+
+def test_timeline_has_one_row_per_drawn_down_stock(results: xr.Dataset) -> None:
+    ax = only_axes(plots.timeline(results))
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [
+        "United States\n155mm artillery shell (rounds)",
+        "United States\nJavelin missile (missiles)",
+        "United States\nM777 towed howitzer (systems)",
+        "United States\nCharge set (sets)",
+    ]
+    texts = [t.get_text() for t in ax.texts]
+    assert "not by 2027-12: 100% of runs" in texts  # M777s are never replaced
+    assert "back at target in every run" in texts  # Javelins all are
+    assert len(legend_texts(ax)) == 3
+    assert ax.get_title("left").startswith("When stocks hit their floor")
+
+
+def test_timeline_ranges_are_p10_p90_of_event_dates(results: xr.Dataset) -> None:
+    ax = only_axes(plots.timeline(results))
+    replenished = results.replenished_at.sel(holder="us", item="javelin").values
+    p10, p90 = (pd.Timestamp(d) for d in np.quantile(replenished.astype("int64"), [0.1, 0.9]))
+    bars = [p for p in ax.patches if isinstance(p, Rectangle) and abs(p.get_y() + 0.17 - 1) < 1e-9]
+    starts = {num2date(b.get_x()).date() for b in bars}
+    assert p10.date() in starts
+    widths = {round(b.get_width()) for b in bars}
+    assert max(round((p90 - p10).days), 2) in widths
+
+
+def test_timeline_states_the_share_not_replenished() -> None:
+    data = fake_results(runs=50, seed=4)
+    cell = {"holder": "us", "item": "shell_155"}
+    dates = data.replenished_at.loc[cell].values.copy()
+    dates[:19] = np.datetime64("NaT")
+    dates[19:] = np.datetime64("2026-05-01")
+    data.replenished_at.loc[cell] = dates
+    ax = only_axes(plots.timeline(data))
+    texts = [t.get_text() for t in ax.texts]
+    assert "not by 2027-12: 38% of runs" in texts
+    assert "2026-05" in texts
+    (row,) = [r for r in rows(data) if (r.holder, r.item) == ("us", "shell_155")]
+    assert row.replenished_share == pytest.approx(0.62)
+
+
+def test_timeline_says_so_when_nothing_is_drawn_down(results: xr.Dataset) -> None:
+    calm = results.copy()
+    calm["trough"] = calm["target"]
+    ax = only_axes(plots.timeline(calm))
+    assert [t.get_text() for t in ax.texts] == ["No stock falls below its target in any run"]
+
+
+def test_flows_show_only_flows_that_happen(results: xr.Dataset) -> None:
+    ax = only_axes(plots.flows(results, "us", "shell_155"))
+    assert legend_texts(ax) == ["produced", "sent (donations out)", "on hand (median)"]
+    assert len(bands(ax)) == 2
+    assert ax.get_ylabel() == "rounds, cumulative since start"
+    ax = only_axes(plots.flows(results, "ukraine", "m777"))
+    assert legend_texts(ax) == [
+        "received (donations in)",
+        "back from repair",
+        "lost (incl. repairable)",
+        "on hand (median)",
+    ]
+
+
+def test_availability_is_the_share_in_repair(results: xr.Dataset) -> None:
+    share = plots.out_of_action(results, "ukraine", "m777")
+    assert np.nanmin(share) >= 0 and np.nanmax(share) <= 1
+    cell = results.sel(holder="ukraine", item="m777")
+    expected = (cell.in_repair / (cell.stock + cell.in_repair)).values
+    np.testing.assert_allclose(share, expected)  # both NaN before the first guns arrive
+    ax = only_axes(plots.availability(results, "ukraine", "m777"))
+    assert len(bands(ax)) == 3
+    assert ax.get_ylabel() == "share of fleet in repair"
+    assert ax.yaxis.get_major_formatter()(0.25, 0) == "25%"
+    low, high = ax.get_ylim()
+    assert low == 0 and 0 < high <= 1
+
+
+def test_compare_draws_both_fans(results: xr.Dataset) -> None:
+    other = fake_results(runs=60, seed=5)
+    fig = plots.compare(results, other, "us", "shell_155", labels=("Base", "Slip"))
+    ax = only_axes(fig)
+    texts = legend_texts(ax)
+    assert [t for t in texts if t.startswith("Base")] == [
+        "Base: 90% of runs",
+        "Base: 50% of runs",
+        "Base: median",
+    ]
+    assert "Slip: median" in texts and "Slip: 50% of runs" in texts
+    assert len(bands(ax)) == 3
+    assert figure_texts(fig)[0] == "Base vs Slip"
+
+
+@pytest.mark.parametrize("chart", ["fan", "timeline", "flows", "availability", "compare"])
+def test_nothing_is_cut_off(results: xr.Dataset, chart: str) -> None:
+    cell = ("ukraine", "m777") if chart == "availability" else ("us", "shell_155")
+    if chart == "timeline":
+        fig = plots.timeline(results)
+    elif chart == "compare":
+        fig = plots.compare(results, results, *cell, labels=("Baseline", "Charge plant slips"))
+    else:
+        fig = getattr(plots, chart)(results, *cell)
+    assert isinstance(fig, Figure)
+    assert_inside(fig)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", header[16:24])
+    return width, height
+
+
+def test_write_charts_writes_what_applies(results: xr.Dataset, tmp_path: Path) -> None:
+    small = results.isel(run=slice(0, 20))
+    written = plots.write_charts(small, tmp_path / "charts")
+    names = sorted(p.name for p in written)
+    cells = ["us_shell_155", "us_javelin", "us_m777", "us_charge_155", "ukraine_shell_155"]
+    cells += ["ukraine_javelin", "ukraine_m777"]
+    expected = ["timeline.png", "availability_ukraine_m777.png"]
+    expected += [f"{kind}_{cell}.png" for kind in ("fan", "flows") for cell in cells]
+    assert names == sorted(expected)
+    assert all(p.exists() for p in written)
+    assert png_size(tmp_path / "charts" / "timeline.png") in {(3000, 1687), (3000, 1688)}
+
+
+def test_write_charts_in_every_format(results: xr.Dataset, tmp_path: Path) -> None:
+    one_cell = results.isel(run=slice(0, 20)).sel(holder=["us"], item=["m777"])
+    written = plots.write_charts(one_cell, tmp_path, formats=("png", "svg", "pdf"))
+    assert sorted(p.name for p in written) == sorted(
+        f"{name}.{fmt}" for name in ("timeline", "fan_us_m777", "flows_us_m777")
+        for fmt in ("png", "svg", "pdf")
+    )  # fmt: skip
+    assert (tmp_path / "timeline.pdf").read_bytes().startswith(b"%PDF")
+    assert b"<svg" in (tmp_path / "timeline.svg").read_bytes()[:2000]
+
+
+def test_write_charts_rejects_an_unknown_format(results: xr.Dataset, tmp_path: Path) -> None:
+    with pytest.raises(plots.ChartError, match="unknown chart format 'gif'"):
+        plots.write_charts(results, tmp_path, formats=("gif",))
+    assert list(tmp_path.iterdir()) == []
