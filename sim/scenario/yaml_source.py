@@ -84,7 +84,14 @@ class _Builder:
             return self.mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.value(child, (*path, str(i))) for i, child in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        """A scalar's value; an impossible date such as 2022-01-32 stays text for the grammar."""
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except ValueError:
+            return str(node.value)
 
     def mapping(self, node: yaml.MappingNode, path: Path) -> dict[Any, Any]:
         self.loader.flatten_mapping(node)
@@ -95,7 +102,7 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 self._problem(line, dotted, "a key must be a plain name, not a list or mapping")
                 continue
-            key = self.loader.construct_object(key_node)
+            key = self._scalar(key_node)
             child = (*path, key_text(key))
             if key in result:
                 first = self.lines.get(child)
