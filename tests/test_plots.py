@@ -214,10 +214,18 @@ def test_availability_is_the_share_in_repair(results: xr.Dataset) -> None:
     np.testing.assert_allclose(share, expected)  # both NaN before the first guns arrive
     ax = only_axes(plots.availability(results, "ukraine", "m777"))
     assert len(bands(ax)) == 3
-    assert ax.get_ylabel() == "share of fleet in repair"
+    assert ax.get_ylabel() == "share of fleet out of action"
     assert ax.yaxis.get_major_formatter()(0.25, 0) == "25%"
     low, high = ax.get_ylim()
     assert low == 0 and 0 < high <= 1
+
+
+def test_availability_can_count_a_repair_hub_in_the_fleet(results: xr.Dataset) -> None:
+    hub = results.sel(holder="us", item="m777")  # stands in for a repair hub's guns
+    share = plots.out_of_action(results, "ukraine", "m777", also=["us"])
+    cell = results.sel(holder="ukraine", item="m777")
+    out = cell.in_repair + hub.stock + hub.in_repair + hub.in_transit
+    np.testing.assert_allclose(share, (out / (cell.stock + out)).values)
 
 
 def test_compare_draws_both_fans(results: xr.Dataset) -> None:

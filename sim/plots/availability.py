@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -15,21 +16,36 @@ from sim.plots import style
 BANDS = ((0.90, "#fde0c5"), (0.80, "#f8b98a"), (0.50, "#ec8c4c"))  # light to dark orange
 
 
-def out_of_action(results: Any, holder: str, item: str) -> np.ndarray:
-    """``in_repair / (stock + in_repair)`` per run and time; NaN where the fleet is empty."""
+def out_of_action(results: Any, holder: str, item: str, *, also: Sequence[str] = ()) -> np.ndarray:
+    """``in_repair / (stock + in_repair)`` per run and time; NaN where the fleet is empty.
+
+    ``also`` names holders (a repair hub) whose stock, in_repair and in_transit belong to
+    ``holder``'s fleet and count as out of action.
+    """
     dataset = style.as_dataset(results)
-    style.check_cell(dataset, holder, item)
-    repair = q.series(dataset, "in_repair", holder, item)
-    fleet = q.series(dataset, "stock", holder, item) + repair
+    for other in (holder, *also):
+        style.check_cell(dataset, other, item)
+    out = q.series(dataset, "in_repair", holder, item)
+    for other in also:
+        for name in ("stock", "in_repair", "in_transit"):
+            out = out + q.series(dataset, name, other, item)
+    fleet = q.series(dataset, "stock", holder, item) + out
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return np.where(fleet > 0, repair / fleet, np.nan)
+        return np.where(fleet > 0, out / fleet, np.nan)
 
 
-def availability(results: Any, holder: str, item: str, *, ax: Axes | None = None) -> Figure | Axes:
-    """Median share out of action with 50/80/90% bands over runs (0-100%)."""
+def availability(
+    results: Any,
+    holder: str,
+    item: str,
+    *,
+    also: Sequence[str] = (),
+    ax: Axes | None = None,
+) -> Figure | Axes:
+    """Median share out of action with 50/80/90% bands over runs (see ``out_of_action``)."""
     dataset = style.as_dataset(results)
-    share = out_of_action(dataset, holder, item)
+    share = out_of_action(dataset, holder, item, also=also)
     time = dataset["time"].values
     with style.briefing_style():
         fig, ax, owned = style.new_figure(ax)
@@ -44,7 +60,7 @@ def availability(results: Any, holder: str, item: str, *, ax: Axes | None = None
         style.percent(ax)
         top = np.nanmax(q.band(share, 0.9)[1]) if np.isfinite(share).any() else 0.0
         ax.set_ylim(0, min(1.0, max(0.1, 1.15 * float(top))))
-        ax.set_ylabel("share of fleet in repair")
+        ax.set_ylabel("share of fleet out of action")
         holder_label = style.label(dataset, "holder", holder)
         item_label = style.label(dataset, "item", item)
         ax.set_title(f"{holder_label}: share of {item_label} fleet out of action")

@@ -169,7 +169,9 @@ def decorate(
         subtitle = " ".join(str(dataset.attrs.get("description", "")).split())
     sub_lines = textwrap.wrap(subtitle, 150, max_lines=2, placeholder=" …")
     note = "; ".join([*sources(dataset), *extra_sources])
-    foot_lines = textwrap.wrap(f"Sources: {note}" if note else "", 190, max_lines=2)
+    foot_lines = textwrap.wrap(
+        f"Sources: {note}" if note else "", 200, max_lines=3, placeholder=" …"
+    )
     foot_lines.append(method_note(dataset, bands))
     height = fig.get_figheight()
     top = 0.05 + 0.2 * len(sub_lines)  # inches of header below the title
