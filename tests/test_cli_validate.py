@@ -50,7 +50,7 @@ def test_bad_files_print_every_problem_on_stderr_and_exit_2(tmp_path: Path) -> N
     assert result.stdout == f"{good}: ok (1 items, 2 holders, 2 processes)\n"
     assert result.stderr.splitlines() == [
         f"{bad}:9: donations.ship.to: unknown holder 'uk' (known holders: us, ua)",
-        f"{bad}:11: consumption.fire.rate: a rate needs a period: '1'"
+        f"{bad}:11: consumption.fire.rate: a rate needs a period: 1"
         " (write e.g. 14.4k/mo, 1200/y, 4k to 7k /d or 33%/9mo)",
     ]
     assert "Traceback" not in result.output
