@@ -191,6 +191,8 @@ def test_number_helpers() -> None:
         ("normal(5, -1)", "quantity", "normal sd must be >= 0", ""),
         ("beta(0, 1)", "fraction", "beta needs a, b > 0", ""),
         ("1 to", "quantity", "cannot read '1 to' as a quantity", "1.5M to 3M"),
+        ("1e308k", "quantity", "'1e308k' is too large a number", "7000"),
+        (float("inf"), "quantity", "cannot read 'inf' as a quantity", "7000"),
     ],
 )
 def test_value_errors_say_what_was_expected(
@@ -212,6 +214,7 @@ def test_value_errors_say_what_was_expected(
         (parse_rate, "14.4k/fortnight", "cannot read '14.4k/fortnight' as a rate"),
         (parse_rate, "5/0d", "a rate's period must be > 0"),
         (parse_rate, 100, "a rate needs a period: 100"),
+        (parse_rate, "5/1e308y", "a rate's period must be > 0"),
     ],
 )
 def test_duration_and_rate_errors(parser: object, raw: object, message: str) -> None:
@@ -219,6 +222,11 @@ def test_duration_and_rate_errors(parser: object, raw: object, message: str) -> 
         parser(raw)  # type: ignore[operator]
     assert info.value.message.startswith(message)
     assert "e.g." in info.value.hint
+
+
+def test_overflowing_duration_is_a_grammar_error() -> None:
+    with pytest.raises(GrammarError, match="finite"):
+        parse_duration("1e308 y")
 
 
 @pytest.mark.parametrize("raw", ["2022-13-01", "next year", "+soon", 2022])

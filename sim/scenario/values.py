@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
@@ -106,6 +107,8 @@ def parse_number(text: str, kind: Kind = "quantity") -> float:
     if (percent and suffix) or (suffix and kind == "fraction"):
         raise _expected(kind, text)
     value = float(number) * _SUFFIX[suffix]
+    if not math.isfinite(value):
+        raise GrammarError(f"{text.strip()!r} is too large a number", EXAMPLES[kind])
     return value / 100 if percent else value
 
 
@@ -170,7 +173,7 @@ def parse_duration(raw: object) -> Distribution:
         value = parse_value(match.group(1), "quantity")
     except GrammarError as exc:
         raise GrammarError(exc.message, exc.hint or EXAMPLES["duration"]) from exc
-    return scaled(value, _UNIT_DAYS[match.group(2)])
+    return _build(scaled, value, _UNIT_DAYS[match.group(2)])
 
 
 def parse_fixed_duration(raw: object) -> float:
@@ -191,7 +194,7 @@ def parse_rate(raw: object, kind: Kind = "quantity") -> Rate:
     if period is None or not amount_text.strip():
         raise _expected("rate", raw)
     count = float(period.group(1)) if period.group(1) else 1.0
-    if count <= 0:
+    if not 0 < count * _UNIT_DAYS[period.group(2)] < math.inf:
         raise GrammarError(f"a rate's period must be > 0: {_show(raw)}", EXAMPLES["rate"])
     return Rate(parse_value(amount_text, kind), count * _UNIT_DAYS[period.group(2)])
 
