@@ -1,13 +1,18 @@
 """stockpile: how fast military stocks drain and refill, with the uncertainty shown."""
 
-from importlib.metadata import PackageNotFoundError, version
-
+from sim._version import __version__
 from sim.errors import ScenarioError, ScenarioWarning
-from sim.scenario import load_scenario
+from sim.results import Results, open_results
+from sim.runner import run
+from sim.scenario import load_scenario, load_scenario_text
 
-try:
-    __version__ = version("stockpile")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
-
-__all__ = ["ScenarioError", "ScenarioWarning", "__version__", "load_scenario"]
+__all__ = [
+    "Results",
+    "ScenarioError",
+    "ScenarioWarning",
+    "__version__",
+    "load_scenario",
+    "load_scenario_text",
+    "open_results",
+    "run",
+]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xarray as xr
 
-from sim import __version__
+from sim._version import __version__
 from sim.engine import FLOWS, LEVELS, ChunkResult
 from sim.scenario.model import Scenario
 
@@ -82,9 +82,9 @@ def build_dataset(
         "time": days_to_datetime(scenario.start, first.report_days),
         "holder": [h.id for h in holders],
         "item": [i.id for i in items],
-        "pledge": pledges,
-        "pledge_holder": ("pledge", [scenario.donations[p].to for p in pledges]),
-        "pledge_item": ("pledge", [scenario.donations[p].item for p in pledges]),
+        "pledge": np.array(pledges, dtype=str),
+        "pledge_holder": ("pledge", np.array([scenario.donations[p].to for p in pledges], str)),
+        "pledge_item": ("pledge", np.array([scenario.donations[p].item for p in pledges], str)),
         "holder_label": ("holder", [h.label for h in holders]),
         "item_label": ("item", [i.label for i in items]),
         "item_unit": ("item", [i.unit for i in items]),
@@ -136,8 +136,10 @@ class Results:
         return summarise(self.dataset)
 
     def to_netcdf(self, path: str | Path) -> None:
-        """Write the dataset to a NetCDF-4 file (readable by any NetCDF tool)."""
-        self.dataset.to_netcdf(path, engine="h5netcdf")
+        """Write the dataset to a compressed NetCDF-4 file (readable by any NetCDF tool)."""
+        numeric = [v for v, da in self.dataset.data_vars.items() if da.dtype.kind == "f"]
+        encoding = {v: {"zlib": True, "complevel": 1, "shuffle": True} for v in numeric}
+        self.dataset.to_netcdf(path, engine="h5netcdf", encoding=encoding)
 
     def metadata(self) -> dict[str, object]:
         """What ``run.json`` records: seed, runs, versions, scenario hash, wall time."""

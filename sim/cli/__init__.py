@@ -14,3 +14,4 @@ def main() -> None:
 
 import sim.cli.charts  # noqa: E402, F401  (registers chart and compare)
 from sim.cli import validate  # noqa: E402, F401  (registers validate and schema)
+from sim.cli import run as _run  # noqa: E402,F401  (registers the command)

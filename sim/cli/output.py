@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -37,12 +38,19 @@ def check_writable(out: Path) -> None:
         ) from None
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def staged_folder(out: Path) -> Iterator[Path]:
     """Yield a staging folder; on success it replaces ``out`` in one rename, else it vanishes."""
     check_writable(out)
     base = _existing_ancestor(out.parent)
     staging = Path(tempfile.mkdtemp(dir=base, prefix=f".{out.name}.partial-"))
+    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are meant to be shared
     try:
         yield staging
         out.parent.mkdir(parents=True, exist_ok=True)

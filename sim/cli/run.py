@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,7 +67,9 @@ def run(
             write_outputs(results, summary, folder, charts=charts)
     except OutputError as error:
         exit_with_problems([str(error)])
-    Console().print(summary_table(results, summary))
+    Console(width=max(shutil.get_terminal_size((120, 24)).columns, 120)).print(
+        summary_table(results, summary)
+    )
     click.echo(f"Wrote {out}{os.sep} ({results.dataset.attrs['runs']} runs, "
                f"{results.wall_seconds:.1f} s)")  # fmt: skip
 
@@ -118,9 +121,8 @@ def summary_table(results: Results, summary: pd.DataFrame) -> Table:
     attrs = results.dataset.attrs
     table = Table(title=f"{attrs['scenario']} — {attrs['runs']:,} runs, seed {attrs['seed']}")
     for column in ("holder", "item", "metric", "p10", "p50", "p90", "mean", "probability"):
-        table.add_column(
-            column, justify="right" if column[0] in "pm" and column != "metric" else "left"
-        )
+        numeric = column[0] in "pm" and column != "metric"
+        table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
     for row in summary.itertuples(index=False):
         probability = "" if pd.isna(row.probability) else f"{row.probability:.0%}"
         cells = [_cell(getattr(row, c), row.metric) for c in ("p10", "p50", "p90", "mean")]

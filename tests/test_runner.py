@@ -1,0 +1,106 @@
+"""The Monte Carlo runner: chunks, seeds, worker invariance, deterministic mode, Dask."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import sim
+from sim.runner import CHUNK_RUNS, plan_chunks
+
+DRAWDOWN = """\
+name: Drawdown with uncertain stock
+start: 2024-01-01
+horizon: 1y
+report_every: 1w
+items: {shell: {label: Shell, unit: rounds}}
+holders:
+  army: {label: Army, stock: {shell: 50k to 80k}, floor: {shell: 10k}}
+  ally: {label: Ally}
+production:
+  plant: {item: shell, to: army, rate: 2k to 4k /mo, slip: 1 to 3 mo}
+donations:
+  aid: {from: army, to: ally, item: shell, rate: 6k/mo, transit: 'uniform(3, 20) d'}
+attrition:
+  depot_fire: {holder: army, item: shell, rate: 5%/y}
+consumption:
+  training: {holder: army, item: shell, rate: 30 to 60 /d}
+"""
+
+
+@pytest.fixture(scope="module")
+def scenario() -> sim.scenario.model.Scenario:
+    return sim.load_scenario_text(DRAWDOWN)
+
+
+def test_chunks_cover_every_run_once() -> None:
+    chunks = plan_chunks(2 * CHUNK_RUNS + 7)
+    assert [(c.index, c.first, c.size) for c in chunks] == [
+        (0, 0, CHUNK_RUNS),
+        (1, CHUNK_RUNS, CHUNK_RUNS),
+        (2, 2 * CHUNK_RUNS, 7),
+    ]
+    with pytest.raises(ValueError, match="at least 1"):
+        plan_chunks(0)
+
+
+def test_same_results_for_any_number_of_workers(scenario) -> None:
+    runs = 2 * CHUNK_RUNS + 300
+    serial = sim.run(scenario, runs=runs, seed=11, workers=1).dataset
+    parallel = sim.run(scenario, runs=runs, seed=11, workers=2).dataset
+    xr.testing.assert_identical(serial.drop_attrs(), parallel.drop_attrs())
+    assert serial.attrs["seed"] == parallel.attrs["seed"] == 11
+
+
+def test_same_seed_same_results_other_seed_different(scenario) -> None:
+    a = sim.run(scenario, runs=300, seed=5).dataset
+    b = sim.run(scenario, runs=300, seed=5).dataset
+    c = sim.run(scenario, runs=300, seed=6).dataset
+    xr.testing.assert_identical(a.stock, b.stock)
+    assert not np.array_equal(a.stock.values, c.stock.values)
+
+
+def test_runs_and_seed_default_to_the_scenario(scenario) -> None:
+    results = sim.run(scenario.__class__(**{**scenario.__dict__, "runs": 123, "seed": 9}))
+    assert results.dataset.sizes["run"] == 123
+    assert results.dataset.attrs["seed"] == 9
+
+
+def test_deterministic_is_one_run_at_the_means(scenario) -> None:
+    ds = sim.run(scenario, deterministic=True).dataset
+    assert ds.sizes["run"] == 1
+    assert ds.attrs["deterministic"] == 1
+    stock0 = float(ds.stock.sel(holder="army", item="shell").isel(run=0, time=0))
+    assert stock0 == pytest.approx(sim.distributions.LogNormal.from_interval(50e3, 80e3).mean)
+    again = sim.run(scenario, deterministic=True, seed=99).dataset
+    np.testing.assert_array_equal(ds.stock.values, again.stock.values)
+
+
+def test_bad_arguments_are_refused(scenario) -> None:
+    with pytest.raises(ValueError, match="workers"):
+        sim.run(scenario, runs=10, workers=0)
+    with pytest.raises(ValueError, match="seed"):
+        sim.run(scenario, runs=10, seed=-1)
+
+
+def test_progress_reports_every_run(scenario) -> None:
+    seen: list[int] = []
+    sim.run(scenario, runs=CHUNK_RUNS + 5, seed=1, progress=seen.append)
+    assert seen == [CHUNK_RUNS, 5]
+
+
+def test_dask_cluster_gives_the_local_results(scenario) -> None:
+    distributed = pytest.importorskip("distributed")
+    runs = CHUNK_RUNS + 250
+    local = sim.run(scenario, runs=runs, seed=21).dataset
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        remote = sim.run(scenario, runs=runs, seed=21, scheduler=client).dataset
+        by_address = sim.run(scenario, runs=runs, seed=21, scheduler=cluster.scheduler_address)
+    xr.testing.assert_identical(local.drop_attrs(), remote.drop_attrs())
+    xr.testing.assert_identical(local.drop_attrs(), by_address.dataset.drop_attrs())
