@@ -173,7 +173,10 @@ def parse_duration(raw: object) -> Distribution:
         value = parse_value(match.group(1), "quantity")
     except GrammarError as exc:
         raise GrammarError(exc.message, exc.hint or EXAMPLES["duration"]) from exc
-    return _build(scaled, value, _UNIT_DAYS[match.group(2)])
+    try:
+        return scaled(value, _UNIT_DAYS[match.group(2)])
+    except ValueError as exc:  # a fixed value that overflows once in days
+        raise GrammarError(str(exc), EXAMPLES["duration"]) from exc
 
 
 def parse_fixed_duration(raw: object) -> float:
