@@ -1,0 +1,65 @@
+"""The ledger: flows move stock, metrics are tracked at every change, snapshots fill the grid."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.ledger import Ledger
+
+
+def ledger(stock: list[float], floor: float = 0.0, target: float | None = None) -> Ledger:
+    """One active cell (column 1 of a 2-cell grid), one run per entry of ``stock``."""
+    book = Ledger([("us", "shell")], [1], grid_size=2, runs=len(stock), times=3)
+    book.stock[0] = stock
+    book.floor[0] = floor
+    book.target[0] = stock if target is None else target
+    book.start()
+    return book
+
+
+def v(*values: float) -> np.ndarray:
+    return np.array(values, dtype=np.float64)
+
+
+def test_depleted_first_time_at_or_below_floor_after_being_above() -> None:
+    book = ledger([100.0, 5.0], floor=10.0)
+    book.remove(0, v(50.0, 0.0), "sent", 3.0)
+    book.remove(0, v(40.0, 5.0), "sent", 4.0)  # run 0 reaches the floor exactly
+    assert np.isnan(book.depleted_at[0, 1])  # run 1 started at/below the floor: never above
+    assert book.depleted_at[0, 0] == 4.0
+    book.add(0, v(100.0, 100.0), "produced", 5.0)
+    book.remove(0, v(200.0, 100.0), "consumed", 6.0)
+    assert book.depleted_at[0].tolist() == [4.0, 6.0]  # the first time only, then once above
+
+
+def test_replenished_after_falling_below_target() -> None:
+    book = ledger([100.0, 100.0], target=100.0)
+    book.add(0, v(1.0, 0.0), "produced", 1.0)
+    assert np.isnan(book.replenished_at[0]).all()  # never below yet
+    book.remove(0, v(51.0, 1.0), "sent", 2.0)
+    book.add(0, v(49.0, 0.5), "produced", 3.0)
+    book.add(0, v(1.0, 0.5), "produced", 4.0)
+    book.add(0, v(0.0, 5.0), "produced", 9.0)
+    assert book.replenished_at[0].tolist() == [4.0, 4.0]
+
+
+def test_trough_is_first_time_at_the_minimum() -> None:
+    book = ledger([10.0, 10.0])
+    book.remove(0, v(4.0, 0.0), "lost", 1.0)
+    book.add(0, v(1.0, 5.0), "repaired", 2.0)
+    book.remove(0, v(1.0, 0.0), "lost", 3.0)
+    assert book.trough[0].tolist() == [6.0, 10.0]
+    assert book.trough_at[0].tolist() == [1.0, 0.0]
+
+
+def test_flows_balance_and_snapshot_fills_active_column() -> None:
+    book = ledger([10.0])
+    book.add(0, v(5.0), "produced", 1.0)
+    book.remove(0, v(3.0), "consumed", 1.0)
+    book.count(0, v(2.0), "unmet")
+    book.snapshot(1)
+    assert book.series["stock"][0, :, 1].tolist() == [0.0, 12.0, 0.0]
+    assert book.series["stock"][0, :, 0].tolist() == [0.0, 0.0, 0.0]  # inactive cell
+    assert book.series["unmet"][0, 1, 1] == 2.0
+    total = book.initial + book.values["produced"] - book.values["consumed"]
+    assert np.array_equal(book.stock, total)
