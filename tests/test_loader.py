@@ -262,7 +262,10 @@ def test_overrides_change_the_tree_before_checking() -> None:
             "production.us_shell_lines.slip=6 moons",
             "e.yaml: --set production.us_shell_lines.slip: cannot read '6 moons' as a duration",
         ),
-        ("production.new_line.item=m777", "e.yaml: --set production.new_line.item: no 'new_line' in"),
+        (
+            "production.new_line.item=m777",
+            "e.yaml: --set production.new_line.item: no 'new_line' in production",
+        ),
         ("productoin.x.item=m777", "e.yaml: --set productoin.x.item: no such key 'productoin'"),
         ("runs", "e.yaml: --set runs: cannot read 'runs' (write ID.PATH=VALUE"),
         ("runs=0", "e.yaml: --set runs: must be > 0, got 0"),
