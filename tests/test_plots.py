@@ -20,7 +20,7 @@ from matplotlib.patches import Rectangle
 
 from sim import plots
 from sim.plots import quantiles
-from sim.plots.timeline import rows
+from sim.plots.timeline import refilled_after_trough, rows
 
 
 @pytest.fixture(scope="module")
@@ -172,17 +172,32 @@ def test_timeline_ranges_are_p10_p90_of_event_dates(results: xr.Dataset) -> None
 
 def test_timeline_states_the_share_not_replenished() -> None:
     data = fake_results(runs=50, seed=4)
-    cell = {"holder": "us", "item": "shell_155"}
+    cell = {"holder": "us", "item": "m777"}  # sent away, never replaced
     dates = data.replenished_at.loc[cell].values.copy()
-    dates[:19] = np.datetime64("NaT")
-    dates[19:] = np.datetime64("2026-05-01")
+    dates[19:] = np.datetime64("2026-05-01")  # pretend 31 of 50 runs are refilled
     data.replenished_at.loc[cell] = dates
     ax = only_axes(plots.timeline(data))
     texts = [t.get_text() for t in ax.texts]
     assert "not by 2027-12: 38% of runs" in texts
     assert "2026-05" in texts
-    (row,) = [r for r in rows(data) if (r.holder, r.item) == ("us", "shell_155")]
+    (row,) = [r for r in rows(data) if (r.holder, r.item) == ("us", "m777")]
     assert row.replenished_share == pytest.approx(0.62)
+
+
+def test_refilled_counts_only_after_the_trough() -> None:
+    data = fake_results(runs=20, seed=4)
+    cell = data.sel(holder="us", item="shell_155")
+    times = cell.time.values
+    early = np.full(20, times[3])  # "replenished" before the trough: it fell again after
+    cell["replenished_at"] = ("run", early)
+    back = refilled_after_trough(cell)
+    stock, target = cell.stock.values, cell.target.values[:, None]
+    for run in range(20):
+        after = (times > cell.trough_at.values[run]) & (stock[run] >= target[run])
+        expected = times[after.argmax()] if after.any() else np.datetime64("NaT")
+        assert back[run] == expected or (np.isnat(back[run]) and np.isnat(expected))
+    found = ~np.isnat(back)
+    assert found.any() and (back[found] > early[found]).all()
 
 
 def test_timeline_says_so_when_nothing_is_drawn_down(results: xr.Dataset) -> None:

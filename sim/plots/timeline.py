@@ -34,6 +34,26 @@ class Row:
     trough: float  # median
     replenished: np.ndarray
     replenished_share: float
+    not_back_share: float  # runs below target at some time and not back by the end
+
+
+def refilled_after_trough(cell: xr.Dataset) -> np.ndarray:
+    """Per run, when the stock is back at target after its trough (NaT: not by the end).
+
+    ``replenished_at`` when it is at or after ``trough_at``; when the stock was refilled and
+    then fell again, the first reported time after the trough at or above target. NaT for
+    runs that never fall below target.
+    """
+    replenished = cell["replenished_at"].transpose("run").values
+    trough_at = cell["trough_at"].transpose("run").values
+    target = cell["target"].transpose("run").values
+    stock = cell["stock"].transpose("run", "time").values
+    times = cell["time"].values
+    ok = (times[None, :] > trough_at[:, None]) & (stock >= target[:, None])
+    later = np.where(ok.any(axis=1), times[ok.argmax(axis=1)], np.datetime64("NaT", "ns"))
+    back = np.where(replenished >= trough_at, replenished, later)
+    drawn = cell["trough"].transpose("run").values < target
+    return np.where(drawn, back, np.datetime64("NaT", "ns"))
 
 
 def drawn_down(dataset: xr.Dataset) -> list[tuple[str, str]]:
@@ -53,7 +73,9 @@ def rows(dataset: xr.Dataset) -> list[Row]:
     for holder, item in drawn_down(dataset):
         cell = dataset.sel(holder=holder, item=item)
         depleted, depleted_share = q.event_dates(cell["depleted_at"].values, QUANTILES)
-        replenished, replenished_share = q.event_dates(cell["replenished_at"].values, QUANTILES)
+        back = refilled_after_trough(cell)
+        replenished, replenished_share = q.event_dates(back, QUANTILES)
+        drawn = cell["trough"].values < cell["target"].values
         trough_at, _ = q.event_dates(cell["trough_at"].values, (0.5,))
         out.append(
             Row(
@@ -65,6 +87,7 @@ def rows(dataset: xr.Dataset) -> list[Row]:
                 trough=float(np.nanmedian(cell["trough"].values)),
                 replenished=replenished,
                 replenished_share=replenished_share,
+                not_back_share=float(np.mean(drawn & np.isnat(back))),
             )
         )
     return out
@@ -75,6 +98,7 @@ def timeline(results: Any, *, ax: Axes | None = None) -> Figure | Axes:
     target (medians marked), its median trough, and the share of runs not refilled by the end.
 
     Ranges are over the runs where the event happens; the shares say how many those are.
+    "Back at target" counts only after the trough (see ``refilled_after_trough``).
     """
     dataset = style.as_dataset(results)
     found = rows(dataset)
@@ -105,7 +129,7 @@ def _draw_row(ax: Axes, y: int, row: Row, start: np.datetime64, end: np.datetime
     if row.replenished_share > 0:
         _range(ax, y, row.replenished, REPLENISHED, "o")
         _note(ax, row.replenished[1], y - BAR / 2 - 0.04, style.month(row.replenished[1]))
-    _not_by(ax, y, row.replenished_share, end)
+    _not_by(ax, y, row.not_back_share, end)
 
 
 def _range(ax: Axes, y: int, dates: np.ndarray, look: dict[str, str], marker: str) -> None:
@@ -132,9 +156,8 @@ def _note(
     ax.text(x, y, text, fontsize=8.5, color=style.MUTED, ha=ha, va=va, zorder=6)  # type: ignore[arg-type]
 
 
-def _not_by(ax: Axes, y: int, share: float, end: np.datetime64) -> None:
+def _not_by(ax: Axes, y: int, missing: float, end: np.datetime64) -> None:
     """The share of runs not back at target by the end, at the right edge of the row."""
-    missing = 1.0 - share
     if missing <= 0:
         text, colour, weight = "back at target in every run", style.MUTED, "normal"
     else:
