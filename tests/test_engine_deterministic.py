@@ -1,0 +1,203 @@
+"""Exact deterministic traces and closed forms of the engine (deterministic=True, known numbers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from builders import (
+    at,
+    give,
+    holder,
+    lose,
+    make,
+    metric,
+    pledge,
+    rate,
+    run,
+    scenario,
+    tranches,
+    use,
+)
+
+from sim.ledger import Ledger
+from sim.processes.clock import ARRIVAL, ATTRITION, CONSUMPTION, DONATION, PRODUCTION, Clock
+
+
+def test_constant_drawdown_depletes_at_stock_over_rate() -> None:
+    s = scenario(holder("army", stock={"shell": 1000}), use("fire", "army", "shell", 8), end=200)
+    r = run(s, deterministic=True)
+    assert metric(r, "depleted_at", "army", "shell")[0] == 125.0
+    assert metric(r, "trough", "army", "shell")[0] == 0.0
+    assert metric(r, "trough_at", "army", "shell")[0] == 125.0
+    stock = at(r, "stock", "army", "shell")[0]
+    assert stock[:3].tolist() == [1000.0, 944.0, 888.0]
+    assert at(r, "unmet", "army", "shell")[0, -1] == 8 * (r.report_days[-1] - 125)
+
+
+def test_donation_then_ramp_replenishes_on_the_arithmetic_date() -> None:
+    # 600 given away at day 0; a line idle until day 10 ramps 0 -> 4/d by day 138 (256 made),
+    # then 4/d: the last 344 take 86 days -> back at the initial 1000 on day 224.
+    line = make("line", "shell", "us", {0: 0.0, 10: 0.0, 138: 4.0}, every=1.0)
+    gift = tranches("pda", "us", "ua", "shell", {0: 600})
+    s = scenario(holder("us", stock={"shell": 1000}), holder("ua"), line, gift, end=400)
+    r = run(s, deterministic=True)
+    assert metric(r, "replenished_at", "us", "shell")[0] == 224.0
+    assert metric(r, "trough", "us", "shell")[0] == 400.0
+    assert metric(r, "trough_at", "us", "shell")[0] == 0.0
+    assert at(r, "stock", "us", "shell")[0, 0] == 1000.0  # snapshot at 0 is before the tranche
+    # with a 10-day slip every milestone after the first moves: day 234
+    slipped = make("line", "shell", "us", {0: 0.0, 10: 0.0, 138: 4.0}, every=1.0, slip=10.0)
+    s = scenario(holder("us", stock={"shell": 1000}), holder("ua"), slipped, gift, end=400)
+    assert metric(run(s, deterministic=True), "replenished_at", "us", "shell")[0] == 234.0
+
+
+def test_pledge_fulfilled_on_the_arithmetic_date() -> None:
+    # 5000 from day 14, at most 100/d (700 a week): 8 weekly actions -> day 14 + 56
+    p = pledge("eu", "de", "ua", "shell", 5000, max_rate=100, start_day=14.0)
+    s = scenario(holder("de", stock={"shell": 10_000}, floor={"shell": 2000}), holder("ua"), p)
+    r = run(s, deterministic=True)
+    assert r.pledge_fulfilled_at["eu"].tolist() == [70.0]
+    assert r.pledge_total["eu"].tolist() == [5000.0]
+    assert at(r, "sent", "de", "shell")[0, -1] == 5000.0
+    assert at(r, "unfilled", "ua", "shell")[0, -1] == 0.0  # a pledge carries its shortfall
+
+
+def test_pledge_limited_by_donor_sees_same_day_production_first() -> None:
+    # 2000 above the floor; 100/d made; production acts before donations at equal times:
+    # day 7 ships 2700, then 700 a week: 2300 more take 4 weeks -> day 35
+    p = pledge("eu", "de", "ua", "shell", 5000)
+    line = make("line", "shell", "de", 100.0)
+    de = holder("de", stock={"shell": 3000}, floor={"shell": 1000})
+    r = run(scenario(de, holder("ua"), line, p), deterministic=True)
+    assert r.pledge_fulfilled_at["eu"].tolist() == [35.0]
+    assert at(r, "sent", "de", "shell")[0, 1:6].tolist() == [2700.0, 3400.0, 4100.0, 4800.0, 5000.0]
+    assert at(r, "stock", "de", "shell")[0, 1:6].tolist() == [1000.0] * 4 + [1500.0]
+
+
+def test_unfilled_tranche_and_floor_kept() -> None:
+    gift = tranches("pda", "us", "ua", "shell", {7: 300, 14: 300})
+    us = holder("us", stock={"shell": 1000}, floor={"shell": 500})
+    r = run(scenario(us, holder("ua"), gift, end=21), deterministic=True)
+    assert at(r, "stock", "us", "shell")[0].tolist() == [1000.0, 700.0, 500.0, 500.0]
+    assert at(r, "received", "ua", "shell")[0].tolist() == [0.0, 300.0, 500.0, 500.0]
+    assert at(r, "unfilled", "ua", "shell")[0].tolist() == [0.0, 0.0, 100.0, 100.0]
+    assert metric(r, "depleted_at", "us", "shell")[0] == 14.0
+    # keep_floor false gives below the floor
+    gift = tranches("pda", "us", "ua", "shell", {7: 300, 14: 300}, keep_floor=False)
+    r = run(scenario(us, holder("ua"), gift, end=21), deterministic=True)
+    assert at(r, "stock", "us", "shell")[0, -1] == 400.0
+
+
+def test_cap_limits_a_rate_donation_and_is_not_unfilled() -> None:
+    gift = give("pda", "us", "ua", "shell", 10.0, cap=250)
+    r = run(
+        scenario(holder("us", stock={"shell": 1000}), holder("ua"), gift, end=56),
+        deterministic=True,
+    )
+    sent = at(r, "sent", "us", "shell")[0]
+    assert sent.tolist() == [0.0, 70.0, 140.0, 210.0, 250.0, 250.0, 250.0, 250.0, 250.0]
+    assert at(r, "unfilled", "ua", "shell")[0, -1] == 0.0
+
+
+def test_transit_puts_goods_in_transit_of_receiver() -> None:
+    gift = tranches("pda", "us", "ua", "shell", {0: 100, 10: 50}, transit=9.6)
+    r = run(
+        scenario(holder("us", stock={"shell": 1000}), holder("ua"), gift, end=28),
+        deterministic=True,
+    )
+    # day 0 + 9.6 -> arrives day 10; day 10 + 9.6 -> day 20
+    assert at(r, "in_transit", "ua", "shell")[0].tolist() == [0.0, 100.0, 50.0, 0.0, 0.0]
+    assert at(r, "received", "ua", "shell")[0].tolist() == [0.0, 0.0, 100.0, 150.0, 150.0]
+    assert at(r, "sent", "us", "shell")[0].tolist() == [0.0, 100.0, 150.0, 150.0, 150.0]
+    assert at(r, "in_transit", "us", "shell")[0].tolist() == [0.0] * 5
+
+
+def test_output_limited_by_the_scarcest_input() -> None:
+    shells = make("shells", "shell", "us", 10.0, inputs={"charge": 1, "fuze": 0.5}, yield_=0.9)
+    charges = make("charges", "charge", "us", 2.0)
+    us = holder("us", stock={"charge": 100, "fuze": 1000})
+    r = run(scenario(us, shells, charges, end=28), deterministic=True)
+    # day 7: 70 made, then 14 charges made (file order) -> 44; after that 14 a week
+    made = [0.0, 70.0, 114.0, 128.0, 142.0]
+    assert at(r, "used", "us", "charge")[0].tolist() == made
+    assert at(r, "used", "us", "fuze")[0].tolist() == [m * 0.5 for m in made]
+    assert at(r, "produced", "us", "shell")[0].tolist() == pytest.approx([m * 0.9 for m in made])
+    assert at(r, "stock", "us", "charge")[0].tolist() == [100.0, 44.0, 14.0, 14.0, 14.0]
+
+
+def test_shares_make_from_each_receivers_own_inputs() -> None:
+    shells = make("shells", "shell", {"us": 0.75, "pl": 0.25}, 8.0, inputs={"charge": 1})
+    us, pl = holder("us", stock={"charge": 1000}), holder("pl", stock={"charge": 4})
+    r = run(scenario(us, pl, shells, end=14), deterministic=True)
+    assert at(r, "produced", "us", "shell")[0].tolist() == [0.0, 42.0, 84.0]
+    assert at(r, "produced", "pl", "shell")[0].tolist() == [0.0, 4.0, 4.0]
+
+
+def test_proportional_attrition_expected_value_and_repair() -> None:
+    fleet = holder("ua", stock={"gun": 1000})
+    # lose 10% a week, half repairable, back in 14 days
+    hits = lose("hits", "ua", "gun", rate(0.1, 7.0), repairable=0.5, repair_time=14.0)
+    r = run(scenario(fleet, hits, end=21), deterministic=True)
+    # day 21: stock 810 + 50 back from day 7 (arrivals first) = 860, floor(860) * 0.1 lost
+    assert at(r, "lost", "ua", "gun")[0].tolist() == pytest.approx([0.0, 100.0, 190.0, 276.0])
+    assert at(r, "in_repair", "ua", "gun")[0].tolist() == pytest.approx([0.0, 50.0, 95.0, 88.0])
+    assert at(r, "repaired", "ua", "gun")[0].tolist() == pytest.approx([0.0, 0.0, 0.0, 50.0])
+    assert at(r, "stock", "ua", "gun")[0, -1] == pytest.approx(860.0 - 86.0)
+
+
+def test_count_losses_capped_at_stock() -> None:
+    s = scenario(holder("ua", stock={"gun": 5}), lose("hits", "ua", "gun", 1.0, count=True))
+    r = run(s, deterministic=True)
+    assert at(r, "lost", "ua", "gun")[0, -1] == 5.0
+    assert at(r, "stock", "ua", "gun")[0].min() == 0.0
+
+
+def test_event_order_at_equal_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    trace: list[tuple[float, str, float]] = []
+    track = Ledger.track
+
+    def logged(self: Ledger, c: int, day: float) -> None:
+        trace.append((day, self.cells[c][0], float(self.stock[c][0])))
+        track(self, c, day)
+
+    monkeypatch.setattr(Ledger, "track", logged)
+    parts = (
+        holder("depot", stock={"shell": 10}),
+        holder("front"),
+        use("fire", "front", "shell", 1.0, every=7.0),  # listed first, acts last
+        lose("hits", "front", "shell", rate(1.0, 7.0), count=True),
+        tranches("late", "depot", "front", "shell", {7: 5}),
+        tranches("early", "depot", "front", "shell", {0: 2}, transit=7.0),
+        make("line", "shell", "depot", 1.0),
+    )
+    r = run(scenario(*parts, end=7), deterministic=True)
+    assert trace == [
+        (0.0, "depot", 8.0),  # the tranche dated on start acts after the t=0 snapshot
+        (7.0, "front", 2.0),  # arrival
+        (7.0, "depot", 15.0),  # production
+        (7.0, "depot", 10.0),  # donation (late), shipped at once
+        (7.0, "front", 7.0),
+        (7.0, "front", 6.0),  # attrition
+        (7.0, "front", 0.0),  # consumption: 7 wanted, 6 taken
+    ]
+    assert at(r, "unmet", "front", "shell")[0].tolist() == [0.0, 1.0]
+    assert at(r, "stock", "depot", "shell")[0].tolist() == [10.0, 10.0]
+
+
+def test_clock_orders_by_phase_then_index_not_insertion() -> None:
+    clock = Clock()
+    fired: list[str] = []
+    plan = [(CONSUMPTION, 0), (ATTRITION, 0), (DONATION, 1), (DONATION, 0), (PRODUCTION, 0)]
+    for phase, index in [*plan, (ARRIVAL, 0)]:
+        name = f"{phase}.{index}"
+        clock.at(5.0, phase, index).callbacks.append(lambda _e, n=name: fired.append(n))
+    clock.at(1.0, CONSUMPTION).callbacks.append(lambda _e: fired.append("early"))
+    clock.run()
+    assert fired == ["early", "0.0", "1.0", "2.0", "2.1", "3.0", "4.0"]
+    assert clock.now == 5.0
+
+
+def test_deterministic_runs_are_all_the_mean() -> None:
+    s = scenario(holder("us", stock={"shell": 100}), use("fire", "us", "shell", 3.0))
+    r = run(s, runs=3, deterministic=True)
+    assert np.array_equal(r.series["stock"][0], r.series["stock"][2])
