@@ -12,6 +12,4 @@ def main() -> None:
     """Stockpile depletion and replenishment simulator."""
 
 
-import sim.cli.charts  # noqa: E402, F401  (registers chart and compare)
-from sim.cli import validate  # noqa: E402, F401  (registers validate and schema)
-from sim.cli import run as _run  # noqa: E402,F401  (registers the command)
+from sim.cli import charts, run, validate  # noqa: E402, F401  (each registers its commands)
