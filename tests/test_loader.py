@@ -99,12 +99,12 @@ start: 2022-01-01
 horizon: 1y
 items: {shell: {}}
 holders:
-  "no": {stock: {shell: 100}}
+  no: {stock: {shell: 100}}
   on: {}
 production:
-  line: {item: shell, to: "no", rate: 10/d}
+  line: {item: shell, to: no, rate: 10/d}
 donations:
-  ship: {from: "no", to: on, item: shell, deliveries: {+1mo: 5}}
+  ship: {from: no, to: on, item: shell, deliveries: {+1mo: 5}}
 attrition:
   wear: {holder: on, item: shell, losses: 1/w}
 consumption:
@@ -174,7 +174,7 @@ def test_pledge_and_step_and_shares() -> None:
     text = MINIMAL.replace(
         "deliveries: {+1mo: 5}",
         "pledge: 1k, max_rate: 50/w, start: 2022-02-01, by: +6mo, every: 2w, cap: 900",
-    ).replace('to: "no", rate: 10/d', "to: {no: 75%, on: 0.25}, rate: 10/d, interpolate: step")
+    ).replace("to: no, rate: 10/d", "to: {no: 75%, on: 0.25}, rate: 10/d, interpolate: step")
     s = load_scenario_text(text)
     ship = s.donations["ship"]
     assert (ship.kind, ship.pledge, ship.max_rate) == ("pledge", Fixed(1000.0), Rate(Fixed(50), 7))
@@ -351,3 +351,4 @@ def test_json_schema_names_every_section_and_forbids_unknown_keys() -> None:
     assert donation["additionalProperties"] is False
     assert "yield" in schema["$defs"]["ProductionSpec"]["properties"]
     assert all(d.get("additionalProperties") is False for d in schema["$defs"].values())
+    assert schema["properties"]["holders"]["propertyNames"] == {"pattern": "^[a-z][a-z0-9_]*$"}

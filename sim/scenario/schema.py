@@ -22,6 +22,7 @@ from pydantic import (
 
 _DATE_KEY = r"^(\d{4}-\d{2}-\d{2}|\+.+)$"
 _ID = r"^[a-z][a-z0-9_]*$"
+_IDS: dict[str, Any] = {"propertyNames": {"pattern": _ID}}
 
 
 def _scalar(value: Any) -> Any:
@@ -234,19 +235,23 @@ class ScenarioSpec(_Strict):
     report_every: Duration = Field("1w", description="Time between stored snapshots.")
     runs: StrictInt = Field(1000, gt=0, description="Monte Carlo runs.")
     seed: StrictInt = Field(0, ge=0, description="Random seed.")
-    items: dict[str, ItemSpec] = Field(description="Item id -> item.")
-    holders: dict[str, HolderSpec] = Field(description="Holder id -> holder.")
+    items: dict[str, ItemSpec] = Field(description="Item id -> item.", json_schema_extra=_IDS)
+    holders: dict[str, HolderSpec] = Field(
+        description="Holder id -> holder.", json_schema_extra=_IDS
+    )
     production: dict[str, ProductionSpec] = Field(
-        default_factory=dict, description="Production line id -> line."
+        default_factory=dict, description="Production line id -> line.", json_schema_extra=_IDS
     )
     donations: dict[str, DonationSpec] = Field(
-        default_factory=dict, description="Donation id -> donation."
+        default_factory=dict, description="Donation id -> donation.", json_schema_extra=_IDS
     )
     attrition: dict[str, AttritionSpec] = Field(
-        default_factory=dict, description="Attrition process id -> process."
+        default_factory=dict, description="Attrition process id -> process.", json_schema_extra=_IDS
     )
     consumption: dict[str, ConsumptionSpec] = Field(
-        default_factory=dict, description="Consumption process id -> process."
+        default_factory=dict,
+        description="Consumption process id -> process.",
+        json_schema_extra=_IDS,
     )
 
 
