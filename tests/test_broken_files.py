@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, ScenarioWarning
 from sim.scenario import load_scenario_text
 
 BASE = """\
@@ -315,6 +315,72 @@ CASES: list[tuple[str, str, str, str]] = [
         "s.yaml:2: start:",
         "cannot read '2022-01-32' as a date",
     ),
+    (
+        "    holder: ua\n    item: gun",
+        "    holder: uk\n    item: gun",
+        "s.yaml:28: attrition.losses_ua.holder:",
+        "unknown holder 'uk'",
+    ),
+    (
+        "    holder: ua\n    item: shell",
+        "    holder: ua\n    item: shells",
+        "s.yaml:36: consumption.fires.item:",
+        "unknown item 'shells'",
+    ),
+    (
+        "    floor: {shell: 100}",
+        "    floor: {shell: 100}\n    target: {gn: 5}",
+        "s.yaml:11: holders.us.target.gn:",
+        "unknown item 'gn' (did you mean 'gun'?)",
+    ),
+    (
+        "    to: {us: 70%, ua: 30%}",
+        "    to: uss",
+        "s.yaml:16: production.line.to:",
+        "unknown holder 'uss' (did you mean 'us'?)",
+    ),
+    (
+        "    to: {us: 70%, ua: 30%}",
+        "    to: {us: 70%, ua: 10% to 30%}",
+        "s.yaml:16: production.line.to.ua:",
+        "must be a fixed number",
+    ),
+    (
+        "    transit: 1 to 2 w",
+        "    transit: 1 to 2 w\n    max_rate: 5/d",
+        "s.yaml:26: donations.ship.max_rate:",
+        "'max_rate' applies only to a pledge",
+    ),
+    (
+        "    rate: {2022-02-01: 5/d, +6mo: 2/d}",
+        "    pledge: 1k\n    start: 2022-06-01\n    by: 2022-05-01",
+        "s.yaml:26: donations.ship.by:",
+        "the deadline is before the pledge starts",
+    ),
+    (
+        "    rate: 10/d\n",
+        "    rate: 10/d\n    inputs: {shell: 1}\n",
+        "s.yaml:18: production.line.inputs.shell:",
+        "an item cannot be an input to itself",
+    ),
+    (
+        "    rate: 3/d",
+        "    rate: 3/d\n    every: 1",
+        "s.yaml:38: consumption.fires.every:",
+        "cannot read 1 as a duration",
+    ),
+    (
+        "end: 2023-01-01",
+        "end: 2023-01-01\nreport_every: 0w",
+        "s.yaml:4: report_every:",
+        "must be a positive duration",
+    ),
+    (
+        "  gun: {label: Gun}",
+        "  gun: {label: Gun}\n  2gun: {}",
+        "s.yaml:7: items.2gun:",
+        "'2gun' is not a valid id",
+    ),
 ]
 
 
@@ -339,3 +405,18 @@ def test_broken_scenario(old: str, new: str, prefix: str, fragment: str) -> None
     messages = problems_of(BASE.replace(old, new, 1))
     matching = [m for m in messages if m.startswith(prefix + " ") and fragment in m]
     assert matching, f"no problem starting {prefix!r} containing {fragment!r} in {messages}"
+
+
+def test_milestones_after_the_end_warn_with_their_line() -> None:
+    text = BASE.replace("+6mo: 2/d}", "+6mo: 2/d, 2024-01-01: 1/d}")
+    with pytest.warns(ScenarioWarning) as caught:
+        load_scenario_text(text, "s.yaml")
+    assert [str(w.message) for w in caught] == [
+        "s.yaml:24: donations.ship.rate.2024-01-01: milestone 2024-01-01 is outside the"
+        " scenario (2022-01-01 to 2023-01-01)"
+    ]
+
+
+def test_a_split_value_in_a_flow_mapping_gets_a_quoting_hint() -> None:
+    [message] = problems_of(BASE.replace("{shell: 100}", "{shell: pert(1, 2, 3)}"))
+    assert message.endswith("(quote a value that holds commas: {javelin: 'pert(5k, 7k, 9k)'})")
