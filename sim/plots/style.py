@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import textwrap
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -20,7 +19,9 @@ import numpy as np
 import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from sim import __version__
@@ -167,11 +168,10 @@ def decorate(
     title = title if title is not None else str(dataset.attrs.get("scenario", ""))
     if subtitle is None:
         subtitle = " ".join(str(dataset.attrs.get("description", "")).split())
-    sub_lines = textwrap.wrap(subtitle, 150, max_lines=2, placeholder=" …")
+    width = fig.get_figwidth() - 0.3  # inches of text line
+    sub_lines = wrap(subtitle, 10, width, max_lines=2)
     note = "; ".join([*sources(dataset), *extra_sources])
-    foot_lines = textwrap.wrap(
-        f"Sources: {note}" if note else "", 200, max_lines=3, placeholder=" …"
-    )
+    foot_lines = wrap(f"Sources: {note}" if note else "", 7, width, max_lines=3)
     foot_lines.append(method_note(dataset, bands))
     height = fig.get_figheight()
     top = 0.05 + 0.2 * len(sub_lines)  # inches of header below the title
@@ -187,6 +187,31 @@ def decorate(
     engine = fig.get_layout_engine()
     if isinstance(engine, ConstrainedLayoutEngine):
         engine.set(rect=(0.0, footer, 1.0, 1.0 - header - footer))
+
+
+def wrap(text: str, fontsize: float, width_inches: float, max_lines: int) -> list[str]:
+    """Split ``text`` into lines that fit ``width_inches`` at ``fontsize``; `…` when cut."""
+    prop = FontProperties(family=_RC["font.family"], size=fontsize)
+    limit = width_inches * 72
+
+    def fits(line: str) -> bool:
+        return float(_TEXT.get_text_width_height_descent(line, prop, ismath=False)[0]) <= limit
+
+    lines: list[str] = []
+    for word in text.split():
+        if lines and fits(f"{lines[-1]} {word}"):
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        while lines[-1] and not fits(lines[-1] + " …"):
+            lines[-1] = lines[-1].rsplit(" ", 1)[0] if " " in lines[-1] else ""
+        lines[-1] += " …"
+    return lines
+
+
+_TEXT = TextToPath()
 
 
 def thousands(ax: Axes, axis: str = "y") -> None:

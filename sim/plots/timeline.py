@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.transforms import ScaledTranslation
 
 from sim.plots import quantiles as q
 from sim.plots import style
@@ -163,12 +164,14 @@ def _not_by(ax: Axes, y: int, missing: float, end: np.datetime64) -> None:
     else:
         text = f"not by {style.month(end)}: {style.share(missing)} of runs"
         colour, weight = style.INK, "bold"
-        ax.plot(end, y, marker=">", color=style.VERMILLION, markersize=10, clip_on=False, zorder=6)
+        beyond = ax.transData + ScaledTranslation(5 / 72, 0, ax.figure.dpi_scale_trans)
+        ax.plot(end, y, marker=">", color=style.VERMILLION, markersize=10, clip_on=False, zorder=6,
+                transform=beyond)  # fmt: skip
     ax.annotate(
         text,
         xy=(1.0, y),
         xycoords=("axes fraction", "data"),
-        xytext=(10, 0),
+        xytext=(14, 0),
         textcoords="offset points",
         va="center",
         ha="left",
