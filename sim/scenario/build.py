@@ -267,7 +267,9 @@ class Builder:
         self.known((*path, "item"), spec.item, "item")
         kind = self._donation_kind(path, spec)
         every = self._every((*path, "every"), spec.every)
-        transit = self.duration((*path, "transit"), spec.transit) if spec.transit else None
+        transit = None
+        if spec.transit is not None:
+            transit = self.duration((*path, "transit"), spec.transit)
         cap = self.value((*path, "cap"), spec.cap) if spec.cap is not None else None
         if kind is None:
             return None
