@@ -74,8 +74,8 @@ class Ledger:
         """Fix the initial state (stock, floor and target set) and arm the metric trackers."""
         self.initial[:] = self.stock
         self.trough[:] = self.stock
-        self._armed[:] = self.stock > self.floor
-        self._below[:] = self.stock < self.target
+        np.greater(self.stock, self.floor, out=self._armed)
+        np.less(self.stock, self.target, out=self._below)
 
     # -- changes ---------------------------------------------------------------------------
 
@@ -98,24 +98,26 @@ class Ledger:
     # -- metrics ---------------------------------------------------------------------------
 
     def track(self, c: int, day: float) -> None:
-        """Update depletion, replenishment and trough of cell ``c`` after a change at ``day``."""
+        """Update depletion, replenishment and trough of cell ``c`` after a change at ``day``.
+
+        ``_armed``: above the floor at the last change and not yet depleted, so the next change
+        to at or below the floor is the depletion. ``_below`` likewise for the target.
+        """
         value = self.stock[c]
-        low = value <= self.floor[c]
+        above = value > self.floor[c]
         armed = self._armed[c]
-        hit = armed & low
+        hit = armed > above  # armed and now at or below the floor
         if hit.any():
             self.depleted_at[c][hit] = day
             self._may_deplete[c][hit] = False
-            armed &= ~hit
-        armed |= ~low & self._may_deplete[c]
-        high = value >= self.target[c]
+        np.logical_and(above, self._may_deplete[c], out=armed)
+        short = value < self.target[c]
         below = self._below[c]
-        hit = below & high
+        hit = below > short  # below the target before, at or above it now
         if hit.any():
             self.replenished_at[c][hit] = day
             self._may_replenish[c][hit] = False
-            below &= ~hit
-        below |= ~high & self._may_replenish[c]
+        np.logical_and(short, self._may_replenish[c], out=below)
         lower = value < self.trough[c]
         if lower.any():
             np.copyto(self.trough[c], value, where=lower)

@@ -1,17 +1,19 @@
 """Pending arrivals (transit and repair returns) bucketed on a 1-day grid.
 
 A shipment or repair batch has one delay per run. Rather than one SimPy event per run, the
-quantities are grouped by arrival day: the calendar holds, per arrival day, whole run-arrays per
-(cell, kind), and one arrival event per day that has anything pending moves them into stock.
+quantities wait in a ring buffer per (cell, kind) indexed by arrival day (whole run-arrays per
+day), and one arrival event per day that has anything pending moves them into stock.
 
 Rounding: a delay of exactly 0 (or no delay) arrives at once, within the shipping action. Any
 other delay arrives at ``day + delay`` rounded to the nearest whole day (halves up), but never
-before the shipping day; an arrival on the shipping day itself lands in an arrival event right
-after the shipping action. Arrivals after the end of the horizon stay in transit / in repair.
+before the shipping day. An arrival rounded to the shipping day itself lands at the end of the
+shipping action (the same as an arrival event right after it). Arrivals after the end of the
+horizon stay in transit / in repair.
 """
 
 from __future__ import annotations
 
+import math
 from functools import partial
 
 import numpy as np
@@ -22,6 +24,7 @@ from sim.ledger import Ledger
 from sim.processes.clock import ARRIVAL, Clock
 
 FloatArray = NDArray[np.float64]
+Key = tuple[int, int]  # (ledger row, kind)
 
 TRANSIT, REPAIR = 0, 1
 #: kind -> (level while pending, flow on arrival)
@@ -44,8 +47,10 @@ class Calendar:
     def __init__(self, clock: Clock, ledger: Ledger, end_day: float) -> None:
         self.clock = clock
         self.ledger = ledger
-        self.end_day = end_day
-        self._pending: dict[float, dict[tuple[int, int], FloatArray]] = {}
+        self.last_day = math.floor(end_day)
+        self._width = 64  # ring length: every pending day is within (now, now + width)
+        self._rings: dict[Key, FloatArray] = {}  # (width, runs) per key
+        self._due: dict[int, dict[Key, None]] = {}  # day -> keys with something arriving
 
     def ship(
         self, c: int, kind: int, quantity: FloatArray, day: float, delays: FloatArray | None
@@ -55,36 +60,54 @@ class Calendar:
         if delays is None:
             self.ledger.add(c, quantity, flow, day)
             return
-        immediate = delays == 0.0
-        if immediate.any():
-            self.ledger.add(c, np.where(immediate, quantity, 0.0), flow, day)
-        moving = np.flatnonzero((quantity > 0.0) & ~immediate)
-        if moving.size == 0:
-            return
-        self.ledger.values[level][c][moving] += quantity[moving]
-        arrive = arrival_days(day, delays[moving])
-        order = np.argsort(arrive, kind="stable")
-        arrive, moving = arrive[order], moving[order]
-        cuts = np.flatnonzero(np.diff(arrive)) + 1
-        for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, arrive.size], strict=True):
-            self._book(float(arrive[lo]), (c, kind), moving[lo:hi], quantity)
+        arrive = arrival_days(day, delays)
+        later = arrive > day
+        moving = np.flatnonzero(later & (quantity > 0.0))
+        if moving.size:
+            self.ledger.values[level][c][moving] += quantity[moving]
+            self._book((c, kind), arrive[moving], moving, quantity[moving])
+        if not later.all():
+            self.ledger.add(c, np.where(later, 0.0, quantity), flow, day)
 
     def _book(
-        self, when: float, key: tuple[int, int], runs: NDArray[np.intp], quantity: FloatArray
+        self, key: Key, arrive: FloatArray, runs: NDArray[np.intp], amounts: FloatArray
     ) -> None:
-        if when > self.end_day:
+        """Put ``amounts`` of ``runs`` in the ring of ``key`` on whole days ``arrive``."""
+        due = arrive <= self.last_day
+        days = arrive[due].astype(np.int64)
+        if days.size == 0:
             return
-        bucket = self._pending.get(when)
-        if bucket is None:
-            bucket = self._pending[when] = {}
-            self.clock.at(when, ARRIVAL).callbacks.append(partial(self._land, when))
-        amounts = bucket.get(key)
-        if amounts is None:
-            amounts = bucket[key] = np.zeros(self.ledger.runs)
-        amounts[runs] += quantity[runs]
+        need = int(days.max()) - math.floor(self.clock.now) + 1
+        if need > self._width:
+            self._grow(need)
+        ring = self._rings.get(key)
+        if ring is None:
+            ring = self._rings[key] = np.zeros((self._width, self.ledger.runs))
+        ring[days % self._width, runs[due]] += amounts[due]
+        for when in np.unique(days).tolist():
+            keys = self._due.get(when)
+            if keys is None:
+                keys = self._due[when] = {}
+                self.clock.at(float(when), ARRIVAL).callbacks.append(partial(self._land, when))
+            keys[key] = None
 
-    def _land(self, when: float, _event: simpy.Event) -> None:
-        for (c, kind), amount in self._pending.pop(when).items():
+    def _grow(self, need: int) -> None:
+        width = 1 << (need - 1).bit_length()
+        for key, ring in self._rings.items():
+            wider = np.zeros((width, self.ledger.runs))
+            for when, keys in self._due.items():
+                if key in keys:
+                    wider[when % width] = ring[when % self._width]
+            self._rings[key] = wider
+        self._width = width
+
+    def _land(self, when: int, _event: simpy.Event) -> None:
+        slot = when % self._width
+        for key in self._due.pop(when):
+            c, kind = key
             level, flow = KINDS[kind]
+            ring = self._rings[key]
+            amount = ring[slot].copy()
+            ring[slot] = 0.0
             self.ledger.values[level][c] -= amount
-            self.ledger.add(c, amount, flow, when)
+            self.ledger.add(c, amount, flow, float(when))
