@@ -173,33 +173,46 @@ def _self_time_by_module(stats: pstats.Stats) -> tuple[dict[str, float], dict[st
     return by_module, by_function
 
 
+def _inclusive_by_module(stats: pstats.Stats) -> dict[str, float]:
+    """Time inside each ``sim`` module including its callees, entered from other modules.
+
+    For ``sim/processes/<kind>.py`` this is the cost of that process kind (its generators are
+    resumed by SimPy), including the ledger, calendar and draw calls it makes.
+    """
+    inclusive: dict[str, float] = {}
+    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    for (filename, _line, _name), (_cc, _nc, _tt, _ct, callers) in raw.items():
+        module = _module_of(filename)
+        if not module.startswith("sim/"):
+            continue
+        for (cfile, _cline, _cname), caller_stats in callers.items():
+            if _module_of(cfile) != module:
+                inclusive[module] = inclusive.get(module, 0.0) + caller_stats[3]
+    return inclusive
+
+
 def profile(scenario: Scenario, runs: int) -> None:
-    """cProfile one chunk; own time (with direct C calls) grouped by module and function."""
+    """cProfile one chunk: own time by module and function; inclusive time by module."""
     profiler = cProfile.Profile()
+    started = time.perf_counter()
     profiler.enable()
     _engine_chunk(scenario, runs, 0)
     profiler.disable()
-    by_module, by_function = _self_time_by_module(pstats.Stats(profiler))
+    wall = time.perf_counter() - started
+    stats = pstats.Stats(profiler)
+    by_module, by_function = _self_time_by_module(stats)
     total = sum(by_module.values())
-    print(f"\n  cProfile of one chunk of {runs} runs (own time incl. direct C calls):")
+    print(f"\n  cProfile of one chunk of {runs} runs, {wall:.2f} s under the profiler")
+    print("  own time by module (C calls such as numpy ufuncs charged to their caller):")
     for module, seconds in sorted(by_module.items(), key=lambda kv: -kv[1])[:12]:
         print(f"    {module:<34} {seconds:7.3f} s  {100 * seconds / total:5.1f} %")
-    print("  hottest functions:")
+    print("  hottest functions (own time, same convention):")
     for name, seconds in sorted(by_function.items(), key=lambda kv: -kv[1])[:12]:
         print(f"    {name:<54} {seconds:7.3f} s  {100 * seconds / total:5.1f} %")
-
-
-def by_kind(scenario: Scenario, runs: int) -> None:
-    """Engine time with each process kind removed: the difference is that kind's cost."""
-    base = engine_seconds(scenario, runs)
-    print(f"\n  time by process kind ({runs} runs; base {base:.2f} s):")
-    for kind in variants.KINDS:
-        count = len(getattr(scenario, kind))
-        seconds = engine_seconds(variants.without(scenario, kind), runs)
-        print(
-            f"    {kind:<12} ({count:2d} processes) {base - seconds:6.2f} s "
-            f"{100 * (base - seconds) / base:5.1f} %"
-        )
+    print("  inclusive time by sim module (a process kind with everything it calls):")
+    inclusive = _inclusive_by_module(stats)
+    for module, seconds in sorted(inclusive.items(), key=lambda kv: -kv[1])[:14]:
+        print(f"    {module:<34} {seconds:7.3f} s  {100 * seconds / total:5.1f} %")
 
 
 # -- report ------------------------------------------------------------------------------------
@@ -343,8 +356,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\nwhere the time goes")
     profile(scenario, 500 if quick else CHUNK)
-    by_kind(scenario, 500 if quick else 2000)
 
+    print(f"\nload average after: {os.getloadavg()[0]:.1f}")
     print("\ntargets")
     for target in targets:
         print(f"  {target.name:<52} {target.measured:>10}  {verdict(target.met)}")

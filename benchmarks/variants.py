@@ -1,10 +1,10 @@
-"""Scenario variants for scaling runs: other horizons, more items, one process kind removed."""
+"""Scenario variants for scaling runs: other horizons, more items."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sim.scenario.model import DAYS_PER_YEAR, Holder, Item, Production, Scenario
 
@@ -16,14 +16,6 @@ P = TypeVar("P")
 def with_horizon(scenario: Scenario, years: float) -> Scenario:
     """The same scenario simulated for ``years`` years (milestones beyond the end never act)."""
     return dataclasses.replace(scenario, end_day=years * DAYS_PER_YEAR)
-
-
-def without(scenario: Scenario, kind: str) -> Scenario:
-    """The scenario with every process of one kind (``production``, ...) removed."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown process kind {kind!r}; one of {', '.join(KINDS)}")
-    changes: dict[str, Any] = {kind: {}}
-    return dataclasses.replace(scenario, **changes)
 
 
 def _copy_id(name: str, copy: int) -> str:
