@@ -66,13 +66,12 @@ class DrawnSchedule:
             value: FloatArray = self.knots[j] + w * (self.rates[j] + 0.5 * w * self.slopes[j])
             return value
         j = np.count_nonzero(self.days <= t, axis=0) - 1
-        started = j >= 0
-        jj = np.maximum(j, 0)[None, :]
-        w = t - np.take_along_axis(self.days, jj, 0)[0]
-        rate = np.take_along_axis(self.rates, jj, 0)[0]
-        slope = np.take_along_axis(self.slopes, jj, 0)[0]
-        knot = np.take_along_axis(self.knots, jj, 0)[0]
-        return np.where(started, knot + w * (rate + 0.5 * w * slope), 0.0)
+        runs = self.rates.shape[1]
+        flat = np.maximum(j, 0) * runs + np.arange(runs)
+        w = t - self.days.ravel().take(flat)
+        rate, slope = self.rates.ravel().take(flat), self.slopes.ravel().take(flat)
+        out: FloatArray = self.knots.ravel().take(flat) + w * (rate + 0.5 * w * slope)
+        return np.where(j >= 0, out, 0.0)
 
 
 class Integrator:
