@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from sim import plots
-from sim.plots import quantiles
+from sim.plots import quantiles, style
 from sim.plots.timeline import refilled_after_trough, rows
 
 
@@ -106,6 +106,14 @@ def test_fan_with_deterministic_path_and_one_run(results: xr.Dataset) -> None:
     assert "stock" in legend_texts(ax)
 
 
+def test_timeline_draws_into_a_given_axes_with_its_own_legend(results: xr.Dataset) -> None:
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plots.timeline(results, ax=ax) is ax
+    assert len(legend_texts(ax)) == 3
+    assert fig.texts == [] and fig.legends == []
+
+
 def test_fan_draws_into_a_given_axes_without_figure_titles(results: xr.Dataset) -> None:
     fig = Figure()
     ax = fig.add_subplot()
@@ -155,7 +163,12 @@ def test_timeline_has_one_row_per_drawn_down_stock(results: xr.Dataset) -> None:
     texts = [t.get_text() for t in ax.texts]
     assert "not by 2027-12: 100% of runs" in texts  # M777s are never replaced
     assert "back at target in every run" in texts  # Javelins all are
-    assert len(legend_texts(ax)) == 3
+    (legend,) = ax.figure.legends
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "at floor: p10–p90, median",
+        "median trough (level below)",
+        "back at target: p10–p90, median",
+    ]
     assert ax.get_title("left").startswith("When stocks hit their floor")
 
 
@@ -278,7 +291,10 @@ def png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
-def test_write_charts_writes_what_applies(results: xr.Dataset, tmp_path: Path) -> None:
+def test_write_charts_writes_what_applies(
+    results: xr.Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(style, "DPI", 20)  # quick: only the names and files matter here
     small = results.isel(run=slice(0, 20))
     written = plots.write_charts(small, tmp_path / "charts")
     names = sorted(p.name for p in written)
@@ -288,21 +304,61 @@ def test_write_charts_writes_what_applies(results: xr.Dataset, tmp_path: Path) -
     expected += [f"{kind}_{cell}.png" for kind in ("fan", "flows") for cell in cells]
     assert names == sorted(expected)
     assert all(p.exists() for p in written)
-    assert png_size(tmp_path / "charts" / "timeline.png") in {(3000, 1687), (3000, 1688)}
 
 
-def test_write_charts_in_every_format(results: xr.Dataset, tmp_path: Path) -> None:
+def test_write_charts_in_every_format(
+    results: xr.Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(style, "DPI", 20)
     one_cell = results.isel(run=slice(0, 20)).sel(holder=["us"], item=["m777"])
-    written = plots.write_charts(one_cell, tmp_path, formats=("png", "svg", "pdf"))
+    written = plots.write_charts(one_cell, tmp_path, formats=("svg", "pdf"))
     assert sorted(p.name for p in written) == sorted(
         f"{name}.{fmt}" for name in ("timeline", "fan_us_m777", "flows_us_m777")
-        for fmt in ("png", "svg", "pdf")
+        for fmt in ("svg", "pdf")
     )  # fmt: skip
     assert (tmp_path / "timeline.pdf").read_bytes().startswith(b"%PDF")
     assert b"<svg" in (tmp_path / "timeline.svg").read_bytes()[:2000]
+
+
+def test_saved_charts_are_16_9_at_300_dpi(results: xr.Dataset, tmp_path: Path) -> None:
+    path = plots.save(plots.timeline(results), tmp_path / "timeline.png")
+    assert png_size(path) in {(3000, 1687), (3000, 1688)}
 
 
 def test_write_charts_rejects_an_unknown_format(results: xr.Dataset, tmp_path: Path) -> None:
     with pytest.raises(plots.ChartError, match="unknown chart format 'gif'"):
         plots.write_charts(results, tmp_path, formats=("gif",))
     assert list(tmp_path.iterdir()) == []
+
+
+SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module", params=SCENARIOS, ids=lambda p: p.stem)
+def flagship(request: pytest.FixtureRequest) -> xr.Dataset:
+    import sim
+
+    if not hasattr(sim, "run"):
+        pytest.skip("sim.run is not available yet")
+    return sim.run(sim.load_scenario(request.param), runs=40, seed=1).dataset
+
+
+def test_every_chart_renders_from_a_shipped_scenario(flagship: xr.Dataset) -> None:
+    from sim.plots.write import active, repaired_cells
+
+    timeline = plots.timeline(flagship)
+    assert isinstance(timeline, Figure)
+    assert figure_texts(timeline)[0] == flagship.attrs["scenario"]
+    assert_inside(timeline)
+    ax = only_axes(timeline)
+    assert len(ax.get_yticklabels()) == len(plots.drawn_down(flagship))
+    holder, item = active(flagship)[0]
+    fan = plots.fan(flagship, holder, item)
+    assert len(bands(only_axes(fan))) == 3
+    assert only_axes(fan).get_ylabel() == str(flagship.item_unit.sel(item=item).item())
+    assert_inside(fan)
+    assert isinstance(plots.flows(flagship, holder, item), Figure)
+    for holder, item in repaired_cells(flagship):
+        share = plots.out_of_action(flagship, holder, item)
+        assert np.nanmin(share) >= 0 and np.nanmax(share) <= 1
+        assert isinstance(plots.availability(flagship, holder, item), Figure)

@@ -163,8 +163,13 @@ def decorate(
     subtitle: str | None = None,
     extra_sources: Sequence[str] = (),
     bands: bool = True,
-) -> None:
-    """Title and subtitle (scenario name and description) on top, sources as a footnote."""
+    reserve_inches: float = 0.0,
+) -> float:
+    """Title and subtitle (scenario name and description) on top, sources as a footnote.
+
+    ``reserve_inches`` keeps a band free above the footnote (for a figure legend); returns
+    the figure fraction where that band starts.
+    """
     title = title if title is not None else str(dataset.attrs.get("scenario", ""))
     if subtitle is None:
         subtitle = " ".join(str(dataset.attrs.get("description", "")).split())
@@ -183,10 +188,11 @@ def decorate(
     fig.text(0.012, 0.06 / height, "\n".join(foot_lines), ha="left", va="bottom", fontsize=7)
     fig.texts[-1].set_color(MUTED)
     header = (0.42 + top) / height
-    footer = bottom / height
+    footer = (bottom + reserve_inches) / height
     engine = fig.get_layout_engine()
     if isinstance(engine, ConstrainedLayoutEngine):
         engine.set(rect=(0.0, footer, 1.0, 1.0 - header - footer))
+    return bottom / height
 
 
 def wrap(text: str, fontsize: float, width_inches: float, max_lines: int) -> list[str]:

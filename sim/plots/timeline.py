@@ -111,7 +111,7 @@ def timeline(results: Any, *, ax: Axes | None = None) -> Figure | Axes:
             _draw_row(ax, index, row, time[0], end)
         _axes(ax, dataset, found, time[0], end)
         if owned:
-            style.decorate(fig, dataset)
+            _legend_below(fig, ax, style.decorate(fig, dataset, reserve_inches=0.4))
     return fig if owned else ax
 
 
@@ -197,10 +197,22 @@ def _axes(
         ax.text(0.5, 0.5, "No stock falls below its target in any run", transform=ax.transAxes,
                 ha="center", va="center", fontsize=12, color=style.MUTED)  # fmt: skip
         return
-    ax.set_ylim(len(found) - 0.4, -0.6)
+    pad = max(0.0, (3 - len(found)) / 2)  # one or two rows keep the proportions of three
+    ax.set_ylim(len(found) - 0.4 + pad, -0.6 - pad)
     ax.set_yticks(range(len(found)), [_row_label(dataset, row) for row in found])
-    ax.legend(*_legend(), loc="upper left", bbox_to_anchor=(0.0, -0.07), ncols=3,
+    ax.legend(*_legend(), loc="upper center", bbox_to_anchor=(0.5, -0.07), ncols=3,
               handler_map={tuple: HandlerTuple(ndivide=None)})  # fmt: skip
+
+
+def _legend_below(fig: Figure, ax: Axes, bottom: float) -> None:
+    """Move the legend to a band centred on the figure at ``bottom``, so it is never cut off."""
+    legend = ax.get_legend()
+    if legend is None:
+        return
+    handles, labels = _legend()
+    legend.remove()
+    fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, bottom), ncols=3,
+               handler_map={tuple: HandlerTuple(ndivide=None)})  # fmt: skip
 
 
 def _row_label(dataset: xr.Dataset, row: Row) -> str:
