@@ -325,6 +325,17 @@ def test_saved_charts_are_16_9_at_300_dpi(results: xr.Dataset, tmp_path: Path) -
     assert png_size(path) in {(3000, 1687), (3000, 1688)}
 
 
+def test_availability_goes_to_the_fleet_that_loses_items(results: xr.Dataset) -> None:
+    from sim.plots.write import availability_cells
+
+    assert availability_cells(results) == [("ukraine", "m777", ())]
+    hub = results.copy(deep=True)  # move the guns in repair to a hub (here: "us")
+    ukraine, us = {"holder": "ukraine", "item": "m777"}, {"holder": "us", "item": "m777"}
+    hub["in_repair"].loc[us] = hub["in_repair"].loc[ukraine].values
+    hub["in_repair"].loc[ukraine] = 0.0
+    assert availability_cells(hub) == [("ukraine", "m777", ("us",))]
+
+
 def test_write_charts_rejects_an_unknown_format(results: xr.Dataset, tmp_path: Path) -> None:
     with pytest.raises(plots.ChartError, match="unknown chart format 'gif'"):
         plots.write_charts(results, tmp_path, formats=("gif",))
@@ -344,7 +355,7 @@ def flagship(request: pytest.FixtureRequest) -> xr.Dataset:
 
 
 def test_every_chart_renders_from_a_shipped_scenario(flagship: xr.Dataset) -> None:
-    from sim.plots.write import active, repaired_cells
+    from sim.plots.write import active, availability_cells
 
     timeline = plots.timeline(flagship)
     assert isinstance(timeline, Figure)
@@ -358,7 +369,8 @@ def test_every_chart_renders_from_a_shipped_scenario(flagship: xr.Dataset) -> No
     assert only_axes(fan).get_ylabel() == str(flagship.item_unit.sel(item=item).item())
     assert_inside(fan)
     assert isinstance(plots.flows(flagship, holder, item), Figure)
-    for holder, item in repaired_cells(flagship):
-        share = plots.out_of_action(flagship, holder, item)
+    for holder, item, hubs in availability_cells(flagship):
+        share = plots.out_of_action(flagship, holder, item, also=hubs)
         assert np.nanmin(share) >= 0 and np.nanmax(share) <= 1
-        assert isinstance(plots.availability(flagship, holder, item), Figure)
+        assert 0 < np.nanmedian(share) < 1  # a fleet partly out of action, not a bare repair hub
+        assert isinstance(plots.availability(flagship, holder, item, also=hubs), Figure)

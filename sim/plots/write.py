@@ -32,21 +32,35 @@ def active(dataset: xr.Dataset) -> list[tuple[str, str]]:
     ]
 
 
-def repaired_cells(dataset: xr.Dataset) -> list[tuple[str, str]]:
-    """Cells where ``in_repair`` is ever above zero."""
-    ever = (dataset["in_repair"] > 0).any(("run", "time"))
-    return [
-        (str(h), str(i))
-        for h in dataset["holder"].values
-        for i in dataset["item"].values
-        if bool(ever.sel(holder=h, item=i))
-    ]
+def availability_cells(dataset: xr.Dataset) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Fleets with repair: (holder, item, repair hubs counted in its fleet).
+
+    A holder whose own losses return to it is charted alone. Holders that hold items in repair
+    but lose none themselves are repair hubs: each holder that loses that item is charted with
+    the hubs counted as part of its fleet (``availability(..., also=hubs)``).
+    """
+    repairing = (dataset["in_repair"] > 0).any(("run", "time"))
+    losing = (dataset["lost"] > 0).any(("run", "time"))
+    holders = [str(h) for h in dataset["holder"].values]
+    out: list[tuple[str, str, tuple[str, ...]]] = []
+    for item in (str(i) for i in dataset["item"].values):
+        hubs = tuple(
+            h
+            for h in holders
+            if repairing.sel(holder=h, item=item) and not losing.sel(holder=h, item=item)
+        )
+        for holder in holders:
+            if not bool(losing.sel(holder=holder, item=item)):
+                continue
+            if bool(repairing.sel(holder=holder, item=item)) or hubs:
+                out.append((holder, item, hubs))
+    return out
 
 
 def write_charts(
     results: Any, folder: str | Path, *, formats: Iterable[str] = ("png",)
 ) -> list[Path]:
-    """Timeline, fan and flows per active cell, availability where anything is in repair.
+    """Timeline, fan and flows per active cell, availability for fleets with repair.
 
     Files are named ``timeline.png``, ``fan_us_shell_155.png``, ``flows_...``,
     ``availability_...``, one per format. Returns the paths written.
@@ -66,8 +80,9 @@ def write_charts(
     for holder, item in active(dataset):
         charts.append((f"fan_{holder}_{item}", _bind(fan, dataset, holder, item)))
         charts.append((f"flows_{holder}_{item}", _bind(flows, dataset, holder, item)))
-    for holder, item in repaired_cells(dataset):
-        charts.append((f"availability_{holder}_{item}", _bind(availability, dataset, holder, item)))
+    for holder, item, hubs in availability_cells(dataset):
+        draw = _bind(availability, dataset, holder, item, also=hubs)
+        charts.append((f"availability_{holder}_{item}", draw))
     written = []
     for name, draw in charts:
         figure = draw()
@@ -78,5 +93,5 @@ def write_charts(
     return written
 
 
-def _bind(chart: Any, dataset: xr.Dataset, holder: str, item: str) -> Any:
-    return lambda: chart(dataset, holder, item)
+def _bind(chart: Any, dataset: xr.Dataset, holder: str, item: str, **options: Any) -> Any:
+    return lambda: chart(dataset, holder, item, **options)
