@@ -83,13 +83,13 @@ class Ledger:
         """Put ``amount`` into the stock of cell ``c`` through ``flow`` (an inflow)."""
         self.stock[c] += amount
         self.values[flow][c] += amount
-        self.track(c, day)
+        self.track(c, day, rising=True)
 
     def remove(self, c: int, amount: FloatArray, flow: str, day: float) -> None:
         """Take ``amount`` (at most the stock) out of cell ``c`` through ``flow`` (an outflow)."""
         self.stock[c] -= amount
         self.values[flow][c] += amount
-        self.track(c, day)
+        self.track(c, day, rising=False)
 
     def count(self, c: int, amount: FloatArray, flow: str) -> None:
         """Record ``amount`` in a flow that does not move stock (``unmet``, ``unfilled``)."""
@@ -97,31 +97,35 @@ class Ledger:
 
     # -- metrics ---------------------------------------------------------------------------
 
-    def track(self, c: int, day: float) -> None:
+    def track(self, c: int, day: float, rising: bool | None = None) -> None:
         """Update depletion, replenishment and trough of cell ``c`` after a change at ``day``.
 
         ``_armed``: above the floor at the last change and not yet depleted, so the next change
         to at or below the floor is the depletion. ``_below`` likewise for the target.
+        ``rising`` (the stock only went up / only went down) skips the checks that cannot fire.
         """
         value = self.stock[c]
         above = value > self.floor[c]
         armed = self._armed[c]
-        hit = armed > above  # armed and now at or below the floor
-        if hit.any():
-            self.depleted_at[c][hit] = day
-            self._may_deplete[c][hit] = False
+        if rising is not True:
+            hit = armed > above  # armed and now at or below the floor
+            if hit.any():
+                self.depleted_at[c][hit] = day
+                self._may_deplete[c][hit] = False
         np.logical_and(above, self._may_deplete[c], out=armed)
         short = value < self.target[c]
         below = self._below[c]
-        hit = below > short  # below the target before, at or above it now
-        if hit.any():
-            self.replenished_at[c][hit] = day
-            self._may_replenish[c][hit] = False
+        if rising is not False:
+            hit = below > short  # below the target before, at or above it now
+            if hit.any():
+                self.replenished_at[c][hit] = day
+                self._may_replenish[c][hit] = False
         np.logical_and(short, self._may_replenish[c], out=below)
-        lower = value < self.trough[c]
-        if lower.any():
-            np.copyto(self.trough[c], value, where=lower)
-            self.trough_at[c][lower] = day
+        if rising is not True:
+            lower = value < self.trough[c]
+            if lower.any():
+                np.copyto(self.trough[c], value, where=lower)
+                self.trough_at[c][lower] = day
 
     # -- output ----------------------------------------------------------------------------
 

@@ -156,9 +156,9 @@ def test_event_order_at_equal_times(monkeypatch: pytest.MonkeyPatch) -> None:
     trace: list[tuple[float, str, float]] = []
     track = Ledger.track
 
-    def logged(self: Ledger, c: int, day: float) -> None:
+    def logged(self: Ledger, c: int, day: float, rising: bool | None = None) -> None:
         trace.append((day, self.cells[c][0], float(self.stock[c][0])))
-        track(self, c, day)
+        track(self, c, day, rising)
 
     monkeypatch.setattr(Ledger, "track", logged)
     parts = (
