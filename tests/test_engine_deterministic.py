@@ -201,3 +201,15 @@ def test_deterministic_runs_are_all_the_mean() -> None:
     s = scenario(holder("us", stock={"shell": 100}), use("fire", "us", "shell", 3.0))
     r = run(s, runs=3, deterministic=True)
     assert np.array_equal(r.series["stock"][0], r.series["stock"][2])
+
+
+def test_long_delays_grow_the_calendar_without_losing_pending_goods() -> None:
+    near = tranches("near", "us", "ua", "shell", {0: 10, 5: 20}, transit=30.0)
+    far = tranches("far", "us", "pl", "shell", {1: 7}, transit=300.0)
+    parts = (holder("us", stock={"shell": 100}), holder("ua"), holder("pl"), near, far)
+    r = run(scenario(*parts, end=400, report=1), deterministic=True)
+    received = at(r, "received", "ua", "shell")[0]
+    assert received[29] == 0.0 and received[30] == 10.0 and received[35] == 30.0
+    assert at(r, "received", "pl", "shell")[0, 300] == 0.0
+    assert at(r, "received", "pl", "shell")[0, 301] == 7.0
+    assert at(r, "in_transit", "pl", "shell")[0, 100] == 7.0

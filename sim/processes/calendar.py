@@ -49,7 +49,7 @@ class Calendar:
         self.ledger = ledger
         self.last_day = math.floor(end_day)
         self._width = 64  # ring length: every pending day is within (now, now + width)
-        self._rings: dict[Key, FloatArray] = {}  # (runs, width) per key
+        self._rings: dict[Key, FloatArray] = {}  # (width, runs) per key
         self._due: dict[int, dict[Key, None]] = {}  # day -> keys with something arriving
 
     def ship(
@@ -82,8 +82,8 @@ class Calendar:
             self._grow(need)
         ring = self._rings.get(key)
         if ring is None:
-            ring = self._rings[key] = np.zeros((self.ledger.runs, self._width))
-        flat = runs[due] * self._width + days % self._width  # runs ascending: sequential writes
+            ring = self._rings[key] = np.zeros((self._width, self.ledger.runs))
+        flat = (days % self._width) * self.ledger.runs + runs[due]
         ring.ravel()[flat] += amounts[due]
         first = int(days.min())
         for offset in np.flatnonzero(np.bincount(days - first)).tolist():
@@ -97,10 +97,10 @@ class Calendar:
     def _grow(self, need: int) -> None:
         width = 1 << (need - 1).bit_length()
         for key, ring in self._rings.items():
-            wider = np.zeros((self.ledger.runs, width))
+            wider = np.zeros((width, self.ledger.runs))
             for when, keys in self._due.items():
                 if key in keys:
-                    wider[:, when % width] = ring[:, when % self._width]
+                    wider[when % width] = ring[when % self._width]
             self._rings[key] = wider
         self._width = width
 
@@ -110,7 +110,7 @@ class Calendar:
             c, kind = key
             level, flow = KINDS[kind]
             ring = self._rings[key]
-            amount = ring[:, slot].copy()
-            ring[:, slot] = 0.0
+            amount = ring[slot].copy()
+            ring[slot] = 0.0
             self.ledger.values[level][c] -= amount
             self.ledger.add(c, amount, flow, float(when))
