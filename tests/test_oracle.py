@@ -222,3 +222,24 @@ def test_comparison_can_fail(samples: tuple[NaiveResult, ChunkResult]) -> None:
     times = _times(naive)
     x, y = naive.series["stock"][:, times], engine.series["stock"][:, times]
     assert np.any(_mean_gaps(x * 1.05, y) > Z)
+
+
+def test_naive_ledger_balances_and_stays_non_negative(
+    samples: tuple[NaiveResult, ChunkResult],
+) -> None:
+    """The oracle itself keeps the balance identity of the format in every run, time and cell."""
+    naive, _ = samples
+    s = naive.series
+    ledger = (
+        s["stock"][:, :1]
+        + s["produced"]
+        + s["received"]
+        + s["repaired"]
+        - s["sent"]
+        - s["lost"]
+        - s["consumed"]
+        - s["used"]
+    )
+    scale = np.maximum(np.abs(s["stock"]).max(axis=(0, 1)), 1.0)
+    assert np.all(np.abs(ledger - s["stock"]) <= 1e-9 * scale)
+    assert s["stock"].min() >= 0
