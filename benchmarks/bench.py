@@ -70,9 +70,13 @@ def _engine_chunk(scenario: Scenario, size: int, index: int) -> float:
 
 
 def engine_seconds(scenario: Scenario, runs: int, workers: int = 1) -> float:
-    """Wall time of the engine alone over ``runs`` runs in chunks, results discarded."""
+    """Time of the engine alone over ``runs`` runs in chunks, results discarded.
+
+    One worker: CPU time of this process (steadier than wall time on a shared machine);
+    more workers: wall time.
+    """
     sizes = chunk_sizes(runs)
-    started = time.perf_counter()
+    started = time.process_time() if workers == 1 else time.perf_counter()
     if workers == 1:
         for k, size in enumerate(sizes):
             _engine_chunk(scenario, size, k)
@@ -81,7 +85,7 @@ def engine_seconds(scenario: Scenario, runs: int, workers: int = 1) -> float:
             futures = [pool.submit(_engine_chunk, scenario, s, k) for k, s in enumerate(sizes)]
             for future in futures:
                 future.result()
-    return time.perf_counter() - started
+    return (time.process_time() if workers == 1 else time.perf_counter()) - started
 
 
 def runner_has_keep() -> bool:
@@ -95,21 +99,22 @@ def runner_has_keep() -> bool:
 def runner_seconds(
     scenario: Scenario, runs: int, workers: int = 1, keep: str | None = None
 ) -> float:
-    """Wall time of ``sim.run`` (engine, gathering, dataset) for ``runs`` runs."""
+    """CPU time of ``sim.run`` (engine, gathering, dataset) for ``runs`` runs, one worker."""
     import sim
 
     kwargs: dict[str, Any] = {"runs": runs, "seed": SEED, "workers": workers}
     if keep is not None:
         kwargs["keep"] = keep
-    started = time.perf_counter()
+    started = time.process_time() if workers == 1 else time.perf_counter()
     sim.run(scenario, **kwargs)
-    return time.perf_counter() - started
+    return (time.process_time() if workers == 1 else time.perf_counter()) - started
 
 
 def naive_seconds(scenario: Scenario, runs: int) -> float:
-    started = time.perf_counter()
+    """CPU time of the naive model for ``runs`` runs."""
+    started = time.process_time()
     simulate_naive(scenario, runs, np.random.SeedSequence(SEED))
-    return time.perf_counter() - started
+    return time.process_time() - started
 
 
 def child_peak_mb(mode: str, runs: int) -> float | None:
@@ -285,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     targets: list[Target] = []
 
-    print("\nthroughput (one core)")
+    print("\nthroughput (one core, CPU seconds)")
     engine_t = engine_seconds(scenario, base_runs)
     engine_rate = rate_line("engine (simulate_chunk, chunks of 1000)", base_runs, engine_t)
     naive_t = naive_seconds(scenario, naive_runs)
@@ -301,8 +306,10 @@ def main(argv: list[str] | None = None) -> int:
         seconds = runner_seconds(scenario, runs, keep=keep)
         rate_line(f"sim.run, whole (keep={keep or 'all'})", runs, seconds)
 
-    print("\nworkers")
-    one = engine_seconds(scenario, base_runs, workers=1)
+    print("\nworkers (wall time; unreliable while other work runs on the machine)")
+    started = time.perf_counter()
+    engine_seconds(scenario, base_runs, workers=1)
+    one = time.perf_counter() - started
     two = engine_seconds(scenario, base_runs, workers=2)
     rate_line("engine, 1 worker", base_runs, one)
     rate_line("engine, 2 worker processes", base_runs, two)
@@ -334,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     runs_rows = [(f"{n} runs", scenario, n) for n in ((500, 2000) if quick else (1000, 10_000))]
-    times = table("scaling in runs (engine, one core)", runs_rows, engine_seconds)
+    times = table("scaling in runs (engine, one core, CPU s)", runs_rows, engine_seconds)
     if runner_has_keep() and not quick:
         seconds = runner_seconds(scenario, 100_000, keep="summary")
         rate_line("100000 runs, sim.run keep='summary'", 100_000, seconds)
@@ -349,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     h_runs = 500 if quick else 2000
     years = (1, 5) if quick else (1, 5, 20)
     rows = [(f"{y} y horizon", variants.with_horizon(scenario, y), h_runs) for y in years]
-    h_times = table(f"scaling in horizon (engine, {h_runs} runs)", rows, engine_seconds)
+    h_times = table(f"scaling in horizon (engine, {h_runs} runs, CPU s)", rows, engine_seconds)
     ref = 1 if len(years) > 2 else 0  # compare with 5 y: fixed costs dominate at 1 y
     h_growth = (h_times[-1] / years[-1]) / (h_times[ref] / years[ref])
     targets.append(
@@ -364,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         (f"{len(s.items)} items", s, h_runs)
         for s in (scenario, variants.with_items_replicated(scenario, 4))
     ]
-    table(f"scaling in items (engine, {h_runs} runs)", rows, engine_seconds)
+    table(f"scaling in items (engine, {h_runs} runs, CPU s)", rows, engine_seconds)
 
     print("\nwhere the time goes")
     profile(scenario, 500 if quick else CHUNK)
