@@ -172,6 +172,21 @@ def test_timeline_has_one_row_per_drawn_down_stock(results: xr.Dataset) -> None:
     assert ax.get_title("left").startswith("When stocks hit their floor")
 
 
+def test_timeline_with_many_rows_uses_one_line_labels(results: xr.Dataset) -> None:
+    twin = results.assign_coords(
+        holder=["uk", "pl"], holder_label=("holder", ["United Kingdom", "Poland"])
+    )
+    many = xr.concat([results, twin], "holder", data_vars="all")
+    many.attrs = results.attrs
+    fig = plots.timeline(many)
+    ax = only_axes(fig)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == 8
+    assert labels[4] == "United Kingdom: 155mm artillery shell"
+    assert not any(t.get_text().startswith("trough") for t in ax.texts)
+    assert_inside(fig)
+
+
 def test_timeline_ranges_are_p10_p90_of_event_dates(results: xr.Dataset) -> None:
     ax = only_axes(plots.timeline(results))
     replenished = results.replenished_at.sel(holder="us", item="javelin").values

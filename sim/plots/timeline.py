@@ -19,6 +19,7 @@ from sim.plots import style
 
 QUANTILES = (0.1, 0.5, 0.9)
 BAR = 0.34  # bar height in row units
+DENSE = 5  # more rows than this: one-line labels, fewer notes
 DEPLETED = {"facecolor": "#f4b183", "edgecolor": style.VERMILLION, "hatch": "////"}
 REPLENISHED = {"facecolor": style.SKY, "edgecolor": style.BLUE}
 
@@ -107,30 +108,41 @@ def timeline(results: Any, *, ax: Axes | None = None) -> Figure | Axes:
         fig, ax, owned = style.new_figure(ax)
         time = dataset["time"].values
         end = time[-1]
+        dense = len(found) > DENSE
         for index, row in enumerate(found):
-            _draw_row(ax, index, row, time[0], end)
+            _draw_row(ax, index, row, time[0], end, dense)
         _axes(ax, dataset, found, time[0], end)
         if owned:
             _legend_below(fig, ax, style.decorate(fig, dataset, reserve_inches=0.4))
     return fig if owned else ax
 
 
-def _draw_row(ax: Axes, y: int, row: Row, start: np.datetime64, end: np.datetime64) -> None:
-    """Track, depletion range, trough, replenishment range and the not-refilled share."""
+def _draw_row(
+    ax: Axes, y: int, row: Row, start: np.datetime64, end: np.datetime64, dense: bool
+) -> None:
+    """Track, depletion range, trough, replenishment range and the not-refilled share.
+
+    ``dense`` (many rows) keeps only the replenishment month among the notes.
+    """
     ax.plot([start, end], [y, y], color=style.GRID, linewidth=1.0, zorder=1)
     if row.depleted_share > 0:
         _range(ax, y, row.depleted, DEPLETED, "D")
-        if row.depleted_share < 1:
+        if row.depleted_share < 1 and not dense:
             text = f"at floor in {style.share(row.depleted_share)} of runs"
             _note(ax, row.depleted[0], y - BAR / 2 - 0.04, text, "left")
     if not np.isnat(row.trough_at):
         ax.plot(row.trough_at, y, marker="v", color=style.INK, markersize=8, zorder=4)
-        text = f"trough {style.number(row.trough, 3)}"
-        _note(ax, row.trough_at, y + BAR / 2 + 0.04, text, "center", "top")
+        if not dense:
+            text = f"trough {style.number(row.trough, 3)}"
+            _note(ax, row.trough_at, y + BAR / 2 + 0.04, text, "center", "top")
     if row.replenished_share > 0:
         _range(ax, y, row.replenished, REPLENISHED, "o")
-        _note(ax, row.replenished[1], y - BAR / 2 - 0.04, style.month(row.replenished[1]))
-    _not_by(ax, y, row.not_back_share, end)
+        month = style.month(row.replenished[1])
+        if dense:
+            _note(ax, row.replenished[0], y, f"{month} ", "right", "center")
+        else:
+            _note(ax, row.replenished[1], y - BAR / 2 - 0.04, month)
+    _not_by(ax, y, row.not_back_share, end, 8.5 if dense else 9.5)
 
 
 def _range(ax: Axes, y: int, dates: np.ndarray, look: dict[str, str], marker: str) -> None:
@@ -157,7 +169,7 @@ def _note(
     ax.text(x, y, text, fontsize=8.5, color=style.MUTED, ha=ha, va=va, zorder=6)  # type: ignore[arg-type]
 
 
-def _not_by(ax: Axes, y: int, missing: float, end: np.datetime64) -> None:
+def _not_by(ax: Axes, y: int, missing: float, end: np.datetime64, fontsize: float) -> None:
     """The share of runs not back at target by the end, at the right edge of the row."""
     if missing <= 0:
         text, colour, weight = "back at target in every run", style.MUTED, "normal"
@@ -175,7 +187,7 @@ def _not_by(ax: Axes, y: int, missing: float, end: np.datetime64) -> None:
         textcoords="offset points",
         va="center",
         ha="left",
-        fontsize=9.5,
+        fontsize=fontsize,
         color=colour,
         weight=weight,
         annotation_clip=False,
@@ -199,7 +211,9 @@ def _axes(
         return
     pad = max(0.0, (3 - len(found)) / 2)  # one or two rows keep the proportions of three
     ax.set_ylim(len(found) - 0.4 + pad, -0.6 - pad)
-    ax.set_yticks(range(len(found)), [_row_label(dataset, row) for row in found])
+    dense = len(found) > DENSE
+    labels = [_row_label(dataset, row, dense) for row in found]
+    ax.set_yticks(range(len(found)), labels, fontsize=8.5 if dense else None)
     ax.legend(*_legend(), loc="upper center", bbox_to_anchor=(0.5, -0.07), ncols=3,
               handler_map={tuple: HandlerTuple(ndivide=None)})  # fmt: skip
 
@@ -215,9 +229,11 @@ def _legend_below(fig: Figure, ax: Axes, bottom: float) -> None:
                handler_map={tuple: HandlerTuple(ndivide=None)})  # fmt: skip
 
 
-def _row_label(dataset: xr.Dataset, row: Row) -> str:
+def _row_label(dataset: xr.Dataset, row: Row, dense: bool) -> str:
     holder = style.label(dataset, "holder", row.holder)
     item = style.label(dataset, "item", row.item)
+    if dense:
+        return f"{holder}: {item}"
     return f"{holder}\n{item} ({style.unit(dataset, row.item)})"
 
 
