@@ -20,6 +20,7 @@ FLOWS = (
     ("consumed", "consumed (fired, used up)", style.ORANGE, (0, (5, 2))),
     ("lost", "lost (incl. repairable)", style.PURPLE, (0, (1, 1.2))),
     ("used", "used to make other items", style.MUTED, (0, (5, 1.5, 1, 1.5))),
+    ("unmet", "demand not met (not taken)", style.INK, (0, (1, 2.5))),
 )
 
 
@@ -39,7 +40,7 @@ def flows(results: Any, holder: str, item: str, *, ax: Axes | None = None) -> Fi
             values = q.series(dataset, name, holder, item)
             if not np.any(values):
                 continue
-            if values.shape[0] > 1:
+            if values.shape[0] > 1 and name != "unmet":  # its band would swamp the rest
                 low, high = q.band(values, 0.8)
                 ax.fill_between(time, low, high, color=colour, alpha=0.18, linewidth=0)
             ax.plot(time, q.median(values), color=colour, linestyle=dashes, linewidth=2.2,
