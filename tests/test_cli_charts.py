@@ -75,6 +75,14 @@ def test_compare_two_results(saved: Path, other: Path, tmp_path: Path) -> None:
     assert out.read_bytes().startswith(b"\x89PNG")
 
 
+def test_compare_labels_runs_of_one_scenario_by_folder(saved: Path, tmp_path: Path) -> None:
+    from sim.cli.charts import _labels
+
+    assert _labels("S", "S", Path("base/results.nc"), Path("slip/results.nc")) == ("base", "slip")
+    assert _labels("S", "S", Path("a.nc"), Path("b.nc")) == ("a", "b")
+    assert _labels("Base", "Slip", Path("a.nc"), Path("b.nc")) == ("Base", "Slip")
+
+
 def test_compare_defaults_to_the_first_drawn_down_stock(
     saved: Path, other: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

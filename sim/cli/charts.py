@@ -122,11 +122,13 @@ def _format(fmt: str | None, out: Path | None) -> str:
 
 
 def _labels(a: Any, b: Any, first: Path, second: Path) -> tuple[str, str]:
-    """Scenario names when they differ, else file names."""
+    """Scenario names when they differ, else file names, else folder names."""
     if a and b and a != b:
         return str(a), str(b)
     if first.stem != second.stem:
         return first.stem, second.stem
+    if first.parent.name != second.parent.name:  # base/results.nc vs slip/results.nc
+        return first.parent.name, second.parent.name
     return str(first), str(second)
 
 
