@@ -75,7 +75,7 @@ def test_compare_two_results(saved: Path, other: Path, tmp_path: Path) -> None:
     assert out.read_bytes().startswith(b"\x89PNG")
 
 
-def test_compare_labels_runs_of_one_scenario_by_folder(saved: Path, tmp_path: Path) -> None:
+def test_compare_labels_runs_of_one_scenario_by_folder() -> None:
     from sim.cli.charts import _labels
 
     assert _labels("S", "S", Path("base/results.nc"), Path("slip/results.nc")) == ("base", "slip")
