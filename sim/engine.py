@@ -101,6 +101,7 @@ def simulate_chunk(
     ledger.snapshot(0)
     _start_processes(ctx, scenario)
     clock.process(_snapshots(ctx, days))
+    clock.instant_over.append(ledger.settle)
     clock.run()
     return _result(ctx, scenario, days)
 

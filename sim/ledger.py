@@ -68,6 +68,8 @@ class Ledger:
         self._below = np.zeros(shape, dtype=bool)  # below the target since, not yet replenished
         self._may_replenish = np.ones(shape, dtype=bool)
         self.series = {n: np.zeros((runs, times, grid_size)) for n in (*LEVELS, *FLOWS)}
+        self._day = 0.0
+        self._pending: set[int] = set()  # cells changed at ``_day``, replenishment not judged
         self._all_columns = len(self.cells) == grid_size
 
     def start(self) -> None:
@@ -83,13 +85,13 @@ class Ledger:
         """Put ``amount`` into the stock of cell ``c`` through ``flow`` (an inflow)."""
         self.stock[c] += amount
         self.values[flow][c] += amount
-        self.track(c, day, rising=True)
+        self.changed(c, day, rising=True)
 
     def remove(self, c: int, amount: FloatArray, flow: str, day: float) -> None:
         """Take ``amount`` (at most the stock) out of cell ``c`` through ``flow`` (an outflow)."""
         self.stock[c] -= amount
         self.values[flow][c] += amount
-        self.track(c, day, rising=False)
+        self.changed(c, day, rising=False)
 
     def count(self, c: int, amount: FloatArray, flow: str) -> None:
         """Record ``amount`` in a flow that does not move stock (``unmet``, ``unfilled``)."""
@@ -97,40 +99,52 @@ class Ledger:
 
     # -- metrics ---------------------------------------------------------------------------
 
-    def track(self, c: int, day: float, rising: bool | None = None) -> None:
-        """Update depletion, replenishment and trough of cell ``c`` after a change at ``day``.
+    def changed(self, c: int, day: float, rising: bool) -> None:
+        """Track the metrics of cell ``c`` after a change at ``day`` (``rising``: it went up).
 
-        ``_armed``: above the floor at the last change and not yet depleted, so the next change
-        to at or below the floor is the depletion. ``_below`` likewise for the target.
-        ``rising`` (the stock only went up / only went down) skips the checks that cannot fire.
+        Depletion and trough see every change: a stock that touches its floor within an instant
+        did run dry (a line limited by its inputs, a donor shipping down to its floor).
+        Replenishment is judged once the instant is over (``settle``), on the stock as it then
+        stands, so inputs taken before the input line credits its own output the same day do
+        not count as falling below the target and coming back.
+
+        ``_armed``: above the floor and not yet depleted, so the next fall to or below the floor
+        is the depletion. ``_below``: below the target at the end of an instant, not yet back.
         """
         value = self.stock[c]
         above = value > self.floor[c]
         armed = self._armed[c]
-        if rising is not True:
+        if not rising:
             hit = armed > above  # armed and now at or below the floor
             if hit.any():
                 self.depleted_at[c][hit] = day
                 self._may_deplete[c][hit] = False
-        np.logical_and(above, self._may_deplete[c], out=armed)
-        short = value < self.target[c]
-        below = self._below[c]
-        if rising is not False:
-            hit = below > short  # below the target before, at or above it now
-            if hit.any():
-                self.replenished_at[c][hit] = day
-                self._may_replenish[c][hit] = False
-        np.logical_and(short, self._may_replenish[c], out=below)
-        if rising is not True:
             lower = value < self.trough[c]
             if lower.any():
                 np.copyto(self.trough[c], value, where=lower)
                 self.trough_at[c][lower] = day
+        np.logical_and(above, self._may_deplete[c], out=armed)
+        self._day = day
+        self._pending.add(c)
+
+    def settle(self) -> None:
+        """Judge replenishment of every cell changed in the instant just over."""
+        for c in self._pending:
+            value = self.stock[c]
+            short = value < self.target[c]
+            below = self._below[c]
+            hit = below > short  # below the target before, at or above it now
+            if hit.any():
+                self.replenished_at[c][hit] = self._day
+                self._may_replenish[c][hit] = False
+            np.logical_and(short, self._may_replenish[c], out=below)
+        self._pending.clear()
 
     # -- output ----------------------------------------------------------------------------
 
     def snapshot(self, k: int) -> None:
         """Copy the current levels and cumulative flows into reported time slot ``k``."""
+        self.settle()
         for name, state in self.values.items():
             if self._all_columns:
                 self.series[name][:, k, :] = state.T

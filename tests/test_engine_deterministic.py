@@ -154,13 +154,13 @@ def test_count_losses_capped_at_stock() -> None:
 
 def test_event_order_at_equal_times(monkeypatch: pytest.MonkeyPatch) -> None:
     trace: list[tuple[float, str, float]] = []
-    track = Ledger.track
+    changed = Ledger.changed
 
-    def logged(self: Ledger, c: int, day: float, rising: bool | None = None) -> None:
+    def logged(self: Ledger, c: int, day: float, rising: bool) -> None:
         trace.append((day, self.cells[c][0], float(self.stock[c][0])))
-        track(self, c, day, rising)
+        changed(self, c, day, rising)
 
-    monkeypatch.setattr(Ledger, "track", logged)
+    monkeypatch.setattr(Ledger, "changed", logged)
     parts = (
         holder("depot", stock={"shell": 10}),
         holder("front"),
@@ -213,3 +213,19 @@ def test_long_delays_grow_the_calendar_without_losing_pending_goods() -> None:
     assert at(r, "received", "pl", "shell")[0, 300] == 0.0
     assert at(r, "received", "pl", "shell")[0, 301] == 7.0
     assert at(r, "in_transit", "pl", "shell")[0, 100] == 7.0
+
+
+def test_inputs_taken_and_credited_in_one_instant_are_no_replenishment() -> None:
+    """Shells use one charge each; the charge line credits as much the same day, acting after
+    the shell line: the charge stock dips to 30 within each instant but never ends one below
+    its start, so there is no replenishment (and no depletion: it never reaches 0)."""
+    parts = (
+        holder("us", stock={"charge": 100.0, "shell": 0.0}),
+        make("shells", "shell", "us", 10.0, inputs={"charge": 1.0}),
+        make("charges", "charge", "us", 10.0),
+    )
+    r = run(scenario(*parts, end=28), deterministic=True)
+    assert at(r, "stock", "us", "charge")[0].tolist() == [100.0] * 5
+    assert np.isnan(r.metrics["depleted_at"]).all()
+    assert np.isnan(r.metrics["replenished_at"]).all()
+    assert r.metrics["trough"][0, 0, 0] == 30.0

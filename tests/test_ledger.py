@@ -1,4 +1,4 @@
-"""The ledger: flows move stock, metrics are tracked at every change, snapshots fill the grid."""
+"""The ledger: flows move stock, metrics are settled after every instant, snapshots fill the grid."""
 
 from __future__ import annotations
 
@@ -24,30 +24,42 @@ def v(*values: float) -> np.ndarray:
 def test_depleted_first_time_at_or_below_floor_after_being_above() -> None:
     book = ledger([100.0, 5.0], floor=10.0)
     book.remove(0, v(50.0, 0.0), "sent", 3.0)
+    book.settle()
     book.remove(0, v(40.0, 5.0), "sent", 4.0)  # run 0 reaches the floor exactly
+    book.settle()
     assert np.isnan(book.depleted_at[0, 1])  # run 1 started at/below the floor: never above
     assert book.depleted_at[0, 0] == 4.0
     book.add(0, v(100.0, 100.0), "produced", 5.0)
+    book.settle()
     book.remove(0, v(200.0, 100.0), "consumed", 6.0)
+    book.settle()
     assert book.depleted_at[0].tolist() == [4.0, 6.0]  # the first time only, then once above
 
 
 def test_replenished_after_falling_below_target() -> None:
     book = ledger([100.0, 100.0], target=100.0)
     book.add(0, v(1.0, 0.0), "produced", 1.0)
+    book.settle()
     assert np.isnan(book.replenished_at[0]).all()  # never below yet
     book.remove(0, v(51.0, 1.0), "sent", 2.0)
+    book.settle()
     book.add(0, v(49.0, 0.5), "produced", 3.0)
+    book.settle()
     book.add(0, v(1.0, 0.5), "produced", 4.0)
+    book.settle()
     book.add(0, v(0.0, 5.0), "produced", 9.0)
+    book.settle()
     assert book.replenished_at[0].tolist() == [4.0, 4.0]
 
 
 def test_trough_is_first_time_at_the_minimum() -> None:
     book = ledger([10.0, 10.0])
     book.remove(0, v(4.0, 0.0), "lost", 1.0)
+    book.settle()
     book.add(0, v(1.0, 5.0), "repaired", 2.0)
+    book.settle()
     book.remove(0, v(1.0, 0.0), "lost", 3.0)
+    book.settle()
     assert book.trough[0].tolist() == [6.0, 10.0]
     assert book.trough_at[0].tolist() == [1.0, 0.0]
 
@@ -63,3 +75,14 @@ def test_flows_balance_and_snapshot_fills_active_column() -> None:
     assert book.series["unmet"][0, 1, 1] == 2.0
     total = book.initial + book.values["produced"] - book.values["consumed"]
     assert np.array_equal(book.stock, total)
+
+
+def test_a_dip_within_one_instant_runs_dry_but_is_not_a_replenishment() -> None:
+    """Inputs all taken, then the input line's own output credited at the same time: the stock
+    did run dry (depleted, trough 0), but it never ended an instant below target."""
+    book = ledger([10.0], floor=0.0, target=10.0)
+    book.remove(0, v(10.0), "used", 7.0)
+    book.add(0, v(10.0), "produced", 7.0)
+    book.settle()
+    assert book.depleted_at[0, 0] == 7.0 and book.trough[0, 0] == 0.0
+    assert np.isnan(book.replenished_at[0, 0])

@@ -123,8 +123,10 @@ def summary_table(results: Results, summary: pd.DataFrame) -> Table:
     for column in ("holder", "item", "metric", "p10", "p50", "p90", "mean", "probability"):
         numeric = column[0] in "pm" and column != "metric"
         table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
-    for row in summary.itertuples(index=False):
-        probability = "" if pd.isna(row.probability) else f"{row.probability:.0%}"
-        cells = [_cell(getattr(row, c), row.metric) for c in ("p10", "p50", "p90", "mean")]
-        table.add_row(row.holder, row.item, row.metric, *cells, probability)
+    for row in summary.to_dict("records"):
+        metric = str(row["metric"])
+        chance = row["probability"]
+        probability = "" if pd.isna(chance) else f"{float(chance):.0%}"
+        cells = [_cell(row[c], metric) for c in ("p10", "p50", "p90", "mean")]
+        table.add_row(str(row["holder"]), str(row["item"]), metric, *cells, probability)
     return table

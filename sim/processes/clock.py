@@ -7,7 +7,7 @@ priority, never by insertion order: ``priority = (phase + 1) * PHASE_SPAN + inde
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from heapq import heappush
 
 import simpy
@@ -21,8 +21,19 @@ class Clock(simpy.Environment):
     """A SimPy environment whose events can be scheduled at an absolute day and phase.
 
     Scheduling at an absolute time (not ``now + delay``) keeps action days exactly ``k * every``,
-    so two actions meant for the same day are never split by float rounding.
+    so two actions meant for the same day are never split by float rounding. ``instant_over``
+    callbacks run once all events of an instant have fired, before time moves on.
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.instant_over: list[Callable[[], None]] = []
+
+    def step(self) -> None:
+        super().step()
+        if not self._queue or self._queue[0][0] != self.now:
+            for callback in self.instant_over:
+                callback()
 
     def at(self, day: float, phase: int, index: int = 0) -> simpy.Event:
         """A triggered event that fires at ``day`` in ``phase``, ``index``-th in file order."""

@@ -55,7 +55,7 @@ class _Giver:
         ledger.values["sent"][c] += shipped
         if self.spec.keep_floor:  # emptied down to the floor: exactly the floor, not float dust
             np.copyto(stock, floor, where=(shipped >= available) & (available > 0.0))
-        ledger.track(c, day, rising=False)
+        ledger.changed(c, day, rising=False)
         delays = None
         if self.transit is not None and self.spec.transit is not None:
             path = f"donations.{self.spec.id}.transit"
