@@ -1,4 +1,4 @@
-"""The ledger: flows move stock, metrics are settled after every instant, snapshots fill the grid."""
+"""The ledger: flows move stock, metrics are tracked and settled, snapshots fill the grid."""
 
 from __future__ import annotations
 
