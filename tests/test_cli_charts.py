@@ -40,6 +40,11 @@ def invoke(*args: str | Path) -> tuple[int, str]:
         (["--kind", "fan", "--holder", "us", "--item", "shell_155"], "fan_us_shell_155.png", b""),
         (["--kind", "flows", "--holder", "us", "--item", "m777", "--format", "pdf"], "", b"%PDF"),
         (["--kind", "availability", "--holder", "ukraine", "--item", "m777"], "", b"\x89PNG"),
+        (
+            ["--kind", "availability", "--holder", "ukraine", "--item", "m777", "--also", "us"],
+            "availability_ukraine_m777.png",
+            b"\x89PNG",
+        ),
     ],
 )
 def test_chart_redraws_from_saved_results(
@@ -109,6 +114,22 @@ def test_compare_defaults_to_the_first_drawn_down_stock(
         (["chart", "{junk}"], "not a readable results file"),
         (["chart", "{saved}", "--out", "nowhere/x.png"], "Error: nowhere/x.png: cannot write"),
         (["compare", "{saved}", "{saved}", "--holder", "us"], "give both --holder and --item"),
+        (["chart", "{saved}", "--also", "us"], "--also applies to --kind availability only"),
+        (
+            [
+                "chart",
+                "{saved}",
+                "--kind",
+                "availability",
+                "--holder",
+                "ukraine",
+                "--item",
+                "m777",
+                "--also",
+                "hub",
+            ],
+            "Error: unknown holder 'hub' (one of: us, ukraine)",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_status_2(

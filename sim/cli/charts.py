@@ -28,6 +28,12 @@ class BadInput(click.ClickException):
 @click.option("--kind", type=click.Choice(KINDS), default="timeline", show_default=True)
 @click.option("--holder", help="Holder id (fan, flows, availability).")
 @click.option("--item", help="Item id (fan, flows, availability).")
+@click.option(
+    "--also",
+    multiple=True,
+    metavar="HOLDER",
+    help="availability: a repair hub whose items count in the fleet (repeatable).",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from --out, else png.")
 @click.option(
     "--out", type=click.Path(path_type=Path), help="Output file (default: KIND[_H_I].FMT)."
@@ -37,6 +43,7 @@ def chart(
     kind: str,
     holder: str | None,
     item: str | None,
+    also: tuple[str, ...],
     fmt: str | None,
     out: Path | None,
 ) -> None:
@@ -54,8 +61,13 @@ def chart(
         "flows": plots.flows,
         "availability": plots.availability,
     }
+    if also and kind != "availability":
+        raise BadInput("--also applies to --kind availability only")
+    options = {"also": also} if also else {}
     figure = (
-        plots.timeline(dataset) if kind == "timeline" else _draw(draw[kind], dataset, holder, item)
+        plots.timeline(dataset)
+        if kind == "timeline"
+        else _draw(draw[kind], dataset, holder, item, **options)
     )
     _write(figure, out, fmt)
 
