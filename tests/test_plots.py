@@ -144,6 +144,14 @@ def test_unknown_holder_or_item_is_a_chart_error(
             chart(results, holder, item)
 
 
+def test_importing_the_charts_loads_no_pyplot() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, sim.plots; assert 'matplotlib.pyplot' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_no_global_matplotlib_state_changes(results: xr.Dataset) -> None:
     before = dict(mpl.rcParams)
     plots.timeline(results)
