@@ -11,7 +11,8 @@ scenario format and the engine rules of the design:
   within a phase, file order (SimPy event priorities encode both);
 - transit and repair delays put arrivals on the 1-day grid: ``round(ship_day + delay)`` (half
   away from zero), never before the shipping day; a delay of exactly 0 (or none) is immediate;
-- metrics (depleted, replenished, trough) are checked after every action on the touched cells.
+- depletion and trough are checked after every stock change; replenishment on the stock as it
+  stands at the end of each instant (so inputs taken and re-made the same day are no refill).
 
 Each run has its own ``numpy.random.Generator``; draws differ from the engine's, only the
 distributions must agree.
@@ -146,6 +147,8 @@ class _Run:
     metric: dict[str, dict[Cell, float]] = field(default_factory=dict)
     pledge_fulfilled_at: dict[str, float] = field(default_factory=dict)
     pledge_total: dict[str, float] = field(default_factory=dict)
+    instant: float = 0.0  # day of the latest stock change
+    unsettled: set[Cell] = field(default_factory=set)  # changed in that instant
 
     # -- draws -------------------------------------------------------------------------------
 
@@ -194,26 +197,40 @@ class _Run:
 
     def change_stock(self, cell: Cell, amount: float, day: float) -> None:
         """Add ``amount`` (may be negative) to the stock and update the metrics of the cell."""
+        if day != self.instant:
+            self.settle()
+            self.instant = day
         value = self.stock(cell) + amount
         if value < 0.0:  # float dust from input ratios
             value = 0.0
         self.level["stock"][cell] = value
         self.track(cell, value, day)
+        self.unsettled.add(cell)
 
     def track(self, cell: Cell, value: float, day: float) -> None:
-        floor, target = self.floor.get(cell, 0.0), self.target.get(cell, 0.0)
+        """Depletion and trough see every change, even one undone later in the same instant."""
         metric = self.metric
-        if value > floor:
+        if value > self.floor.get(cell, 0.0):
             self.above_floor[cell] = True
         elif self.above_floor.get(cell, False) and math.isnan(metric["depleted_at"][cell]):
             metric["depleted_at"][cell] = day
-        if value < target:
-            self.below_target[cell] = True
-        elif self.below_target.get(cell, False) and math.isnan(metric["replenished_at"][cell]):
-            metric["replenished_at"][cell] = day
         if value < metric["trough"][cell]:
             metric["trough"][cell] = value
             metric["trough_at"][cell] = day
+
+    def settle(self) -> None:
+        """Replenishment is judged on the stock at the end of an instant (all its actions done).
+
+        Inputs taken and credited back on the same day do not count as falling below the
+        target and coming back.
+        """
+        replenished = self.metric["replenished_at"]
+        for cell in self.unsettled:
+            if self.stock(cell) < self.target.get(cell, 0.0):
+                self.below_target[cell] = True
+            elif self.below_target.get(cell, False) and math.isnan(replenished[cell]):
+                replenished[cell] = self.instant
+        self.unsettled.clear()
 
 
 def _available(run: _Run, donor: Cell, keep_floor: bool) -> float:
@@ -494,6 +511,7 @@ def run_one(
     model.snapshot()  # the initial state, before any action at day 0
     model.start()
     model.env.run()
+    model.run.settle()
     holders, items = list(scenario.holders), list(scenario.items)
 
     def grid(table: dict[Cell, float], default: float = 0.0) -> np.ndarray:
