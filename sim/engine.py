@@ -160,7 +160,7 @@ def _result(ctx: Context, scenario: Scenario, days: np.ndarray) -> ChunkResult:
         holders=holders,
         items=items,
         series={
-            name: ledger.series[name].reshape(runs, len(days), *shape[1:])
+            name: ledger.cube(name).reshape(runs, len(days), *shape[1:])
             for name in (*LEVELS, *FLOWS)
         },
         floor=full(ledger.floor, 0.0),

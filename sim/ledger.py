@@ -67,10 +67,11 @@ class Ledger:
         self._may_deplete = np.ones(shape, dtype=bool)
         self._below = np.zeros(shape, dtype=bool)  # below the target since, not yet replenished
         self._may_replenish = np.ones(shape, dtype=bool)
-        self.series = {n: np.zeros((runs, times, grid_size)) for n in (*LEVELS, *FLOWS)}
+        # Reported series, (times, cells, runs): a snapshot is one contiguous copy per quantity.
+        self.series = {n: np.zeros((times, len(self.cells), runs)) for n in (*LEVELS, *FLOWS)}
+        self.grid_size = grid_size
         self._day = 0.0
         self._pending: set[int] = set()  # cells changed at ``_day``, replenishment not judged
-        self._all_columns = len(self.cells) == grid_size
 
     def start(self) -> None:
         """Fix the initial state (stock, floor and target set) and arm the metric trackers."""
@@ -146,10 +147,14 @@ class Ledger:
         """Copy the current levels and cumulative flows into reported time slot ``k``."""
         self.settle()
         for name, state in self.values.items():
-            if self._all_columns:
-                self.series[name][:, k, :] = state.T
-            else:
-                self.series[name][:, k, self.columns] = state.T
+            self.series[name][k] = state
+
+    def cube(self, name: str) -> FloatArray:
+        """Reported series ``name`` as ``(runs, times, grid_size)``, zero in inactive cells."""
+        series = self.series[name]
+        out = np.zeros((self.runs, series.shape[0], self.grid_size))
+        out[:, :, self.columns] = series.transpose(2, 0, 1)
+        return out
 
     def full(self, rows: FloatArray, fill: float, grid_size: int) -> FloatArray:
         """A ``(runs, grid_size)`` array with ``rows`` (cells, runs) in the active columns."""

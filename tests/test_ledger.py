@@ -70,9 +70,9 @@ def test_flows_balance_and_snapshot_fills_active_column() -> None:
     book.remove(0, v(3.0), "consumed", 1.0)
     book.count(0, v(2.0), "unmet")
     book.snapshot(1)
-    assert book.series["stock"][0, :, 1].tolist() == [0.0, 12.0, 0.0]
-    assert book.series["stock"][0, :, 0].tolist() == [0.0, 0.0, 0.0]  # inactive cell
-    assert book.series["unmet"][0, 1, 1] == 2.0
+    assert book.cube("stock")[0, :, 1].tolist() == [0.0, 12.0, 0.0]
+    assert book.cube("stock")[0, :, 0].tolist() == [0.0, 0.0, 0.0]  # inactive cell
+    assert book.cube("unmet")[0, 1, 1] == 2.0
     total = book.initial + book.values["produced"] - book.values["consumed"]
     assert np.array_equal(book.stock, total)
 
