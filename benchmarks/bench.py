@@ -229,6 +229,16 @@ def profile(scenario: Scenario, runs: int) -> None:
         print(f"    {module:<34} {seconds:7.3f} s  {100 * seconds / total:5.1f} %")
 
 
+def storage(scenario: Scenario, runs: int) -> None:
+    """The cost of storing weekly series: the same runs reporting every 13 weeks instead."""
+    weekly = engine_seconds(scenario, runs)
+    quarterly = engine_seconds(dataclasses.replace(scenario, report_every_days=91.0), runs)
+    print(f"\n  storing the series ({runs} runs):")
+    print(f"    reporting weekly                {weekly:7.2f} s")
+    print(f"    reporting every 13 weeks        {quarterly:7.2f} s")
+    print(f"    share of time in weekly storage {100 * (weekly - quarterly) / weekly:6.0f} %")
+
+
 # -- report ------------------------------------------------------------------------------------
 
 
@@ -375,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\nwhere the time goes")
     profile(scenario, 500 if quick else CHUNK)
+    storage(scenario, 500 if quick else 2000)
 
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")
     print("\ntargets")
