@@ -1,0 +1,53 @@
+"""Runs on a Dask cluster on loopback: a worker killed in the middle does not change results."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+import xarray as xr
+
+import sim
+from sim.runner import CHUNK_RUNS
+
+distributed = pytest.importorskip("distributed")
+
+SCENARIO = """\
+name: Fleet under attrition with repair
+start: 2024-01-01
+horizon: 3y
+items: {gun: {label: Howitzer, unit: systems}}
+holders:
+  front: {label: Front, stock: {gun: 300 to 400}}
+  hub: {label: Repair hub}
+donations:
+  resupply: {from: hub, to: front, item: gun, rate: 2 to 6 /w, keep_floor: false}
+attrition:
+  fire: {holder: front, item: gun, rate: 33%/9mo, repairable: 60%, repair_time: 1 to 2 mo,
+         every: 1d}
+"""
+
+
+def test_a_killed_worker_does_not_change_the_result() -> None:
+    scenario = sim.load_scenario_text(SCENARIO)
+    runs = 6 * CHUNK_RUNS
+    local = sim.run(scenario, runs=runs, seed=8).dataset
+    killed: list[int] = []
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+
+        def kill_a_worker_once(_: int) -> None:
+            if not killed:
+                pid = sorted(client.run(os.getpid).values())[0]
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+
+        remote = sim.run(scenario, runs=runs, seed=8, scheduler=client, progress=kill_a_worker_once)
+        survivors = set(client.run(os.getpid).values())
+    assert killed and killed[0] not in survivors, "a worker was killed during the run"
+    xr.testing.assert_identical(local.drop_attrs(), remote.dataset.drop_attrs())
