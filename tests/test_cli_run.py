@@ -147,3 +147,22 @@ def test_rerun_replaces_previous_results(scenario_file: Path, tmp_path: Path) ->
         assert CliRunner().invoke(main, args).exit_code == 0
     assert json.loads((out / "run.json").read_text())["runs"] == 7
     assert sorted(p.name for p in tmp_path.iterdir()) == ["donor.yaml", "out"]
+
+
+def test_fan_charts_show_the_run_at_the_means(
+    scenario_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sim.plots.write as write
+
+    seen: list[object] = []
+    real_fan = write.fan
+
+    def spy(*args: object, deterministic: object = None, **kwargs: object) -> object:
+        seen.append(deterministic)
+        return real_fan(*args, deterministic=deterministic, **kwargs)
+
+    monkeypatch.setattr(write, "fan", spy)
+    args = ["run", str(scenario_file), "--runs", "20", "--out", str(tmp_path / "o")]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert seen and all(d is not None for d in seen)
+    assert all(d.dataset.attrs["deterministic"] == 1 for d in seen)  # type: ignore[attr-defined]

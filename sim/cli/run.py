@@ -62,9 +62,11 @@ def run(
             scheduler=scheduler, progress=advance,
         )  # fmt: skip
     summary = results.summary()
+    # The one run at the means ("the spreadsheet answer") is drawn on the fan charts.
+    at_means = None if deterministic or not charts else run_scenario(loaded, deterministic=True)
     try:
         with staged_folder(out) as folder:
-            write_outputs(results, summary, folder, charts=charts)
+            write_outputs(results, summary, folder, charts=charts, deterministic=at_means)
     except OutputError as error:
         exit_with_problems([str(error)])
     Console(width=max(shutil.get_terminal_size((120, 24)).columns, 120)).print(
@@ -86,7 +88,14 @@ def _progress_bar(console: Console, total: int) -> Iterator[Callable[[int], None
         yield lambda n: progress.advance(task, n)
 
 
-def write_outputs(results: Results, summary: pd.DataFrame, folder: Path, *, charts: bool) -> None:
+def write_outputs(
+    results: Results,
+    summary: pd.DataFrame,
+    folder: Path,
+    *,
+    charts: bool,
+    deterministic: Results | None = None,
+) -> None:
     """results.nc, summary.csv, run.json and (if asked) charts/ into ``folder``."""
     results.to_netcdf(folder / "results.nc")
     csv = summary.copy()
@@ -97,7 +106,7 @@ def write_outputs(results: Results, summary: pd.DataFrame, folder: Path, *, char
     if charts:
         from sim.plots import write_charts
 
-        write_charts(results, folder / "charts")
+        write_charts(results, folder / "charts", deterministic=deterministic)
 
 
 def _csv_value(value: object) -> object:

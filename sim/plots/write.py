@@ -58,9 +58,15 @@ def availability_cells(dataset: xr.Dataset) -> list[tuple[str, str, tuple[str, .
 
 
 def write_charts(
-    results: Any, folder: str | Path, *, formats: Iterable[str] = ("png",)
+    results: Any,
+    folder: str | Path,
+    *,
+    formats: Iterable[str] = ("png",),
+    deterministic: Any = None,
 ) -> list[Path]:
     """Timeline, fan and flows per active cell, availability for fleets with repair.
+
+    ``deterministic`` (results of the one run at the means) adds its path to the fan charts.
 
     Files are named ``timeline.png``, ``fan_us_shell_155.png``, ``flows_...``,
     ``availability_...``, one per format. Returns the paths written.
@@ -78,7 +84,8 @@ def write_charts(
     if drawn_down(dataset):
         charts.append(("timeline", lambda: timeline(dataset)))
     for holder, item in active(dataset):
-        charts.append((f"fan_{holder}_{item}", _bind(fan, dataset, holder, item)))
+        draw_fan = _bind(fan, dataset, holder, item, deterministic=deterministic)
+        charts.append((f"fan_{holder}_{item}", draw_fan))
         charts.append((f"flows_{holder}_{item}", _bind(flows, dataset, holder, item)))
     for holder, item, hubs in availability_cells(dataset):
         draw = _bind(availability, dataset, holder, item, also=hubs)
