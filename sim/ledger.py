@@ -2,8 +2,8 @@
 
 Only the *active* cells (holder, item pairs that hold stock or that a process touches) are
 stored. Each quantity is a ``(cells, runs)`` array, so one cell's row is a contiguous run vector
-that an action updates in one vectorised step. Snapshots are written straight into the
-``(runs, times, holders * items)`` output arrays.
+that an action updates in one vectorised step. Snapshots copy each quantity's *stored* rows (the
+cells where it can be non-zero) into a compact ``(times, rows, runs)`` series.
 
 The balance identity holds for every run and cell by construction, since every stock change
 goes through a flow: ``stock = initial + produced + received + repaired - sent - lost -
@@ -12,7 +12,7 @@ consumed - used``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,7 +47,14 @@ class Ledger:
     """
 
     def __init__(
-        self, cells: Sequence[Cell], columns: Sequence[int], grid_size: int, runs: int, times: int
+        self,
+        cells: Sequence[Cell],
+        columns: Sequence[int],
+        grid_size: int,
+        runs: int,
+        times: int,
+        stored: Mapping[str, Sequence[int]] | None = None,
+        dtype: type[np.float32] | type[np.float64] = np.float64,
     ) -> None:
         self.cells = tuple(cells)
         self.row = {cell: c for c, cell in enumerate(self.cells)}
@@ -67,8 +74,14 @@ class Ledger:
         self._may_deplete = np.ones(shape, dtype=bool)
         self._below = np.zeros(shape, dtype=bool)  # below the target since, not yet replenished
         self._may_replenish = np.ones(shape, dtype=bool)
-        # Reported series, (times, cells, runs): a snapshot is one contiguous copy per quantity.
-        self.series = {n: np.zeros((times, len(self.cells), runs)) for n in (*LEVELS, *FLOWS)}
+        every = tuple(range(len(self.cells)))
+        #: Rows whose series are reported, per quantity (the others must stay 0).
+        self.stored = {n: tuple(sorted((stored or {}).get(n, every))) for n in (*LEVELS, *FLOWS)}
+        self._whole = {n: rows == every for n, rows in self.stored.items()}
+        # Reported series, (times, stored rows, runs): one contiguous copy per quantity and time.
+        self.series = {
+            n: np.zeros((times, len(rows), runs), dtype=dtype) for n, rows in self.stored.items()
+        }
         self.grid_size = grid_size
         self._day = 0.0
         self._pending: set[int] = set()  # cells changed at ``_day``, replenishment not judged
@@ -147,13 +160,26 @@ class Ledger:
         """Copy the current levels and cumulative flows into reported time slot ``k``."""
         self.settle()
         for name, state in self.values.items():
-            self.series[name][k] = state
+            if self._whole[name]:
+                self.series[name][k] = state
+            elif self.stored[name]:
+                self.series[name][k] = state[self.stored[name], :]
+
+    def unstored_touched(self) -> list[str]:
+        """Quantities that are non-zero in a row they do not report (an engine defect)."""
+        touched = []
+        for name, state in self.values.items():
+            rest = np.ones(len(self.cells), dtype=bool)
+            rest[list(self.stored[name])] = False
+            if np.any(state[rest] != 0.0):
+                touched.append(name)
+        return touched
 
     def cube(self, name: str) -> FloatArray:
-        """Reported series ``name`` as ``(runs, times, grid_size)``, zero in inactive cells."""
+        """Reported series ``name`` as ``(runs, times, grid_size)``, zero in unreported cells."""
         series = self.series[name]
         out = np.zeros((self.runs, series.shape[0], self.grid_size))
-        out[:, :, self.columns] = series.transpose(2, 0, 1)
+        out[:, :, self.columns[list(self.stored[name])]] = series.transpose(2, 0, 1)
         return out
 
     def full(self, rows: FloatArray, fill: float, grid_size: int) -> FloatArray:

@@ -22,6 +22,10 @@ from sim.scenario.model import Scenario
 #: Runs per chunk. Fixed (never derived from the number of workers) so results do not depend on it.
 CHUNK_RUNS = 1000
 
+#: Float type of stored trajectories of random runs (the engine computes in float64): half the
+#: memory. A deterministic run (a single run of exact arithmetic) is stored in float64.
+STORED_PRECISION = np.float32
+
 Progress = Callable[[int], None]
 
 
@@ -48,7 +52,10 @@ def plan_chunks(runs: int, chunk_runs: int = CHUNK_RUNS) -> list[Chunk]:
 
 def _simulate(scenario: Scenario, chunk: Chunk, seed: int, deterministic: bool) -> ChunkResult:
     child = np.random.SeedSequence(seed).spawn(chunk.index + 1)[chunk.index]
-    return simulate_chunk(scenario, chunk.size, child, deterministic=deterministic)
+    precision = np.float64 if deterministic else STORED_PRECISION  # one exact run
+    return simulate_chunk(
+        scenario, chunk.size, child, deterministic=deterministic, precision=precision
+    )
 
 
 def run(
