@@ -38,15 +38,18 @@ __all__ = ["FLOWS", "LEVELS", "ChunkResult", "report_days", "simulate_chunk"]
 class ChunkResult:
     """Arrays for one chunk of runs (see the results contract, SCENARIO_FORMAT.md section 5).
 
-    Series are compact: ``blocks[name]`` is ``(T, rows, runs)`` for the cells where ``name`` can
-    be non-zero, ``columns[name]`` their flat index ``h * len(items) + i``; every other cell is 0.
-    ``series[name]`` expands one to the dense ``(runs, T, H, I)`` on demand.
+    Series are compact: ``columns[name]`` are the flat indices ``h * len(items) + i`` of the
+    cells where ``name`` can be non-zero (every other cell is 0), and the run vector of row ``r``
+    at reported time ``k`` is ``slabs[name][slots[name][k, r]]`` (``slots`` is ``(T, rows)``; a
+    row that did not change shares the previous slab). ``series[name]`` expands one to the dense
+    ``(runs, T, H, I)`` on demand.
     """
 
     report_days: np.ndarray  # (T,) days since start: 0, then every report_every, <= end_day
     holders: tuple[str, ...]  # scenario holder ids, file order
     items: tuple[str, ...]  # scenario item ids, file order
-    blocks: dict[str, np.ndarray]  # LEVELS + FLOWS -> (T, rows, runs); flows cumulative
+    slabs: dict[str, np.ndarray]  # LEVELS + FLOWS -> (slabs, runs); flows cumulative
+    slots: dict[str, np.ndarray]  # LEVELS + FLOWS -> (T, rows) index into slabs
     columns: dict[str, np.ndarray]  # LEVELS + FLOWS -> (rows,) flat cell index of each row
     floor: np.ndarray  # (runs, H, I) drawn floors (0 where none)
     target: np.ndarray  # (runs, H, I) drawn targets (initial stock where none)
@@ -67,7 +70,7 @@ class ChunkResult:
 
     def dense(self, name: str) -> np.ndarray:
         """Series ``name`` as a dense float64 ``(runs, T, H, I)`` array (0 in unreported cells)."""
-        block = self.blocks[name]
+        block = self.slabs[name][self.slots[name]]
         out = np.zeros((self.runs, block.shape[0], len(self.holders) * len(self.items)))
         out[:, :, self.columns[name]] = block.transpose(2, 0, 1)
         return out.reshape(self.runs, block.shape[0], len(self.holders), len(self.items))
@@ -81,10 +84,10 @@ class _DenseSeries(Mapping[str, np.ndarray]):
         return self._result.dense(name)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._result.blocks)
+        return iter(self._result.slabs)
 
     def __len__(self) -> int:
-        return len(self._result.blocks)
+        return len(self._result.slabs)
 
 
 def report_days(scenario: Scenario) -> np.ndarray:
@@ -229,7 +232,8 @@ def _result(ctx: Context, scenario: Scenario, days: np.ndarray) -> ChunkResult:
         report_days=days,
         holders=holders,
         items=items,
-        blocks=ledger.series,
+        slabs={name: t.stored()[0] for name, t in ledger.series.items()},
+        slots={name: t.stored()[1] for name, t in ledger.series.items()},
         columns={name: ledger.columns[list(rows)] for name, rows in ledger.stored.items()},
         floor=full(ledger.floor, 0.0),
         target=full(ledger.target, 0.0),

@@ -45,13 +45,10 @@ def days_to_datetime(start: dt.date, days: np.ndarray) -> np.ndarray:
     return dates
 
 
-def _cell_series(blocks: list[np.ndarray], row: int) -> np.ndarray:
-    """One cell's series over all chunks as ``(runs, T, 1, 1)``."""
-    joined = (
-        np.concatenate([b[:, row, :] for b in blocks], axis=1)
-        if len(blocks) > 1
-        else (blocks[0][:, row, :])
-    )
+def _cell_series(parts: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """One cell's series over all chunks, from each chunk's (slabs, slots of the cell), as
+    ``(runs, T, 1, 1)``."""
+    joined = np.concatenate([slabs[slots] for slabs, slots in parts], axis=1)
     return np.ascontiguousarray(joined.T)[:, :, None, None]
 
 
@@ -60,8 +57,7 @@ def lazy_series(chunks: Sequence[ChunkResult], name: str) -> da.Array:
     first = chunks[0]
     holders, items = len(first.holders), len(first.items)
     runs, times = sum(c.runs for c in chunks), len(first.report_days)
-    dtype = first.blocks[name].dtype
-    blocks = [c.blocks[name] for c in chunks]
+    dtype = first.slabs[name].dtype
     rows = {int(column): r for r, column in enumerate(first.columns[name])}
     key = f"stockpile-{name}-{uuid.uuid4().hex}"
     graph: dict[tuple[str, int, int, int, int], tuple[object, ...]] = {}
@@ -71,7 +67,8 @@ def lazy_series(chunks: Sequence[ChunkResult], name: str) -> da.Array:
             if row is None:
                 graph[(key, 0, 0, h, i)] = (np.zeros, (runs, times, 1, 1), dtype)
             else:
-                graph[(key, 0, 0, h, i)] = (_cell_series, blocks, row)
+                parts = [(c.slabs[name], c.slots[name][:, row]) for c in chunks]
+                graph[(key, 0, 0, h, i)] = (_cell_series, parts)
     chunking = ((runs,), (times,), (1,) * holders, (1,) * items)
     return da.Array(graph, key, chunking, dtype=dtype)  # type: ignore[no-untyped-call]
 
