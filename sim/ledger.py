@@ -13,6 +13,7 @@ consumed - used``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -236,6 +237,6 @@ class Trajectory:
             self._now, self._last = self._last, now
         self.slots[k] = self._held
 
-    def stored(self) -> tuple[FloatArray, NDArray[np.intp]]:
+    def stored(self) -> tuple[NDArray[np.floating[Any]], NDArray[np.intp]]:
         """The slabs in use and the slots: ``slabs[slots]`` is the dense (times, rows, runs)."""
         return self.slabs[: self.count], self.slots
