@@ -9,6 +9,11 @@ Timing (SCENARIO_FORMAT.md section 3): the snapshot at day 0 is the initial stat
 action; a process with ``every: P`` acts at ``P, 2P, ...`` through the end, each action
 accounting for the interval just ended; at equal times arrivals, production, donations,
 attrition and consumption act in that order (file order within each), then the snapshot.
+
+Cost: Python work per event is constant, NumPy work per event is linear in runs. Reported
+series are kept only for the cells where each quantity can move, and a row that did not change
+since the previous reported time shares its slab (``sim.ledger.Trajectory``); on the reference
+scenario a chunk of 5,000 runs keeps ~300 MB of float32 trajectories (dense float64: 3.3 GB).
 """
 
 from __future__ import annotations

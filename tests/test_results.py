@@ -131,3 +131,14 @@ def test_summary_quantiles_count_never_as_after_the_end() -> None:
     assert row["p90"] is pd.NaT
     assert row["probability"] == 0.5
     assert row["mean"] == pd.Timestamp("2024-01-10")
+
+
+def test_series_are_lazy_with_every_run_in_one_chunk(results: sim.Results) -> None:
+    """Big trajectories stay compact until looked at; quantiles over runs need one run chunk."""
+    ds = results.dataset
+    for name in (*LEVELS, *FLOWS):
+        chunks = ds[name].chunks
+        assert chunks is not None, name
+        assert chunks[0] == (ds.sizes["run"],) and chunks[1] == (ds.sizes["time"],), name
+    band = ds.stock.quantile([0.1, 0.9], "run")
+    assert bool((band.isel(quantile=0) <= band.isel(quantile=1)).all())
