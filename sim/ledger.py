@@ -2,8 +2,8 @@
 
 Only the *active* cells (holder, item pairs that hold stock or that a process touches) are
 stored. Each quantity is a ``(cells, runs)`` array, so one cell's row is a contiguous run vector
-that an action updates in one vectorised step. Snapshots are written straight into the
-``(runs, times, holders * items)`` output arrays.
+that an action updates in one vectorised step. Snapshots record each quantity's *stored* rows
+(the cells where it can be non-zero) in a ``Trajectory``, which keeps each changed slice once.
 
 The balance identity holds for every run and cell by construction, since every stock change
 goes through a flow: ``stock = initial + produced + received + repaired - sent - lost -
@@ -12,7 +12,8 @@ consumed - used``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,7 +48,14 @@ class Ledger:
     """
 
     def __init__(
-        self, cells: Sequence[Cell], columns: Sequence[int], grid_size: int, runs: int, times: int
+        self,
+        cells: Sequence[Cell],
+        columns: Sequence[int],
+        grid_size: int,
+        runs: int,
+        times: int,
+        stored: Mapping[str, Sequence[int]] | None = None,
+        dtype: type[np.float32] | type[np.float64] = np.float64,
     ) -> None:
         self.cells = tuple(cells)
         self.row = {cell: c for c, cell in enumerate(self.cells)}
@@ -67,8 +75,14 @@ class Ledger:
         self._may_deplete = np.ones(shape, dtype=bool)
         self._below = np.zeros(shape, dtype=bool)  # below the target since, not yet replenished
         self._may_replenish = np.ones(shape, dtype=bool)
-        # Reported series, (times, cells, runs): a snapshot is one contiguous copy per quantity.
-        self.series = {n: np.zeros((times, len(self.cells), runs)) for n in (*LEVELS, *FLOWS)}
+        every = tuple(range(len(self.cells)))
+        #: Rows whose series are reported, per quantity (the others must stay 0).
+        self.stored = {n: tuple(sorted((stored or {}).get(n, every))) for n in (*LEVELS, *FLOWS)}
+        # Reported series: (times, stored rows, runs) each, unchanged slices shared.
+        self.series = {
+            n: Trajectory(rows, len(self.cells), times, runs, dtype)
+            for n, rows in self.stored.items()
+        }
         self.grid_size = grid_size
         self._day = 0.0
         self._pending: set[int] = set()  # cells changed at ``_day``, replenishment not judged
@@ -147,13 +161,24 @@ class Ledger:
         """Copy the current levels and cumulative flows into reported time slot ``k``."""
         self.settle()
         for name, state in self.values.items():
-            self.series[name][k] = state
+            self.series[name].record(k, state)
+
+    def unstored_touched(self) -> list[str]:
+        """Quantities that are non-zero in a row they do not report (an engine defect)."""
+        touched = []
+        for name, state in self.values.items():
+            rest = np.ones(len(self.cells), dtype=bool)
+            rest[list(self.stored[name])] = False
+            if np.any(state[rest] != 0.0):
+                touched.append(name)
+        return touched
 
     def cube(self, name: str) -> FloatArray:
-        """Reported series ``name`` as ``(runs, times, grid_size)``, zero in inactive cells."""
-        series = self.series[name]
+        """Reported series ``name`` as ``(runs, times, grid_size)``, zero in unreported cells."""
+        slabs, slots = self.series[name].stored()
+        series = slabs[slots]
         out = np.zeros((self.runs, series.shape[0], self.grid_size))
-        out[:, :, self.columns] = series.transpose(2, 0, 1)
+        out[:, :, self.columns[list(self.stored[name])]] = series.transpose(2, 0, 1)
         return out
 
     def full(self, rows: FloatArray, fill: float, grid_size: int) -> FloatArray:
@@ -161,3 +186,57 @@ class Ledger:
         out = np.full((self.runs, grid_size), fill)
         out[:, self.columns] = rows.T
         return out
+
+
+class Trajectory:
+    """The reported values of some ledger rows at each reported time, each new slice stored once.
+
+    Row ``r`` at reported time ``k`` is ``slabs[slots[k, r]]`` (a run vector). A row that has not
+    changed since the previous record points at the same slab, so a quantity that moves monthly
+    on a weekly grid costs about a quarter of a dense series. Slab 0 is all zeros: rows that
+    have not moved yet and times never recorded point at it. Slabs are appended in order into a
+    buffer sized for the worst case, whose untouched pages take no memory.
+    """
+
+    def __init__(
+        self,
+        rows: Sequence[int],
+        cells: int,
+        times: int,
+        runs: int,
+        dtype: type[np.float32] | type[np.float64],
+    ) -> None:
+        self.rows = np.asarray(rows, dtype=np.intp)
+        self._whole = len(rows) == cells
+        n = len(rows)
+        self.slabs = np.zeros((times * n + 1, runs), dtype=dtype)
+        self.slots = np.zeros((times, n), dtype=np.intp)
+        self.count = 1
+        self._next = 0  # the earliest reported time that may be recorded next
+        self._held = np.zeros(n, dtype=np.intp)  # slot of each row's last recorded value
+        self._now = np.zeros((n, runs), dtype=dtype)
+        self._last = np.zeros((n, runs), dtype=dtype)
+        self._differs = np.zeros((n, runs), dtype=bool)
+
+    def record(self, k: int, state: FloatArray) -> None:
+        """Record the rows of ``state`` (cells, runs) as reported time ``k`` (times in order)."""
+        if k < self._next:
+            raise ValueError(f"reported time {k} recorded after time {self._next - 1}")
+        self._next = k + 1
+        if not len(self.rows):
+            return
+        now = self._now
+        np.copyto(now, state if self._whole else state[self.rows], casting="same_kind")
+        np.not_equal(now, self._last, out=self._differs)
+        changed = np.flatnonzero(self._differs.any(axis=1))
+        if changed.size:
+            end = self.count + changed.size
+            self.slabs[self.count : end] = now[changed]
+            self._held[changed] = np.arange(self.count, end)
+            self.count = end
+            self._now, self._last = self._last, now
+        self.slots[k] = self._held
+
+    def stored(self) -> tuple[NDArray[np.floating[Any]], NDArray[np.intp]]:
+        """The slabs in use and the slots: ``slabs[slots]`` is the dense (times, rows, runs)."""
+        return self.slabs[: self.count], self.slots

@@ -18,11 +18,18 @@ CELL_VARIABLES = ("stock", "in_transit", "in_repair", "produced", "received", "s
                   "consumed", "unmet", "unfilled", "used", "repaired")  # fmt: skip
 
 
+LEVEL_VARIABLES = ("stock", "in_transit", "in_repair")
+
+
 def active_cells(dataset: xr.Dataset) -> list[tuple[str, str]]:
-    """(holder, item) pairs that hold stock or see any flow in any run."""
+    """(holder, item) pairs that hold stock or see any flow in any run.
+
+    Flows are cumulative and never decrease from 0, so a flow moved iff it is non-zero at the end.
+    """
     touched = xr.zeros_like(dataset["floor"].isel(run=0), dtype=bool)
     for name in CELL_VARIABLES:
-        touched = touched | (dataset[name] != 0).any(("run", "time"))
+        values = dataset[name] if name in LEVEL_VARIABLES else dataset[name].isel(time=[-1])
+        touched = touched | (values != 0).any(("run", "time"))
     pairs = touched.stack(cell=("holder", "item"))
     return [tuple(c) for c, on in zip(pairs["cell"].values, pairs.values, strict=True) if on]
 

@@ -3,16 +3,22 @@
 The dataset (SCENARIO_FORMAT.md section 5) has coordinates ``run``, ``time``, ``holder``, ``item``
 (and ``pledge``); levels and cumulative flows over (run, time, holder, item); per-run metrics over
 (run, holder, item); and the seed, scenario hash and package version in its attributes.
+
+Levels and flows are lazy (Dask) arrays assembled from the chunks' compact blocks: one Dask chunk
+per (holder, item) holding every run and time (so quantiles over ``run`` work), zeros for the
+cells where a quantity cannot move. Only what is looked at is ever made dense.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import dask.array as da
 import numpy as np
 import xarray as xr
 
@@ -25,6 +31,8 @@ if TYPE_CHECKING:
 
 DATE_METRICS = ("depleted_at", "replenished_at", "trough_at")
 NANOSECONDS_PER_DAY = 86_400 * 10**9
+SERIES_DIMS = ("run", "time", "holder", "item")
+FILE_CHUNK_RUNS = 2048  # runs per chunk of a series in a NetCDF file
 
 
 def days_to_datetime(start: dt.date, days: np.ndarray) -> np.ndarray:
@@ -37,21 +45,49 @@ def days_to_datetime(start: dt.date, days: np.ndarray) -> np.ndarray:
     return dates
 
 
+def _cell_series(parts: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """One cell's series over all chunks, from each chunk's (slabs, slots of the cell), as
+    ``(runs, T, 1, 1)``."""
+    joined = np.concatenate([slabs[slots] for slabs, slots in parts], axis=1)
+    return np.ascontiguousarray(joined.T)[:, :, None, None]
+
+
+def lazy_series(chunks: Sequence[ChunkResult], name: str) -> da.Array:
+    """Series ``name`` over all chunks as a lazy ``(run, time, holder, item)`` Dask array."""
+    first = chunks[0]
+    holders, items = len(first.holders), len(first.items)
+    runs, times = sum(c.runs for c in chunks), len(first.report_days)
+    dtype = first.slabs[name].dtype
+    rows = {int(column): r for r, column in enumerate(first.columns[name])}
+    key = f"stockpile-{name}-{uuid.uuid4().hex}"
+    graph: dict[tuple[str, int, int, int, int], tuple[object, ...]] = {}
+    for h in range(holders):
+        for i in range(items):
+            row = rows.get(h * items + i)
+            if row is None:
+                graph[(key, 0, 0, h, i)] = (np.zeros, (runs, times, 1, 1), dtype)
+            else:
+                parts = [(c.slabs[name], c.slots[name][:, row]) for c in chunks]
+                graph[(key, 0, 0, h, i)] = (_cell_series, parts)
+    chunking = ((runs,), (times,), (1,) * holders, (1,) * items)
+    return da.Array(graph, key, chunking, dtype=dtype)  # type: ignore[no-untyped-call]
+
+
 def build_dataset(
     scenario: Scenario, chunks: Sequence[ChunkResult], *, seed: int, deterministic: bool
 ) -> xr.Dataset:
     """Assemble chunk arrays (in chunk order) into the contract's Dataset."""
     first = chunks[0]
-    runs = sum(c.floor.shape[0] for c in chunks)
-    cube = ("run", "time", "holder", "item")
+    runs = sum(c.runs for c in chunks)
+    cube = SERIES_DIMS
     cell = ("run", "holder", "item")
 
     def gather(arrays: list[np.ndarray]) -> np.ndarray:
         return np.concatenate(arrays, axis=0) if len(arrays) > 1 else arrays[0]
 
-    data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
+    data: dict[str, tuple[tuple[str, ...], np.ndarray | da.Array]] = {}
     for name in (*LEVELS, *FLOWS):
-        data[name] = (cube, gather([c.series[name] for c in chunks]))
+        data[name] = (cube, lazy_series(chunks, name))
     data["floor"] = (cell, gather([c.floor for c in chunks]))
     data["target"] = (cell, gather([c.target for c in chunks]))
     data["trough"] = (cell, gather([c.metrics["trough"] for c in chunks]))
@@ -137,8 +173,14 @@ class Results:
 
     def to_netcdf(self, path: str | Path) -> None:
         """Write the dataset to a compressed NetCDF-4 file (readable by any NetCDF tool)."""
-        numeric = [v for v, da in self.dataset.data_vars.items() if da.dtype.kind == "f"]
-        encoding = {v: {"zlib": True, "complevel": 1, "shuffle": True} for v in numeric}
+        encoding: dict[str, dict[str, object]] = {}
+        for name, array in self.dataset.data_vars.items():
+            if array.dtype.kind != "f":
+                continue
+            encoding[str(name)] = {"zlib": True, "complevel": 1, "shuffle": True}
+            if array.dims == SERIES_DIMS:  # one file chunk: a cell's runs (a slab) over all times
+                runs, times = array.shape[:2]
+                encoding[str(name)]["chunksizes"] = (min(runs, FILE_CHUNK_RUNS), times, 1, 1)
         self.dataset.to_netcdf(path, engine="h5netcdf", encoding=encoding)
 
     def metadata(self) -> dict[str, object]:
@@ -171,6 +213,15 @@ class Results:
 
 
 def open_results(path: str | Path) -> Results:
-    """Read results written by ``Results.to_netcdf`` (or ``stockpile run``)."""
-    with xr.open_dataset(path, engine="h5netcdf") as stored:
-        return Results(stored.load())
+    """Read results written by ``Results.to_netcdf`` (or ``stockpile run``).
+
+    Levels and flows stay on disk as lazy (Dask) arrays, one chunk per holder and item with every
+    run; everything else is loaded.
+    """
+    stored = xr.open_dataset(path, engine="h5netcdf")
+    for name, array in list(stored.data_vars.items()):
+        if array.dims == SERIES_DIMS:
+            stored[name] = array.chunk({"run": -1, "time": -1, "holder": 1, "item": 1})
+        else:
+            stored[name] = array.load()
+    return Results(stored)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sim.ledger import Ledger
 
@@ -86,3 +87,23 @@ def test_a_dip_within_one_instant_runs_dry_but_is_not_a_replenishment() -> None:
     book.settle()
     assert book.depleted_at[0, 0] == 7.0 and book.trough[0, 0] == 0.0
     assert np.isnan(book.replenished_at[0, 0])
+
+
+def test_trajectory_stores_a_row_again_only_when_it_changed() -> None:
+    from sim.ledger import Trajectory
+
+    track = Trajectory([0, 2], cells=3, times=4, runs=2, dtype=np.float32)
+    state = np.zeros((3, 2))
+    track.record(0, state)  # all zero: nothing stored beyond the zero slab
+    state[0] = [1.0, 2.0]
+    state[1] = [9.0, 9.0]  # row 1 is not reported
+    track.record(1, state)
+    track.record(3, state)  # time 2 never recorded: zeros
+    slabs, slots = track.stored()
+    assert len(slabs) == 2  # the zero slab and row 0 at time 1, shared by time 3
+    dense = slabs[slots]
+    assert dense.shape == (4, 2, 2)
+    assert dense[:, 0].tolist() == [[0, 0], [1, 2], [0, 0], [1, 2]]
+    assert np.all(dense[:, 1] == 0)
+    with pytest.raises(ValueError, match="recorded after"):
+        track.record(2, state)

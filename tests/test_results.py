@@ -61,7 +61,10 @@ def test_ledger_balances_in_every_run_time_and_cell(results: sim.Results) -> Non
         - ds.sent - ds.lost - ds.consumed - ds.used
     )  # fmt: skip
     scale = np.maximum(1.0, abs(ds.stock).max())
-    assert float(abs(ds.stock - expected).max() / scale) < 1e-9
+    for flow in FLOWS:
+        scale = np.maximum(scale, abs(ds[flow]).max())
+    # Trajectories are stored as float32: each term within ~6e-8 of its own magnitude.
+    assert float(abs(ds.stock - expected).max() / scale) < 1e-6
     assert float(ds.stock.min()) >= -1e-9 * float(scale)
     for level in ("in_transit", "in_repair"):
         assert float(ds[level].min()) >= -1e-9 * float(scale)
@@ -70,7 +73,9 @@ def test_ledger_balances_in_every_run_time_and_cell(results: sim.Results) -> Non
 def test_trough_is_the_minimum_stock_seen(results: sim.Results) -> None:
     ds = results.dataset
     # Metrics are tracked at every action, so the trough can only be at or below reported levels.
-    assert bool((ds.trough <= ds.stock.min("time") + 1e-6).all())
+    # Stored trajectories are float32 (within ~6e-8 relative); the trough is float64.
+    dust = 1e-6 * (1.0 + abs(ds.stock).max("time"))
+    assert bool((ds.trough <= ds.stock.min("time") + dust).all())
 
 
 def test_netcdf_round_trip(results: sim.Results, tmp_path: Path) -> None:
@@ -126,3 +131,14 @@ def test_summary_quantiles_count_never_as_after_the_end() -> None:
     assert row["p90"] is pd.NaT
     assert row["probability"] == 0.5
     assert row["mean"] == pd.Timestamp("2024-01-10")
+
+
+def test_series_are_lazy_with_every_run_in_one_chunk(results: sim.Results) -> None:
+    """Big trajectories stay compact until looked at; quantiles over runs need one run chunk."""
+    ds = results.dataset
+    for name in (*LEVELS, *FLOWS):
+        chunks = ds[name].chunks
+        assert chunks is not None, name
+        assert chunks[0] == (ds.sizes["run"],) and chunks[1] == (ds.sizes["time"],), name
+    band = ds.stock.quantile([0.1, 0.9], "run")
+    assert bool((band.isel(quantile=0) <= band.isel(quantile=1)).all())
