@@ -4,9 +4,11 @@ The dataset (SCENARIO_FORMAT.md section 5) has coordinates ``run``, ``time``, ``
 (and ``pledge``); levels and cumulative flows over (run, time, holder, item); per-run metrics over
 (run, holder, item); and the seed, scenario hash and package version in its attributes.
 
-Levels and flows are lazy (Dask) arrays assembled from the chunks' compact blocks: one Dask chunk
-per (holder, item) holding every run and time (so quantiles over ``run`` work), zeros for the
-cells where a quantity cannot move. Only what is looked at is ever made dense.
+Levels and flows are assembled from the chunks' compact blocks. Up to ``EAGER_LIMIT_BYTES`` of
+dense series they are plain NumPy arrays, so every xarray operation works as usual; beyond it
+they stay lazy (Dask) arrays, one Dask chunk per (holder, item) holding every run and time (so
+quantiles over ``run`` work), zeros for the cells where a quantity cannot move, and only what is
+looked at is ever made dense.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ DATE_METRICS = ("depleted_at", "replenished_at", "trough_at")
 NANOSECONDS_PER_DAY = 86_400 * 10**9
 SERIES_DIMS = ("run", "time", "holder", "item")
 FILE_CHUNK_RUNS = 2048  # runs per chunk of a series in a NetCDF file
+EAGER_LIMIT_BYTES = 512 * 2**20  # dense series up to this size are held as NumPy arrays
 
 
 def days_to_datetime(start: dt.date, days: np.ndarray) -> np.ndarray:
@@ -145,7 +148,14 @@ def build_dataset(
         "sim_version": __version__,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+    return _eager_if_small(xr.Dataset(data, coords=coords, attrs=attrs))
+
+
+def _eager_if_small(dataset: xr.Dataset) -> xr.Dataset:
+    """Load the lazy series into memory when they fit in ``EAGER_LIMIT_BYTES``."""
+    series = [name for name, array in dataset.data_vars.items() if array.dims == SERIES_DIMS]
+    dense = sum(dataset[name].nbytes for name in series)
+    return dataset.load() if dense <= EAGER_LIMIT_BYTES else dataset
 
 
 class Results:
@@ -215,8 +225,8 @@ class Results:
 def open_results(path: str | Path) -> Results:
     """Read results written by ``Results.to_netcdf`` (or ``stockpile run``).
 
-    Levels and flows stay on disk as lazy (Dask) arrays, one chunk per holder and item with every
-    run; everything else is loaded.
+    Small results are loaded whole; in big ones levels and flows stay on disk as lazy (Dask)
+    arrays, one chunk per holder and item with every run, and everything else is loaded.
     """
     stored = xr.open_dataset(path, engine="h5netcdf")
     for name, array in list(stored.data_vars.items()):
@@ -224,4 +234,4 @@ def open_results(path: str | Path) -> Results:
             stored[name] = array.chunk({"run": -1, "time": -1, "holder": 1, "item": 1})
         else:
             stored[name] = array.load()
-    return Results(stored)
+    return Results(_eager_if_small(stored))

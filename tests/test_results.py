@@ -133,8 +133,23 @@ def test_summary_quantiles_count_never_as_after_the_end() -> None:
     assert row["mean"] == pd.Timestamp("2024-01-10")
 
 
-def test_series_are_lazy_with_every_run_in_one_chunk(results: sim.Results) -> None:
+def test_small_results_are_in_memory(results: sim.Results) -> None:
+    """Everyday results are plain NumPy arrays, so every xarray operation works (a median over
+    every dimension is not possible on lazy arrays)."""
+    ds = results.dataset
+    for name in (*LEVELS, *FLOWS):
+        assert ds[name].chunks is None, name
+    assert float(ds.stock.median()) >= 0.0
+
+
+def test_big_results_are_lazy_with_every_run_in_one_chunk(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """Big trajectories stay compact until looked at; quantiles over runs need one run chunk."""
+    import sim.results
+
+    monkeypatch.setattr(sim.results, "EAGER_LIMIT_BYTES", 0)
+    results = sim.run(sim.load_scenario(SCENARIOS[0]), runs=30, seed=3)
     ds = results.dataset
     for name in (*LEVELS, *FLOWS):
         chunks = ds[name].chunks
@@ -142,3 +157,7 @@ def test_series_are_lazy_with_every_run_in_one_chunk(results: sim.Results) -> No
         assert chunks[0] == (ds.sizes["run"],) and chunks[1] == (ds.sizes["time"],), name
     band = ds.stock.quantile([0.1, 0.9], "run")
     assert bool((band.isel(quantile=0) <= band.isel(quantile=1)).all())
+    results.to_netcdf(tmp_path / "big.nc")
+    back = sim.open_results(tmp_path / "big.nc").dataset
+    assert back.stock.chunks is not None
+    xr.testing.assert_identical(ds.compute(), back.compute())
