@@ -155,7 +155,8 @@ def _eager_if_small(dataset: xr.Dataset) -> xr.Dataset:
     """Load the lazy series into memory when they fit in ``EAGER_LIMIT_BYTES``."""
     series = [name for name, array in dataset.data_vars.items() if array.dims == SERIES_DIMS]
     dense = sum(dataset[name].nbytes for name in series)
-    return dataset.load() if dense <= EAGER_LIMIT_BYTES else dataset
+    # Assembled here from arrays in memory: never ship them to a distributed client's cluster.
+    return dataset.load(scheduler="sync") if dense <= EAGER_LIMIT_BYTES else dataset
 
 
 class Results:

@@ -40,7 +40,7 @@ class Chunk:
     size: int
 
 
-def plan_chunks(runs: int, chunk_runs: int = CHUNK_RUNS) -> list[Chunk]:
+def plan_chunks(runs: int, chunk_runs: int | None = None) -> list[Chunk]:
     """Split ``runs`` into consecutive chunks of ``chunk_runs`` (the last may be smaller).
 
     >>> [(c.first, c.size) for c in plan_chunks(12500)]
@@ -48,6 +48,7 @@ def plan_chunks(runs: int, chunk_runs: int = CHUNK_RUNS) -> list[Chunk]:
     """
     if runs < 1:
         raise ValueError(f"runs must be at least 1, got {runs}")
+    chunk_runs = chunk_runs or CHUNK_RUNS
     starts = range(0, runs, chunk_runs)
     return [Chunk(k, first, min(chunk_runs, runs - first)) for k, first in enumerate(starts)]
 

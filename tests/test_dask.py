@@ -9,7 +9,7 @@ import pytest
 import xarray as xr
 
 import sim
-from sim.runner import CHUNK_RUNS
+import sim.runner
 
 distributed = pytest.importorskip("distributed")
 
@@ -29,9 +29,10 @@ attrition:
 """
 
 
-def test_a_killed_worker_does_not_change_the_result() -> None:
+def test_a_killed_worker_does_not_change_the_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sim.runner, "CHUNK_RUNS", 500)  # six small chunks
     scenario = sim.load_scenario_text(SCENARIO)
-    runs = 6 * CHUNK_RUNS
+    runs = 6 * sim.runner.CHUNK_RUNS
     local = sim.run(scenario, runs=runs, seed=8).dataset
     killed: list[int] = []
     with (

@@ -7,7 +7,15 @@ import pytest
 import xarray as xr
 
 import sim
-from sim.runner import CHUNK_RUNS, plan_chunks
+import sim.runner
+from sim.runner import plan_chunks
+
+CHUNK_RUNS = 400  # small chunks keep these tests quick; the rule does not depend on the size
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sim.runner, "CHUNK_RUNS", CHUNK_RUNS)
 
 DRAWDOWN = """\
 name: Drawdown with uncertain stock
