@@ -17,6 +17,7 @@ CHUNK_RUNS = 400  # small chunks keep these tests quick; the rule does not depen
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sim.runner, "CHUNK_RUNS", CHUNK_RUNS)
 
+
 DRAWDOWN = """\
 name: Drawdown with uncertain stock
 start: 2024-01-01
