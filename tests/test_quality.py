@@ -43,3 +43,13 @@ def test_readme_python_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     exec(compile(blocks[0].replace("runs=2000", "runs=200"), "README.md", "exec"), namespace)
     results = namespace["results"]
     assert results.dataset.sizes["run"] == 200  # type: ignore[attr-defined]
+
+
+def test_readme_scenario_snippet_is_valid() -> None:
+    import sim
+
+    readme = (ROOT / "README.md").read_text()
+    snippet = re.findall(r"```yaml\n(.*?)```", readme, flags=re.DOTALL)[0]
+    scenario = sim.load_scenario_text(snippet, name="README.md")
+    assert set(scenario.production) == {"us_shell_lines", "us_charge_line"}
+    assert scenario.production["us_shell_lines"].inputs.keys() == {"charge_155"}
