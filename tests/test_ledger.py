@@ -107,3 +107,28 @@ def test_trajectory_stores_a_row_again_only_when_it_changed() -> None:
     assert np.all(dense[:, 1] == 0)
     with pytest.raises(ValueError, match="recorded after"):
         track.record(2, state)
+
+
+def test_snapshot_examines_only_marked_rows_and_verify_catches_a_missed_mark() -> None:
+    book = Ledger([("us", "shell"), ("eu", "shell")], [0, 1], grid_size=2, runs=2, times=4)
+    book.stock[:] = 10.0
+    book.start()
+    book.snapshot(0)
+    book.values["stock"][1] += 5.0  # a write that bypasses the ledger's methods: not marked
+    book.add(0, v(1.0, 2.0), "produced", 1.0)
+    book.snapshot(1)
+    stock = book.cube("stock")
+    assert stock[:, 1].tolist() == [[11.0, 10.0], [12.0, 10.0]]  # the unmarked row not seen
+    book.values["stock"][1] += 5.0
+    book.verify_marks = True
+    with pytest.raises(RuntimeError, match="stock of cell 1 changed, not marked"):
+        book.snapshot(2)
+
+
+def test_a_marked_row_that_did_not_change_shares_its_slab() -> None:
+    book = ledger([10.0, 20.0])
+    book.snapshot(0)
+    book.add(0, v(0.0, 0.0), "produced", 1.0)
+    book.snapshot(1)
+    slabs, slots = book.series["stock"].stored()
+    assert len(slabs) == 2 and slots[:2, 0].tolist() == [1, 1]
