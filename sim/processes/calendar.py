@@ -20,7 +20,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from sim.ledger import Ledger
+from sim.ledger import Ledger, fresh_zeros
 from sim.processes.clock import ARRIVAL, Clock
 
 FloatArray = NDArray[np.float64]
@@ -96,7 +96,7 @@ class Calendar:
             self._grow(len(counts))
         ring = self._rings.get(key)
         if ring is None:
-            ring = self._rings[key] = np.zeros((self._width, self.ledger.runs))
+            ring = self._rings[key] = fresh_zeros((self._width, self.ledger.runs))
         offsets += now
         offsets &= self._width - 1
         offsets *= self.ledger.runs
@@ -113,7 +113,7 @@ class Calendar:
     def _grow(self, need: int) -> None:
         width = 1 << (need - 1).bit_length()
         for key, ring in self._rings.items():
-            wider = np.zeros((width, self.ledger.runs))
+            wider = fresh_zeros((width, self.ledger.runs))
             for when, keys in self._due.items():
                 if key in keys:
                     wider[when % width] = ring[when % self._width]
