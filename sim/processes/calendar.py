@@ -50,14 +50,14 @@ class Calendar:
     """Pending arrivals by day; ships into a cell's pending level and lands them in stock.
 
     The ring of a (cell, kind) holds, in row ``day % width``, what arrives on ``day`` in each
-    run; ``width`` is a power of two larger than any pending day's distance from now.
+    run; its ``width`` is a power of two larger than any of its pending days' distance from now
+    (each ring its own: short transits keep small rings next to long repairs).
     """
 
     def __init__(self, clock: Clock, ledger: Ledger, end_day: float) -> None:
         self.clock = clock
         self.ledger = ledger
         self.last_day = math.floor(end_day)
-        self._width = 64  # ring length: every pending day is within (now, now + width)
         self._rings: dict[Key, FloatArray] = {}  # (width, runs) per key
         self._due: dict[int, dict[Key, None]] = {}  # day -> keys with something arriving
         self._run_index = np.arange(ledger.runs, dtype=np.intp)
@@ -92,13 +92,11 @@ class Calendar:
         ahead *= due  # days from now, 0 where nothing is booked
         offsets = ahead.astype(np.intp)
         counts = np.bincount(offsets)
-        if len(counts) > self._width:
-            self._grow(len(counts))
         ring = self._rings.get(key)
-        if ring is None:
-            ring = self._rings[key] = fresh_zeros((self._width, self.ledger.runs))
+        if ring is None or len(counts) > len(ring):
+            ring = self._grow(key, len(counts))
         offsets += now
-        offsets &= self._width - 1
+        offsets &= len(ring) - 1
         offsets *= self.ledger.runs
         offsets += self._run_index
         ring.ravel()[offsets] += pending * due
@@ -110,22 +108,24 @@ class Calendar:
                 self.clock.at(float(when), ARRIVAL).callbacks.append(partial(self._land, when))
             keys[key] = None
 
-    def _grow(self, need: int) -> None:
-        width = 1 << (need - 1).bit_length()
-        for key, ring in self._rings.items():
-            wider = fresh_zeros((width, self.ledger.runs))
+    def _grow(self, key: Key, need: int) -> FloatArray:
+        """A ring for ``key`` at least ``need`` days wide, holding what ``key`` has pending."""
+        width = max(16, 1 << (need - 1).bit_length())
+        wider: FloatArray = fresh_zeros((width, self.ledger.runs))
+        ring = self._rings.get(key)
+        if ring is not None:
             for when, keys in self._due.items():
                 if key in keys:
-                    wider[when % width] = ring[when % self._width]
-            self._rings[key] = wider
-        self._width = width
+                    wider[when % width] = ring[when % len(ring)]
+        self._rings[key] = wider
+        return wider
 
     def _land(self, when: int, _event: simpy.Event) -> None:
-        slot = when % self._width
         for key in self._due.pop(when):
             c, kind = key
             level, flow = KINDS[kind]
-            amount = self._rings[key][slot]
+            ring = self._rings[key]
+            amount = ring[when % len(ring)]
             self.ledger.release(c, level, amount)
             self.ledger.add(c, amount, flow, float(when))
             amount[...] = 0.0
