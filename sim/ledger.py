@@ -88,6 +88,7 @@ class Ledger:
         self.trough_at = np.zeros(shape)
         self._armed = np.zeros(shape, dtype=bool)  # above the floor since, not yet depleted
         self._may_deplete = np.ones(shape, dtype=bool)
+        self._unarmed = [True] * len(self.cells)  # some run may deplete but is not armed
         self._below = np.zeros(shape, dtype=bool)  # below the target since, not yet replenished
         self._may_replenish = np.ones(shape, dtype=bool)
         every = tuple(range(len(self.cells)))
@@ -114,6 +115,7 @@ class Ledger:
         self.trough[:] = self.stock
         np.greater(self.stock, self.floor, out=self._armed)
         np.less(self.stock, self.target, out=self._below)
+        self._unarmed = [not bool(armed.all()) for armed in self._armed]
 
     # -- changes ---------------------------------------------------------------------------
 
@@ -168,7 +170,8 @@ class Ledger:
     # -- metrics ---------------------------------------------------------------------------
 
     def changed(self, c: int, day: float, rising: bool) -> None:
-        """Track the metrics of cell ``c`` after a change at ``day`` (``rising``: it went up).
+        """Track the metrics of cell ``c`` after a change at ``day`` (``rising``: no run went
+        down).
 
         Depletion and trough see every change: a stock that touches its floor within an instant
         did run dry (a line limited by its inputs, a donor shipping down to its floor).
@@ -177,21 +180,30 @@ class Ledger:
         not count as falling below the target and coming back.
 
         ``_armed``: above the floor and not yet depleted, so the next fall to or below the floor
-        is the depletion. ``_below``: below the target at the end of an instant, not yet back.
+        is the depletion; always ``above & _may_deplete``. The runs that may deplete but are
+        not armed (never above the floor yet) only get fewer, so once none is left
+        (``_unarmed[c]`` false) a rise changes nothing and a fall only disarms the runs it
+        depletes. ``_below``: below the target at the end of an instant, not yet back.
         """
         value = self.stock[c]
-        above = np.greater(value, self.floor[c], out=self._above)
         armed = self._armed[c]
-        if not rising:
+        if rising:
+            if self._unarmed[c]:
+                np.greater(value, self.floor[c], out=self._above)
+                np.logical_and(self._above, self._may_deplete[c], out=armed)
+                may = np.count_nonzero(self._may_deplete[c])
+                self._unarmed[c] = np.count_nonzero(armed) < may
+        else:
+            above = np.greater(value, self.floor[c], out=self._above)
             hit = np.greater(armed, above, out=self._hit)  # armed, now at or below the floor
             if np.count_nonzero(hit):
                 self.depleted_at[c][hit] = day
                 self._may_deplete[c][hit] = False
+                armed[hit] = False
             lower = np.less(value, self.trough[c], out=self._hit)
             if np.count_nonzero(lower):
                 np.copyto(self.trough[c], value, where=lower)
                 self.trough_at[c][lower] = day
-        np.logical_and(above, self._may_deplete[c], out=armed)
         self._day = day
         self._pending.add(c)
 
