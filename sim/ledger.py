@@ -191,8 +191,8 @@ class Ledger:
             if self._unarmed[c]:
                 np.greater(value, self.floor[c], out=self._above)
                 np.logical_and(self._above, self._may_deplete[c], out=armed)
-                may = np.count_nonzero(self._may_deplete[c])
-                self._unarmed[c] = np.count_nonzero(armed) < may
+                may = int(np.count_nonzero(self._may_deplete[c]))
+                self._unarmed[c] = int(np.count_nonzero(armed)) < may
         else:
             above = np.greater(value, self.floor[c], out=self._above)
             hit = np.greater(armed, above, out=self._hit)  # armed, now at or below the floor
