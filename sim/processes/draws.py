@@ -68,11 +68,13 @@ class Draws:
             return np.asarray(n * p, dtype=np.float64)
         live = n > 0.0  # also clamps float dust such as -1e-12 to 0 trials
         alive = np.count_nonzero(live)
+        chance = np.minimum(np.maximum(p, 0.0), 1.0)
         if alive == len(live):
-            return self.rng.binomial(n.astype(np.int64), np.clip(p, 0.0, 1.0)).astype(np.float64)
+            return self.rng.binomial(n.astype(np.int64), chance).astype(np.float64)
         out = np.zeros(len(live))
         if alive:
-            chance = np.clip(p[live], 0.0, 1.0) if isinstance(p, np.ndarray) else min(max(p, 0), 1)
+            if isinstance(chance, np.ndarray) and chance.ndim:
+                chance = chance[live]
             out[live] = self.rng.binomial(n[live].astype(np.int64), chance)
         return out
 

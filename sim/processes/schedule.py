@@ -113,7 +113,8 @@ class Integrator:
     def step(self, t: float) -> FloatArray:
         """Integral over (previous t, t], never negative."""
         now = self.schedule.cumulative(t)
-        amount = np.maximum(now - self._last, 0.0)
+        amount = now - self._last
+        np.maximum(amount, 0.0, out=amount)
         self._last = now
         return amount
 
