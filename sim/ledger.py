@@ -12,7 +12,8 @@ consumed - used``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import mmap
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,20 @@ INFLOWS = ("produced", "received", "repaired")
 OUTFLOWS = ("sent", "lost", "consumed", "used")
 
 Cell = tuple[str, str]
+
+
+def fresh_zeros(
+    shape: tuple[int, ...], dtype: type[np.float32] | type[np.float64] = np.float64
+) -> NDArray[Any]:
+    """A zero array in its own anonymous memory map, for large buffers filled bit by bit.
+
+    Pages are mapped (and zeroed) on first touch, 4 KiB at a time, so the untouched end of a
+    worst-case buffer costs nothing. ``np.zeros`` asks for 2 MiB transparent huge pages on
+    large arrays; on virtual machines such as the development machine, faulting those in
+    costs about 3x more per byte, which was a fifth of the engine's time.
+    """
+    size = max(int(np.prod(shape)) * np.dtype(dtype).itemsize, 1)
+    return np.frombuffer(mmap.mmap(-1, size), dtype=dtype)[: int(np.prod(shape))].reshape(shape)
 
 
 class Ledger:
@@ -73,6 +88,7 @@ class Ledger:
         self.trough_at = np.zeros(shape)
         self._armed = np.zeros(shape, dtype=bool)  # above the floor since, not yet depleted
         self._may_deplete = np.ones(shape, dtype=bool)
+        self._unarmed = [True] * len(self.cells)  # some run may deplete but is not armed
         self._below = np.zeros(shape, dtype=bool)  # below the target since, not yet replenished
         self._may_replenish = np.ones(shape, dtype=bool)
         every = tuple(range(len(self.cells)))
@@ -86,6 +102,12 @@ class Ledger:
         self.grid_size = grid_size
         self._day = 0.0
         self._pending: set[int] = set()  # cells changed at ``_day``, replenishment not judged
+        # Rows written since the last snapshot, per quantity: only they can differ from the
+        # recorded values. Everything is written before the first snapshot.
+        self._dirty: dict[str, set[int]] = {n: set(every) for n in self.values}
+        self._dirty_stock = self._dirty["stock"]
+        self._above = np.zeros(runs, dtype=bool)  # scratch for ``changed``
+        self._hit = np.zeros(runs, dtype=bool)
 
     def start(self) -> None:
         """Fix the initial state (stock, floor and target set) and arm the metric trackers."""
@@ -93,29 +115,63 @@ class Ledger:
         self.trough[:] = self.stock
         np.greater(self.stock, self.floor, out=self._armed)
         np.less(self.stock, self.target, out=self._below)
+        self._unarmed = [not bool(armed.all()) for armed in self._armed]
 
     # -- changes ---------------------------------------------------------------------------
+
+    # Every write to ``values`` goes through these methods, which mark the row written so that
+    # a snapshot examines only written rows (``verify_marks`` checks that none is missed).
 
     def add(self, c: int, amount: FloatArray, flow: str, day: float) -> None:
         """Put ``amount`` into the stock of cell ``c`` through ``flow`` (an inflow)."""
         self.stock[c] += amount
         self.values[flow][c] += amount
+        self._dirty_stock.add(c)
+        self._dirty[flow].add(c)
         self.changed(c, day, rising=True)
 
-    def remove(self, c: int, amount: FloatArray, flow: str, day: float) -> None:
-        """Take ``amount`` (at most the stock) out of cell ``c`` through ``flow`` (an outflow)."""
-        self.stock[c] -= amount
+    def remove(
+        self,
+        c: int,
+        amount: FloatArray,
+        flow: str,
+        day: float,
+        to_floor: BoolArray | None = None,
+    ) -> None:
+        """Take ``amount`` (at most the stock) out of cell ``c`` through ``flow`` (an outflow).
+
+        Where ``to_floor`` is true the stock is set to exactly its floor afterwards (a donor
+        emptied down to its floor holds the floor, not float dust around it).
+        """
+        stock = self.stock[c]
+        stock -= amount
+        if to_floor is not None:
+            np.copyto(stock, self.floor[c], where=to_floor)
         self.values[flow][c] += amount
+        self._dirty_stock.add(c)
+        self._dirty[flow].add(c)
         self.changed(c, day, rising=False)
 
     def count(self, c: int, amount: FloatArray, flow: str) -> None:
         """Record ``amount`` in a flow that does not move stock (``unmet``, ``unfilled``)."""
         self.values[flow][c] += amount
+        self._dirty[flow].add(c)
+
+    def hold(self, c: int, level: str, amount: FloatArray) -> None:
+        """Add ``amount`` to the pending ``level`` (``in_transit``, ``in_repair``) of cell ``c``."""
+        self.values[level][c] += amount
+        self._dirty[level].add(c)
+
+    def release(self, c: int, level: str, amount: FloatArray) -> None:
+        """Take ``amount`` out of the pending ``level`` of cell ``c`` (it arrives)."""
+        self.values[level][c] -= amount
+        self._dirty[level].add(c)
 
     # -- metrics ---------------------------------------------------------------------------
 
     def changed(self, c: int, day: float, rising: bool) -> None:
-        """Track the metrics of cell ``c`` after a change at ``day`` (``rising``: it went up).
+        """Track the metrics of cell ``c`` after a change at ``day`` (``rising``: no run went
+        down).
 
         Depletion and trough see every change: a stock that touches its floor within an instant
         did run dry (a line limited by its inputs, a donor shipping down to its floor).
@@ -124,32 +180,40 @@ class Ledger:
         not count as falling below the target and coming back.
 
         ``_armed``: above the floor and not yet depleted, so the next fall to or below the floor
-        is the depletion. ``_below``: below the target at the end of an instant, not yet back.
+        is the depletion; always ``above & _may_deplete``. The runs that may deplete but are
+        not armed (never above the floor yet) only get fewer, so once none is left
+        (``_unarmed[c]`` false) a rise changes nothing and a fall only disarms the runs it
+        depletes. ``_below``: below the target at the end of an instant, not yet back.
         """
         value = self.stock[c]
-        above = value > self.floor[c]
         armed = self._armed[c]
-        if not rising:
-            hit = armed > above  # armed and now at or below the floor
-            if hit.any():
+        if rising:
+            if self._unarmed[c]:
+                np.greater(value, self.floor[c], out=self._above)
+                np.logical_and(self._above, self._may_deplete[c], out=armed)
+                may = int(np.count_nonzero(self._may_deplete[c]))
+                self._unarmed[c] = int(np.count_nonzero(armed)) < may
+        else:
+            above = np.greater(value, self.floor[c], out=self._above)
+            hit = np.greater(armed, above, out=self._hit)  # armed, now at or below the floor
+            if np.count_nonzero(hit):
                 self.depleted_at[c][hit] = day
                 self._may_deplete[c][hit] = False
-            lower = value < self.trough[c]
-            if lower.any():
+                armed[hit] = False
+            lower = np.less(value, self.trough[c], out=self._hit)
+            if np.count_nonzero(lower):
                 np.copyto(self.trough[c], value, where=lower)
                 self.trough_at[c][lower] = day
-        np.logical_and(above, self._may_deplete[c], out=armed)
         self._day = day
         self._pending.add(c)
 
     def settle(self) -> None:
         """Judge replenishment of every cell changed in the instant just over."""
         for c in self._pending:
-            value = self.stock[c]
-            short = value < self.target[c]
+            short = np.less(self.stock[c], self.target[c], out=self._above)
             below = self._below[c]
-            hit = below > short  # below the target before, at or above it now
-            if hit.any():
+            hit = np.greater(below, short, out=self._hit)  # below before, not short now
+            if np.count_nonzero(hit):
                 self.replenished_at[c][hit] = self._day
                 self._may_replenish[c][hit] = False
             np.logical_and(short, self._may_replenish[c], out=below)
@@ -157,11 +221,21 @@ class Ledger:
 
     # -- output ----------------------------------------------------------------------------
 
+    #: Check at each snapshot that no row changed without being marked written (for tests).
+    verify_marks = False
+
     def snapshot(self, k: int) -> None:
-        """Copy the current levels and cumulative flows into reported time slot ``k``."""
+        """Copy the current levels and cumulative flows into reported time slot ``k``.
+
+        Only rows written since the previous snapshot are examined; the others are unchanged.
+        """
         self.settle()
         for name, state in self.values.items():
-            self.series[name].record(k, state)
+            dirty = self._dirty[name]
+            if self.verify_marks:
+                self.series[name].verify(state, dirty, name)
+            self.series[name].record(k, state, sorted(dirty))
+            dirty.clear()
 
     def unstored_touched(self) -> list[str]:
         """Quantities that are non-zero in a row they do not report (an engine defect)."""
@@ -207,35 +281,43 @@ class Trajectory:
         dtype: type[np.float32] | type[np.float64],
     ) -> None:
         self.rows = np.asarray(rows, dtype=np.intp)
-        self._whole = len(rows) == cells
         n = len(rows)
-        self.slabs = np.zeros((times * n + 1, runs), dtype=dtype)
+        # A row is cast into the next free slab and kept there if it changed.
+        self.slabs = fresh_zeros((times * n + 1, runs), dtype)
         self.slots = np.zeros((times, n), dtype=np.intp)
         self.count = 1
         self._next = 0  # the earliest reported time that may be recorded next
         self._held = np.zeros(n, dtype=np.intp)  # slot of each row's last recorded value
-        self._now = np.zeros((n, runs), dtype=dtype)
-        self._last = np.zeros((n, runs), dtype=dtype)
-        self._differs = np.zeros((n, runs), dtype=bool)
+        self._local = {c: j for j, c in enumerate(self.rows.tolist())}  # cell -> row index
 
-    def record(self, k: int, state: FloatArray) -> None:
-        """Record the rows of ``state`` (cells, runs) as reported time ``k`` (times in order)."""
+    def record(self, k: int, state: FloatArray, written: Iterable[int] | None = None) -> None:
+        """Record the rows of ``state`` (cells, runs) as reported time ``k`` (times in order).
+
+        ``written``: the cells that may have changed since the previous record (default all);
+        the other rows keep their previous slab unexamined.
+        """
         if k < self._next:
             raise ValueError(f"reported time {k} recorded after time {self._next - 1}")
         self._next = k + 1
-        if not len(self.rows):
-            return
-        now = self._now
-        np.copyto(now, state if self._whole else state[self.rows], casting="same_kind")
-        np.not_equal(now, self._last, out=self._differs)
-        changed = np.flatnonzero(self._differs.any(axis=1))
-        if changed.size:
-            end = self.count + changed.size
-            self.slabs[self.count : end] = now[changed]
-            self._held[changed] = np.arange(self.count, end)
-            self.count = end
-            self._now, self._last = self._last, now
-        self.slots[k] = self._held
+        local = self._local
+        rows = range(len(local)) if written is None else (local[c] for c in written if c in local)
+        slabs, held, count = self.slabs, self._held, self.count
+        for j in rows:
+            fresh = slabs[count]
+            fresh[...] = state[self.rows[j]]  # cast to the stored precision
+            if np.count_nonzero(fresh != slabs[held[j]]):
+                held[j] = count
+                count += 1
+        self.count = count
+        self.slots[k] = held
+
+    def verify(self, state: FloatArray, written: Iterable[int], name: str) -> None:
+        """Raise if a row of ``state`` not in ``written`` differs from its last record."""
+        marked = set(written)
+        for j, c in enumerate(self.rows.tolist()):
+            last = self.slabs[self._held[j]]
+            if c not in marked and np.any(state[c].astype(last.dtype) != last):
+                raise RuntimeError(f"engine defect: {name} of cell {c} changed, not marked")
 
     def stored(self) -> tuple[NDArray[np.floating[Any]], NDArray[np.intp]]:
         """The slabs in use and the slots: ``slabs[slots]`` is the dense (times, rows, runs)."""

@@ -215,6 +215,18 @@ def test_long_delays_grow_the_calendar_without_losing_pending_goods() -> None:
     assert at(r, "in_transit", "pl", "shell")[0, 100] == 7.0
 
 
+def test_a_ring_grown_while_holding_goods_keeps_them() -> None:
+    """Two shipments into one cell: the second, far longer, widens the cell's own ring."""
+    near = tranches("near", "us", "ua", "shell", {0: 10, 2: 5}, transit=10.0)
+    far = tranches("far", "us", "ua", "shell", {1: 7}, transit=300.0)
+    parts = (holder("us", stock={"shell": 100}), holder("ua"), near, far)
+    r = run(scenario(*parts, end=400, report=1), deterministic=True)
+    received = at(r, "received", "ua", "shell")[0]
+    assert received[9] == 0.0 and received[10] == 10.0 and received[12] == 15.0
+    assert received[300] == 15.0 and received[301] == 22.0
+    assert at(r, "in_transit", "ua", "shell")[0, 100] == 7.0
+
+
 def test_inputs_taken_and_credited_in_one_instant_are_no_replenishment() -> None:
     """Shells use one charge each; the charge line credits as much the same day, acting after
     the shell line: the charge stock dips to 30 within each instant but never ends one below

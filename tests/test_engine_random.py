@@ -157,3 +157,19 @@ def test_clipped_draws_are_counted_and_clipped() -> None:
     count = r.clipped["holders.us.stock.shell"]
     assert within(count, runs * p, math.sqrt(runs * p * (1 - p)))
     assert at(r, "stock", "us", "shell").min() == 0.0
+
+
+def test_binomial_draws_only_where_trials_but_keeps_the_stream() -> None:
+    """Runs with no trials (or float dust below 0) get 0 and use no random number, so the
+    stream is the one of drawing in every run: seeded results do not depend on the skip."""
+    from sim.processes.draws import Draws
+
+    n = np.array([5.0, 0.0, -1e-12, 40.0, 0.0, 1e6, 3.0])
+    p = np.array([0.3, 0.5, 0.5, 0.9, 0.0, 0.01, 1.0])
+    got = Draws(np.random.default_rng(11), len(n), False, {}).binomial(n, p)
+    whole = np.random.default_rng(11).binomial(np.maximum(n, 0).astype(np.int64), p)
+    assert got.tolist() == whole.astype(float).tolist()
+    assert got[1] == got[2] == got[4] == 0.0
+    scalar = Draws(np.random.default_rng(3), len(n), False, {}).binomial(n, 0.4)
+    expected = np.random.default_rng(3).binomial(np.maximum(n, 0).astype(np.int64), 0.4)
+    assert scalar.tolist() == expected.astype(float).tolist()

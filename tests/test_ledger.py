@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.ledger import Ledger
 
@@ -107,3 +111,81 @@ def test_trajectory_stores_a_row_again_only_when_it_changed() -> None:
     assert np.all(dense[:, 1] == 0)
     with pytest.raises(ValueError, match="recorded after"):
         track.record(2, state)
+
+
+def test_snapshot_examines_only_marked_rows_and_verify_catches_a_missed_mark() -> None:
+    book = Ledger([("us", "shell"), ("eu", "shell")], [0, 1], grid_size=2, runs=2, times=4)
+    book.stock[:] = 10.0
+    book.start()
+    book.snapshot(0)
+    book.values["stock"][1] += 5.0  # a write that bypasses the ledger's methods: not marked
+    book.add(0, v(1.0, 2.0), "produced", 1.0)
+    book.snapshot(1)
+    stock = book.cube("stock")
+    assert stock[:, 1].tolist() == [[11.0, 10.0], [12.0, 10.0]]  # the unmarked row not seen
+    book.values["stock"][1] += 5.0
+    book.verify_marks = True
+    with pytest.raises(RuntimeError, match="stock of cell 1 changed, not marked"):
+        book.snapshot(2)
+
+
+def test_a_marked_row_that_did_not_change_shares_its_slab() -> None:
+    book = ledger([10.0, 20.0])
+    book.snapshot(0)
+    book.add(0, v(0.0, 0.0), "produced", 1.0)
+    book.snapshot(1)
+    slabs, slots = book.series["stock"].stored()
+    assert len(slabs) == 2 and slots[:2, 0].tolist() == [1, 1]
+
+
+def scalar_metrics(
+    start: list[float], floor: float, target: float, steps: list[tuple[float, float, bool]]
+) -> list[tuple[float, float, float, float]]:
+    """The metric rules one run at a time with floats (an independent statement of them)."""
+    out = []
+    for stock in start:
+        armed, may_deplete, below, may_replenish = stock > floor, True, stock < target, True
+        depleted = replenished = math.nan
+        trough, trough_at, day = stock, 0.0, 0.0
+        for amount, day, settle in steps:
+            rising = amount >= 0.0
+            stock = stock + amount if rising else stock - min(-amount, stock)
+            if not rising and armed and stock <= floor:
+                depleted, may_deplete = day, False
+            if not rising and stock < trough:
+                trough, trough_at = stock, day
+            armed = stock > floor and may_deplete
+            if settle:
+                short = stock < target
+                if below and not short:
+                    replenished, may_replenish = day, False
+                below = short and may_replenish
+        out.append((depleted, replenished, trough, trough_at))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.0, 5.0, 10.0, 15.0, 30.0]), min_size=1, max_size=4),
+    st.sampled_from([0.0, 10.0]),
+    st.sampled_from([5.0, 10.0, 20.0]),
+    st.lists(
+        st.tuples(st.sampled_from([-20.0, -10.0, -5.0, 0.0, 5.0, 10.0]), st.booleans()),
+        max_size=12,
+    ),
+)
+def test_metrics_match_the_rules_run_by_run(
+    start: list[float], floor: float, target: float, moves: list[tuple[float, bool]]
+) -> None:
+    book = ledger(start, floor=floor, target=target)
+    steps = [(amount, float(k + 1), settle) for k, (amount, settle) in enumerate(moves)]
+    for amount, day, settle in steps:
+        if amount >= 0.0:
+            book.add(0, np.full(len(start), amount), "produced", day)
+        else:
+            book.remove(0, np.minimum(-amount, book.stock[0]), "consumed", day)
+        if settle:
+            book.settle()
+    got = np.stack([book.depleted_at[0], book.replenished_at[0], book.trough[0], book.trough_at[0]])
+    expected = scalar_metrics(start, floor, target, steps)
+    assert np.allclose(got.T, np.array(expected), equal_nan=True, rtol=0, atol=0)

@@ -20,10 +20,11 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from sim.ledger import Ledger
+from sim.ledger import Ledger, fresh_zeros
 from sim.processes.clock import ARRIVAL, Clock
 
 FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 Key = tuple[int, int]  # (ledger row, kind)
 
 TRANSIT, REPAIR = 0, 1
@@ -37,20 +38,29 @@ def arrival_days(day: float, delays: FloatArray) -> FloatArray:
     >>> arrival_days(10.5, np.array([0.0, 0.2, 1.2, 1.0, 3.5]))
     array([10.5, 10.5, 12. , 12. , 14. ])
     """
-    grid = np.maximum(np.floor(day + delays + 0.5), day)
-    return np.where(delays == 0.0, day, grid)
+    grid = day + delays
+    grid += 0.5
+    np.floor(grid, out=grid)
+    np.maximum(grid, day, out=grid)
+    np.copyto(grid, day, where=delays == 0.0)
+    return grid
 
 
 class Calendar:
-    """Pending arrivals by day; ships into a cell's pending level and lands them in stock."""
+    """Pending arrivals by day; ships into a cell's pending level and lands them in stock.
+
+    The ring of a (cell, kind) holds, in row ``day % width``, what arrives on ``day`` in each
+    run; its ``width`` is a power of two larger than any of its pending days' distance from now
+    (each ring its own: short transits keep small rings next to long repairs).
+    """
 
     def __init__(self, clock: Clock, ledger: Ledger, end_day: float) -> None:
         self.clock = clock
         self.ledger = ledger
         self.last_day = math.floor(end_day)
-        self._width = 64  # ring length: every pending day is within (now, now + width)
         self._rings: dict[Key, FloatArray] = {}  # (width, runs) per key
         self._due: dict[int, dict[Key, None]] = {}  # day -> keys with something arriving
+        self._run_index = np.arange(ledger.runs, dtype=np.intp)
 
     def ship(
         self, c: int, kind: int, quantity: FloatArray, day: float, delays: FloatArray | None
@@ -62,55 +72,60 @@ class Calendar:
             return
         arrive = arrival_days(day, delays)
         later = arrive > day
-        moving = np.flatnonzero(later & (quantity > 0.0))
-        if moving.size:
-            self.ledger.values[level][c][moving] += quantity[moving]
-            self._book((c, kind), arrive[moving], moving, quantity[moving])
-        if not later.all():
-            self.ledger.add(c, np.where(later, 0.0, quantity), flow, day)
+        moving = later & (quantity > 0.0)
+        if np.count_nonzero(moving):
+            pending = quantity * moving  # 0 in the runs where nothing moves
+            self.ledger.hold(c, level, pending)
+            self._book((c, kind), arrive, moving, pending)
+        if np.count_nonzero(later) < len(later):
+            self.ledger.add(c, quantity * ~later, flow, day)
 
-    def _book(
-        self, key: Key, arrive: FloatArray, runs: NDArray[np.intp], amounts: FloatArray
-    ) -> None:
-        """Put ``amounts`` of ``runs`` in the ring of ``key`` on whole days ``arrive``."""
-        due = arrive <= self.last_day
-        days = arrive[due].astype(np.int64)
-        if days.size == 0:
+    def _book(self, key: Key, arrive: FloatArray, moving: BoolArray, pending: FloatArray) -> None:
+        """Put ``pending`` in the ring of ``key`` on whole days ``arrive`` (runs ``moving``,
+        arriving within the horizon; later arrivals stay pending)."""
+        due = moving & (arrive <= self.last_day)
+        if not np.count_nonzero(due):
             return
-        need = int(days.max()) - math.floor(self.clock.now) + 1
-        if need > self._width:
-            self._grow(need)
+        now = math.floor(self.clock.now)
+        ahead = np.minimum(arrive, self.last_day)
+        ahead -= now
+        ahead *= due  # days from now, 0 where nothing is booked
+        offsets = ahead.astype(np.intp)
+        counts = np.bincount(offsets)
         ring = self._rings.get(key)
-        if ring is None:
-            ring = self._rings[key] = np.zeros((self._width, self.ledger.runs))
-        flat = (days % self._width) * self.ledger.runs + runs[due]
-        ring.ravel()[flat] += amounts[due]
-        first = int(days.min())
-        for offset in np.flatnonzero(np.bincount(days - first)).tolist():
-            when = first + offset
+        if ring is None or len(counts) > len(ring):
+            ring = self._grow(key, len(counts))
+        offsets += now
+        offsets &= len(ring) - 1
+        offsets *= self.ledger.runs
+        offsets += self._run_index
+        ring.ravel()[offsets] += pending * due
+        for offset in np.flatnonzero(counts[1:]).tolist():
+            when = now + 1 + offset
             keys = self._due.get(when)
             if keys is None:
                 keys = self._due[when] = {}
                 self.clock.at(float(when), ARRIVAL).callbacks.append(partial(self._land, when))
             keys[key] = None
 
-    def _grow(self, need: int) -> None:
-        width = 1 << (need - 1).bit_length()
-        for key, ring in self._rings.items():
-            wider = np.zeros((width, self.ledger.runs))
+    def _grow(self, key: Key, need: int) -> FloatArray:
+        """A ring for ``key`` at least ``need`` days wide, holding what ``key`` has pending."""
+        width = max(16, 1 << (need - 1).bit_length())
+        wider: FloatArray = fresh_zeros((width, self.ledger.runs))
+        ring = self._rings.get(key)
+        if ring is not None:
             for when, keys in self._due.items():
                 if key in keys:
-                    wider[when % width] = ring[when % self._width]
-            self._rings[key] = wider
-        self._width = width
+                    wider[when % width] = ring[when % len(ring)]
+        self._rings[key] = wider
+        return wider
 
     def _land(self, when: int, _event: simpy.Event) -> None:
-        slot = when % self._width
         for key in self._due.pop(when):
             c, kind = key
             level, flow = KINDS[kind]
             ring = self._rings[key]
-            amount = ring[slot].copy()
-            ring[slot] = 0.0
-            self.ledger.values[level][c] -= amount
+            amount = ring[when % len(ring)]
+            self.ledger.release(c, level, amount)
             self.ledger.add(c, amount, flow, float(when))
+            amount[...] = 0.0

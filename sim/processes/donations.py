@@ -51,11 +51,10 @@ class _Giver:
             ledger.count(self.receiver, allowed - shipped, "unfilled")
         if self.cap_left is not None:
             self.cap_left -= shipped
-        stock -= shipped
-        ledger.values["sent"][c] += shipped
+        emptied = None
         if self.spec.keep_floor:  # emptied down to the floor: exactly the floor, not float dust
-            np.copyto(stock, floor, where=(shipped >= available) & (available > 0.0))
-        ledger.changed(c, day, rising=False)
+            emptied = (shipped >= available) & (available > 0.0)
+        ledger.remove(c, shipped, "sent", day, to_floor=emptied)
         delays = None
         if self.transit is not None and self.spec.transit is not None:
             path = f"donations.{self.spec.id}.transit"

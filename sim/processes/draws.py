@@ -58,11 +58,25 @@ class Draws:
         return np.clip(values, low, high)
 
     def binomial(self, n: FloatArray, p: FloatArray | float) -> FloatArray:
-        """Binomial(n, p) per run (``n`` whole numbers); ``n * p`` when deterministic."""
+        """Binomial(n, p) per run (``n`` whole numbers, below 0 taken as 0); ``n * p`` when
+        deterministic.
+
+        Draws only in the runs where ``n > 0``: NumPy's generator uses no random number for
+        ``n == 0``, so the stream and the result are the same as drawing in every run.
+        """
         if self.deterministic:
             return np.asarray(n * p, dtype=np.float64)
-        trials = n.astype(np.int64)
-        return self.rng.binomial(trials, np.clip(p, 0.0, 1.0)).astype(np.float64)
+        live = n > 0.0  # also clamps float dust such as -1e-12 to 0 trials
+        alive = np.count_nonzero(live)
+        chance = np.minimum(np.maximum(p, 0.0), 1.0)
+        if alive == len(live):
+            return self.rng.binomial(n.astype(np.int64), chance).astype(np.float64)
+        out = np.zeros(len(live))
+        if alive:
+            if isinstance(chance, np.ndarray) and chance.ndim:
+                chance = chance[live]
+            out[live] = self.rng.binomial(n[live].astype(np.int64), chance)
+        return out
 
     def poisson(self, mean: FloatArray) -> FloatArray:
         """Poisson(mean) per run; the mean itself when deterministic."""

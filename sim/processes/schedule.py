@@ -31,7 +31,9 @@ class DrawnSchedule:
     """Milestone ``days`` ((M,) shared or (M, runs)) and per-day ``rates`` (M, runs).
 
     ``slopes[j]`` is the rate's slope after milestone ``j`` (0 for steps and after the last);
-    ``knots[j]`` is the integral from day 0 to milestone ``j``.
+    ``knots[j]`` is the integral from day 0 to milestone ``j``. ``sloped[j]``: any slope of
+    piece ``j`` is non-zero. ``lows`` / ``highs``: the earliest and latest day of each
+    milestone over the runs (equal when the days are shared).
     """
 
     days: FloatArray
@@ -39,6 +41,9 @@ class DrawnSchedule:
     slopes: FloatArray
     knots: FloatArray
     shared_days: tuple[float, ...] | None
+    sloped: tuple[bool, ...]
+    lows: tuple[float, ...]
+    highs: tuple[float, ...]
 
     @classmethod
     def build(cls, days: FloatArray, rates: FloatArray, *, linear: bool) -> DrawnSchedule:
@@ -54,17 +59,41 @@ class DrawnSchedule:
         knots = np.zeros_like(rates)
         np.cumsum(pieces, axis=0, out=knots[1:])
         shared = tuple(float(d) for d in days) if days.ndim == 1 else None
-        return cls(days, rates, slopes, knots, shared)
+        sloped = tuple(bool(np.any(row != 0.0)) for row in slopes)
+        lows = shared or tuple(float(row.min()) for row in days)
+        highs = shared or tuple(float(row.max()) for row in days)
+        return cls(days, rates, slopes, knots, shared, sloped, lows, highs)
 
     def cumulative(self, t: float) -> FloatArray:
         """Integral of the rate from day 0 to day ``t``, one value per run."""
-        if self.shared_days is not None:
-            j = bisect_right(self.shared_days, t) - 1
-            if j < 0:
-                return np.zeros(self.rates.shape[1])
-            w = t - self.shared_days[j]
-            value: FloatArray = self.knots[j] + w * (self.rates[j] + 0.5 * w * self.slopes[j])
+        j = bisect_right(self.highs, t) - 1  # every run is at least in piece j
+        if j + 1 < len(self.lows) and self.lows[j + 1] <= t:  # some runs are past j + 1
+            if j + 2 < len(self.lows) and self.lows[j + 2] <= t:
+                return self._mixed(t)
+            value = self._piece(j, t)
+            np.copyto(value, self._piece(j + 1, t), where=self.days[j + 1] <= t)
             return value
+        return self._piece(j, t)
+
+    def _piece(self, j: int, t: float) -> FloatArray:
+        """A new array: the integral to ``t`` if every run were in piece ``j`` (0 before it).
+
+        ``knots + w * (rates + 0.5 * w * slopes)`` evaluated in place (the same numbers).
+        """
+        if j < 0:
+            return np.zeros(self.rates.shape[1])
+        w = t - (self.days[j] if self.shared_days is None else self.shared_days[j])
+        if self.sloped[j]:
+            value: FloatArray = 0.5 * w * self.slopes[j]
+            value += self.rates[j]
+            value *= w
+        else:  # a zero slope adds exactly 0
+            value = w * self.rates[j]
+        value += self.knots[j]
+        return value
+
+    def _mixed(self, t: float) -> FloatArray:
+        """The integral to ``t`` when the runs are spread over more than two pieces."""
         j = np.count_nonzero(self.days <= t, axis=0) - 1
         runs = self.rates.shape[1]
         flat = np.maximum(j, 0) * runs + np.arange(runs)
@@ -84,7 +113,8 @@ class Integrator:
     def step(self, t: float) -> FloatArray:
         """Integral over (previous t, t], never negative."""
         now = self.schedule.cumulative(t)
-        amount = np.maximum(now - self._last, 0.0)
+        amount = now - self._last
+        np.maximum(amount, 0.0, out=amount)
         self._last = now
         return amount
 
