@@ -56,23 +56,23 @@ class Marginals:
     count: np.ndarray  # number of runs with a value
 
     @classmethod
-    def of(cls, values: np.ndarray) -> Marginals:
-        """Marginals over axis 0 (runs) of ``values``."""
+    def of(cls, values: np.ndarray, axis: int = 0) -> Marginals:
+        """Marginals over the runs (on ``axis``; the last axis is the fastest) of ``values``."""
         values = np.asarray(values, dtype=np.float64)
-        if values.shape[0] == 0:
+        if values.shape[axis] == 0:
             raise ValueError("no runs")
         missing = np.isnan(values)
-        count = values.shape[0] - missing.sum(axis=0)
+        count = values.shape[axis] - missing.sum(axis=axis)
         if missing.any():
             with np.errstate(invalid="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN elements give NaN
-                q = np.nanquantile(values, INTERIOR, axis=0)
-                low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
-            total = np.nansum(values, axis=0)
+                q = np.nanquantile(values, INTERIOR, axis=axis)
+                low, high = np.nanmin(values, axis=axis), np.nanmax(values, axis=axis)
+            total = np.nansum(values, axis=axis)
         else:
-            q = np.quantile(values, INTERIOR, axis=0)
-            low, high = values.min(axis=0), values.max(axis=0)
-            total = values.sum(axis=0)
+            q = np.quantile(values, INTERIOR, axis=axis)
+            low, high = values.min(axis=axis), values.max(axis=axis)
+            total = values.sum(axis=axis)
         weighted = np.where(count > 0, q * count, 0.0)
         return cls(weighted, np.asarray(low), np.asarray(high), np.asarray(total), count)
 
@@ -229,7 +229,7 @@ def summarise_chunk(scenario: Scenario, result: ChunkResult) -> ChunkSummary:
         holders=result.holders,
         items=result.items,
         series={name: _series(result, name) for name in (*LEVELS, *FLOWS)},
-        out_of_action=Marginals.of(_out_of_action(result, fleets(scenario))),
+        out_of_action=_out_of_action(result, fleets(scenario)),
         per_run={
             "floor": Marginals.of(result.floor),
             "target": Marginals.of(result.target),
@@ -274,7 +274,7 @@ def _series(result: ChunkResult, name: str) -> Marginals:
     )
     if len(columns):
         blocks = (
-            Marginals.of(slabs[start : start + SLAB_BLOCK].T)
+            Marginals.of(slabs[start : start + SLAB_BLOCK], axis=1)
             for start in range(0, slabs.shape[0], SLAB_BLOCK)
         )
         per_slab = concat_marginals(blocks).take(slots)  # (T, rows)
@@ -302,11 +302,17 @@ def cell_block(result: ChunkResult, name: str, holder: str, item: str) -> np.nda
     return np.ascontiguousarray(result.slabs[name][result.slots[name][:, rows[0]]].T)
 
 
-def _out_of_action(result: ChunkResult, fleet_list: list[Fleet]) -> np.ndarray:
-    """``(runs, T, H, I)`` share of each fleet out of action (as ``sim.plots.out_of_action``);
-    NaN outside fleets and where the fleet is empty."""
-    times = len(result.report_days)
-    out = np.full((result.runs, times, len(result.holders), len(result.items)), np.nan)
+def _out_of_action(result: ChunkResult, fleet_list: list[Fleet]) -> Marginals:
+    """Marginals over ``(T, H, I)`` of the share of each fleet out of action (as
+    ``sim.plots.out_of_action``); no runs outside fleets and where the fleet is empty."""
+    shape = (len(result.report_days), len(result.holders), len(result.items))
+    out = Marginals(
+        np.zeros((len(INTERIOR), *shape)),
+        np.full(shape, np.nan),
+        np.full(shape, np.nan),
+        np.zeros(shape),
+        np.zeros(shape, dtype=np.int64),
+    )
     for holder, item, hubs in fleet_list:
         away = cell_block(result, "in_repair", holder, item).astype(np.float64)
         for other in hubs:
@@ -315,7 +321,11 @@ def _out_of_action(result: ChunkResult, fleet_list: list[Fleet]) -> np.ndarray:
         fleet = cell_block(result, "stock", holder, item) + away
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(fleet > 0, away / fleet, np.nan)
-        out[:, :, result.holders.index(holder), result.items.index(item)] = share
+        cell = Marginals.of(share.T, axis=1)  # (T,)
+        h, i = result.holders.index(holder), result.items.index(item)
+        out.weighted[:, :, h, i] = cell.weighted
+        out.low[:, h, i], out.high[:, h, i] = cell.low, cell.high
+        out.total[:, h, i], out.count[:, h, i] = cell.total, cell.count
     return out
 
 
