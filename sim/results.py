@@ -114,11 +114,31 @@ def build_dataset(
     by = np.array([np.nan if b is None else b for b in by_days], dtype=np.float64)
     data["pledge_by"] = (("pledge",), days_to_datetime(scenario.start, by))
 
+    coords = contract_coords(scenario, first.report_days, runs=runs)
+    attrs = contract_attrs(
+        scenario, seed=seed, runs=runs, deterministic=deterministic, clipped=_clipped(chunks)
+    )
+    return _eager_if_small(xr.Dataset(data, coords=coords, attrs=attrs))
+
+
+def _clipped(chunks: Sequence[ChunkResult]) -> dict[str, int]:
+    clipped: dict[str, int] = {}
+    for c in chunks:
+        for key, count in c.clipped.items():
+            clipped[key] = clipped.get(key, 0) + int(count)
+    return clipped
+
+
+def contract_coords(
+    scenario: Scenario, report_days: np.ndarray, *, runs: int | None
+) -> dict[str, object]:
+    """Coordinates of the results contract: ``run`` (unless ``runs`` is None), ``time``,
+    ``holder``, ``item``, ``pledge`` and their labels."""
+    pledges = [d.id for d in scenario.donations.values() if d.kind == "pledge"]
     items = list(scenario.items.values())
     holders = list(scenario.holders.values())
-    coords = {
-        "run": np.arange(runs),
-        "time": days_to_datetime(scenario.start, first.report_days),
+    coords: dict[str, object] = {
+        "time": days_to_datetime(scenario.start, report_days),
         "holder": [h.id for h in holders],
         "item": [i.id for i in items],
         "pledge": np.array(pledges, dtype=str),
@@ -129,11 +149,16 @@ def build_dataset(
         "item_unit": ("item", [i.unit for i in items]),
         "item_unit_cost": ("item", [np.nan if i.unit_cost is None else i.unit_cost for i in items]),
     }
-    clipped: dict[str, int] = {}
-    for c in chunks:
-        for key, count in c.clipped.items():
-            clipped[key] = clipped.get(key, 0) + int(count)
-    attrs = {
+    if runs is not None:
+        coords = {"run": np.arange(runs), **coords}
+    return coords
+
+
+def contract_attrs(
+    scenario: Scenario, *, seed: int, runs: int, deterministic: bool, clipped: dict[str, int]
+) -> dict[str, object]:
+    """Attributes of the results contract: scenario, hash, seed, runs, version, ..."""
+    return {
         "scenario": scenario.name,
         "description": scenario.description,
         "sources": json.dumps(list(scenario.sources)),
@@ -147,8 +172,8 @@ def build_dataset(
         "clipped_draws": json.dumps(clipped),
         "sim_version": __version__,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "keep": "full",
     }
-    return _eager_if_small(xr.Dataset(data, coords=coords, attrs=attrs))
 
 
 def _eager_if_small(dataset: xr.Dataset) -> xr.Dataset:

@@ -8,16 +8,18 @@ tasks on a cluster, and whatever the number of workers.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
 from sim.engine import ChunkResult, simulate_chunk
 from sim.results import Results, build_dataset
 from sim.scenario.model import Scenario
+from sim.summaries import ChunkSummary, merge_in_order, summarise_chunk, summary_dataset
 
 #: Runs per chunk. Fixed (never derived from the number of workers) so results do not depend on it.
 #: 5,000 amortises the per-event Python work (more gains nothing: the NumPy work then dominates);
@@ -29,6 +31,8 @@ CHUNK_RUNS = 5000
 STORED_PRECISION = np.float32
 
 Progress = Callable[[int], None]
+Keep = Literal["full", "summary"]
+Out = TypeVar("Out", ChunkResult, ChunkSummary)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,11 @@ def _simulate(scenario: Scenario, chunk: Chunk, seed: int, deterministic: bool) 
     )
 
 
+def _summarise(scenario: Scenario, chunk: Chunk, seed: int, deterministic: bool) -> ChunkSummary:
+    """Simulate a chunk and reduce it where it ran: only the summary travels back."""
+    return summarise_chunk(scenario, _simulate(scenario, chunk, seed, deterministic))
+
+
 def run(
     scenario: Scenario,
     *,
@@ -70,6 +79,7 @@ def run(
     deterministic: bool = False,
     scheduler: Any = None,
     progress: Progress | None = None,
+    keep: Keep = "full",
 ) -> Results:
     """Simulate ``scenario`` ``runs`` times and return labelled ``Results``.
 
@@ -78,7 +88,14 @@ def run(
     ``"tcp://host:8786"``) runs the chunks as Dask tasks. ``deterministic=True`` makes one run in
     which every distribution is at its mean and every random process at its expected value.
     ``progress`` is called with the number of runs finished after each chunk.
+
+    ``keep="summary"`` keeps no trajectories: each chunk is reduced to quantiles, means and
+    event-date counts where it ran and merged as chunks finish (``sim.summaries``), so memory
+    is bounded by one chunk plus the summary; the dataset then has a ``quantile`` dimension
+    instead of ``run``.
     """
+    if keep not in ("full", "summary"):
+        raise ValueError(f"keep must be 'full' or 'summary', got {keep!r}")
     runs = 1 if deterministic else (scenario.runs if runs is None else runs)
     seed = scenario.seed if seed is None else seed
     if workers < 1:
@@ -87,69 +104,112 @@ def run(
         raise ValueError(f"seed must be >= 0, got {seed}")
     chunks = plan_chunks(runs)
     started = time.perf_counter()
-    if scheduler is not None:
-        results = list(_on_dask(scenario, chunks, seed, deterministic, scheduler, progress))
-    elif workers > 1 and len(chunks) > 1:
-        results = list(_on_processes(scenario, chunks, seed, deterministic, workers, progress))
+    if keep == "summary":
+        merged = merge_in_order(
+            _chunks(_summarise, scenario, chunks, seed, deterministic, workers, scheduler, progress)
+        )
+        dataset = summary_dataset(scenario, merged, seed=seed, deterministic=deterministic)
     else:
-        results = list(_serially(scenario, chunks, seed, deterministic, progress))
-    dataset = build_dataset(scenario, results, seed=seed, deterministic=deterministic)
+        results = list(
+            _chunks(_simulate, scenario, chunks, seed, deterministic, workers, scheduler, progress)
+        )
+        dataset = build_dataset(scenario, results, seed=seed, deterministic=deterministic)
     return Results(dataset, wall_seconds=time.perf_counter() - started, workers=workers)
 
 
+Task = Callable[[Scenario, Chunk, int, bool], Out]
+
+
+def _chunks(
+    task: Task[Out],
+    scenario: Scenario,
+    chunks: list[Chunk],
+    seed: int,
+    deterministic: bool,
+    workers: int,
+    scheduler: Any,
+    progress: Progress | None,
+) -> Iterator[Out]:
+    """``task`` of every chunk, yielded in chunk order, on the chosen backend."""
+    if scheduler is not None:
+        return _on_dask(task, scenario, chunks, seed, deterministic, scheduler, progress)
+    if workers > 1 and len(chunks) > 1:
+        return _on_processes(task, scenario, chunks, seed, deterministic, workers, progress)
+    return _serially(task, scenario, chunks, seed, deterministic, progress)
+
+
 def _serially(
+    task: Task[Out],
     scenario: Scenario,
     chunks: list[Chunk],
     seed: int,
     deterministic: bool,
     progress: Progress | None,
-) -> Iterator[ChunkResult]:
+) -> Iterator[Out]:
     for chunk in chunks:
-        yield _simulate(scenario, chunk, seed, deterministic)
+        yield task(scenario, chunk, seed, deterministic)
         if progress:
             progress(chunk.size)
 
 
 def _on_processes(
+    task: Task[Out],
     scenario: Scenario,
     chunks: list[Chunk],
     seed: int,
     deterministic: bool,
     workers: int,
     progress: Progress | None,
-) -> Iterator[ChunkResult]:
+) -> Iterator[Out]:
+    """At most ``2 * workers`` chunks in flight, so finished ones never pile up."""
+    window = 2 * workers
     with ProcessPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
-        futures = [pool.submit(_simulate, scenario, c, seed, deterministic) for c in chunks]
-        for chunk, future in zip(chunks, futures, strict=True):
-            yield future.result()
+        pending = deque(
+            pool.submit(task, scenario, c, seed, deterministic) for c in chunks[:window]
+        )
+        for k, chunk in enumerate(chunks):
+            result = pending.popleft().result()
+            if k + window < len(chunks):
+                pending.append(pool.submit(task, scenario, chunks[k + window], seed, deterministic))
+            yield result
             if progress:
                 progress(chunk.size)
 
 
 def _on_dask(
+    task: Task[Out],
     scenario: Scenario,
     chunks: list[Chunk],
     seed: int,
     deterministic: bool,
     scheduler: Any,
     progress: Progress | None,
-) -> Iterator[ChunkResult]:
+) -> Iterator[Out]:
+    """Chunks as Dask tasks; each result is yielded (in chunk order) and released as soon as
+    every earlier chunk is done."""
     from distributed import Client, as_completed
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
         shared = client.scatter(scenario, broadcast=True)
         futures = [
-            client.submit(_simulate, shared, c, seed, deterministic, pure=True, retries=3)
+            client.submit(task, shared, c, seed, deterministic, pure=True, retries=3)
             for c in chunks
         ]
-        done: dict[int, ChunkResult] = {}
         index = {f.key: i for i, f in enumerate(futures)}
-        for future in as_completed(futures):
-            done[index[future.key]] = future.result()
+        finished = as_completed(futures)
+        del futures  # results are released once gathered
+        done: dict[int, Out] = {}
+        following = 0
+        for future in finished:
+            k = index[future.key]
+            done[k] = future.result()
+            future.release()
             if progress:
-                progress(chunks[index[future.key]].size)
-        yield from (done[i] for i in range(len(chunks)))
+                progress(chunks[k].size)
+            while following in done:
+                yield done.pop(following)
+                following += 1
     finally:
         if client is not scheduler:
             client.close()

@@ -36,6 +36,11 @@ from sim.runner import run as run_scenario
 @click.option(
     "--charts/--no-charts", default=True, show_default=True, help="Write briefing charts."
 )
+@click.option(
+    "--summary-only",
+    is_flag=True,
+    help="Keep quantiles, means and event-date counts, not every run (for very many runs).",
+)
 def run(
     scenario: Path,
     runs: int | None,
@@ -46,6 +51,7 @@ def run(
     deterministic: bool,
     overrides: tuple[str, ...],
     charts: bool,
+    summary_only: bool,
 ) -> None:
     """Simulate SCENARIO and write results.nc, summary.csv, run.json and charts/ to --out."""
     loaded = load_or_exit(scenario, list(overrides))
@@ -59,7 +65,7 @@ def run(
     with _progress_bar(console, total) as advance:
         results = run_scenario(
             loaded, runs=runs, seed=seed, workers=workers, deterministic=deterministic,
-            scheduler=scheduler, progress=advance,
+            scheduler=scheduler, progress=advance, keep="summary" if summary_only else "full",
         )  # fmt: skip
     summary = results.summary()
     # The one run at the means ("the spreadsheet answer") is drawn on the fan charts.

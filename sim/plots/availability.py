@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -35,6 +37,27 @@ def out_of_action(results: Any, holder: str, item: str, *, also: Sequence[str] =
         return np.where(fleet > 0, out / fleet, np.nan)
 
 
+def fleets(dataset: xr.Dataset) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Summary-only results: the fleets whose share out of action was kept, with their hubs."""
+    return {(h, i): tuple(hubs) for h, i, hubs in json.loads(dataset.attrs.get("fleets", "[]"))}
+
+
+def _share(dataset: xr.Dataset, holder: str, item: str, also: Sequence[str]) -> q.Spread:
+    """The share out of action over runs, computed from the runs or as kept by a summary run."""
+    if not q.is_summary(dataset):
+        runs = int(dataset.attrs.get("runs", dataset.sizes["run"]))
+        return q.Spread(out_of_action(dataset, holder, item, also=also), runs)
+    style.check_cell(dataset, holder, item)
+    kept = fleets(dataset)
+    if kept.get((holder, item)) != tuple(also):
+        known = "; ".join(f"{h} {i}" + (f" with {', '.join(a)}" if a else "")
+                          for (h, i), a in kept.items()) or "none"  # fmt: skip
+        raise style.ChartError(
+            f"summary-only results keep the share out of action only for fleets: {known}"
+        )
+    return q.spread(dataset, "out_of_action", holder, item)
+
+
 def availability(
     results: Any,
     holder: str,
@@ -45,20 +68,21 @@ def availability(
 ) -> Figure | Axes:
     """Median share out of action with 50/80/90% bands over runs (see ``out_of_action``)."""
     dataset = style.as_dataset(results)
-    share = out_of_action(dataset, holder, item, also=also)
+    share = _share(dataset, holder, item, also)
     time = dataset["time"].values
     with style.briefing_style():
         fig, ax, owned = style.new_figure(ax)
-        if share.shape[0] > 1:
+        if share.many:
             for coverage, colour in BANDS:
-                low, high = q.band(share, coverage)
+                low, high = share.band(coverage)
                 ax.fill_between(time, low, high, color=colour, linewidth=0,
                                 label=style.BAND_LEGEND.format(coverage))  # fmt: skip
-        label = "median" if share.shape[0] > 1 else "share out of action"
-        ax.plot(time, q.median(share), color="#7f2704", linewidth=2.2, label=label)
+        label = "median" if share.many else "share out of action"
+        ax.plot(time, share.median(), color="#7f2704", linewidth=2.2, label=label)
         style.date_axis(ax, time[0], time[-1])
         style.percent(ax)
-        top = np.nanmax(q.band(share, 0.9)[1]) if np.isfinite(share).any() else 0.0
+        high = share.band(0.9)[1]
+        top = np.nanmax(high) if np.isfinite(high).any() else 0.0
         ax.set_ylim(0, min(1.0, max(0.1, 1.15 * float(top))))
         ax.set_ylabel("share of fleet out of action")
         holder_label = style.label(dataset, "holder", holder)

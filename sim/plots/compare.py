@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -57,15 +56,15 @@ def compare(
 def _outline_fan(ax: Axes, dataset: xr.Dataset, holder: str, item: str, name: str) -> None:
     """``b`` drawn so ``a`` shows through: hatched 50% band, dashed 90% edges, dashed median."""
     time = dataset["time"].values
-    stock = q.series(dataset, "stock", holder, item)
-    if stock.shape[0] > 1:
-        low, high = q.band(stock, 0.9)
+    stock = q.spread(dataset, "stock", holder, item)
+    if stock.many:
+        low, high = stock.band(0.9)
         ax.plot(time, low, color=B_LINE, linewidth=0.9, linestyle=(0, (2, 2)))
         ax.plot(time, high, color=B_LINE, linewidth=0.9, linestyle=(0, (2, 2)),
                 label=f"{name}: 90% of runs (edges)")  # fmt: skip
-        low, high = q.band(stock, 0.5)
+        low, high = stock.band(0.5)
         ax.fill_between(time, low, high, facecolor="none", edgecolor=B_LINE, hatch="////",
                         linewidth=0.0, label=f"{name}: 50% of runs")  # fmt: skip
-    label = f"{name}: median" if stock.shape[0] > 1 else f"{name}: stock"
-    ax.plot(time, np.asarray(q.median(stock)), color=B_LINE, linewidth=2.2, linestyle="--",
+    label = f"{name}: median" if stock.many else f"{name}: stock"
+    ax.plot(time, stock.median(), color=B_LINE, linewidth=2.2, linestyle="--",
             label=label)  # fmt: skip

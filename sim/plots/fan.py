@@ -53,11 +53,11 @@ def draw_fan(
 ) -> None:
     """Bands (widest first) and the median line of one cell's stock."""
     time = dataset["time"].values
-    stock = q.series(dataset, "stock", holder, item)
+    stock = q.spread(dataset, "stock", holder, item)
     prefix = f"{name}: " if name else ""
-    if stock.shape[0] > 1:
+    if stock.many:
         for coverage, colour in colours:
-            low, high = q.band(stock, coverage)
+            low, high = stock.band(coverage)
             ax.fill_between(
                 time,
                 low,
@@ -67,13 +67,13 @@ def draw_fan(
                 linewidth=0,
                 label=prefix + style.BAND_LEGEND.format(coverage),
             )
-    label = f"{prefix}median" if stock.shape[0] > 1 else f"{prefix}stock"
-    ax.plot(time, q.median(stock), color=line, linewidth=2.2, linestyle=linestyle, label=label)
+    label = f"{prefix}median" if stock.many else f"{prefix}stock"
+    ax.plot(time, stock.median(), color=line, linewidth=2.2, linestyle=linestyle, label=label)
 
 
 def _deterministic(ax: Axes, dataset: xr.Dataset, holder: str, item: str) -> None:
     style.check_cell(dataset, holder, item)
-    stock = q.series(dataset, "stock", holder, item)[0]
+    stock = q.spread(dataset, "stock", holder, item).median()  # one run: its path
     ax.plot(
         dataset["time"].values,
         stock,
@@ -105,7 +105,11 @@ def reference_lines(ax: Axes, dataset: xr.Dataset, holder: str, item: str) -> No
     ):
         if name not in dataset:
             continue
-        value = float(np.nanmedian(dataset[name].sel(holder=holder, item=item).values))
+        values = dataset[name].sel(holder=holder, item=item)
+        if q.is_summary(dataset):
+            value = float(values.sel(quantile=0.5))
+        else:
+            value = float(np.nanmedian(values.values))
         if value > 0:
             ax.axhline(
                 value,

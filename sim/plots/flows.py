@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -37,15 +36,15 @@ def flows(results: Any, holder: str, item: str, *, ax: Axes | None = None) -> Fi
         for name, text, colour, dashes in FLOWS:
             if name not in dataset:
                 continue
-            values = q.series(dataset, name, holder, item)
-            if not np.any(values):
+            values = q.spread(dataset, name, holder, item)
+            if not values.any():
                 continue
-            if values.shape[0] > 1 and name != "unmet":  # its band would swamp the rest
-                low, high = q.band(values, 0.8)
+            if values.many and name != "unmet":  # its band would swamp the rest
+                low, high = values.band(0.8)
                 ax.fill_between(time, low, high, color=colour, alpha=0.18, linewidth=0)
-            ax.plot(time, q.median(values), color=colour, linestyle=dashes, linewidth=2.2,
+            ax.plot(time, values.median(), color=colour, linestyle=dashes, linewidth=2.2,
                     label=text)  # fmt: skip
-        stock = q.median(q.series(dataset, "stock", holder, item))
+        stock = q.spread(dataset, "stock", holder, item).median()
         ax.plot(time, stock, color=style.INK, linewidth=1.0, label="on hand (median)")
         style.date_axis(ax, time[0], time[-1])
         style.thousands(ax)

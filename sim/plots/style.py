@@ -147,7 +147,8 @@ def method_note(dataset: xr.Dataset, bands: bool = True) -> str:
     if "seed" in attrs and not int(attrs.get("deterministic", 0)):
         parts[0] += f", seed {attrs['seed']}"
     if bands and runs > 1:
-        parts.append("bands: quantiles over runs")
+        merged = str(attrs.get("keep", "full")) == "summary"
+        parts.append("bands: quantiles over runs" + (" (merged by chunk)" if merged else ""))
     parts.append(f"stockpile {attrs.get('sim_version', __version__)}")
     sha = str(attrs.get("scenario_sha256", ""))
     if sha.strip("0"):

@@ -60,7 +60,10 @@ def refilled_after_trough(cell: xr.Dataset) -> np.ndarray:
 
 def drawn_down(dataset: xr.Dataset) -> list[tuple[str, str]]:
     """Cells whose stock falls below its target in some run, in file order."""
-    below = (dataset["trough"] < dataset["target"]).any("run")
+    if q.is_summary(dataset):
+        below = dataset["drawn_down"] > 0
+    else:
+        below = (dataset["trough"] < dataset["target"]).any("run")
     return [
         (str(h), str(i))
         for h in dataset["holder"].values
@@ -71,6 +74,8 @@ def drawn_down(dataset: xr.Dataset) -> list[tuple[str, str]]:
 
 def rows(dataset: xr.Dataset) -> list[Row]:
     """The timeline rows: date quantiles and shares for every drawn-down cell."""
+    if q.is_summary(dataset):
+        return [_counted_row(dataset, holder, item) for holder, item in drawn_down(dataset)]
     out = []
     for holder, item in drawn_down(dataset):
         cell = dataset.sel(holder=holder, item=item)
@@ -93,6 +98,31 @@ def rows(dataset: xr.Dataset) -> list[Row]:
             )
         )
     return out
+
+
+def _counted_row(dataset: xr.Dataset, holder: str, item: str) -> Row:
+    """A row from a summary-only run: event-date counts, the kept trough median."""
+    cell = dataset.sel(holder=holder, item=item)
+    runs = int(dataset.attrs["runs"])
+    dates = dataset["date"].values
+
+    def when(name: str, qs: tuple[float, ...]) -> tuple[np.ndarray, float]:
+        return q.counted_event_dates(dates, cell[name].values, runs, qs)
+
+    depleted, depleted_share = when("depleted_at", QUANTILES)
+    replenished, replenished_share = when("refilled_at", QUANTILES)
+    trough_at, _ = when("trough_at", (0.5,))
+    return Row(
+        holder=holder,
+        item=item,
+        depleted=depleted,
+        depleted_share=depleted_share,
+        trough_at=trough_at[0],
+        trough=float(cell["trough"].sel(quantile=0.5)),
+        replenished=replenished,
+        replenished_share=replenished_share,
+        not_back_share=int(cell["not_refilled"]) / runs,
+    )
 
 
 def timeline(results: Any, *, ax: Axes | None = None) -> Figure | Axes:

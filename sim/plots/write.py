@@ -8,10 +8,12 @@ from typing import Any
 
 import xarray as xr
 
+from sim.metrics import runs_dim
 from sim.plots import style
-from sim.plots.availability import availability
+from sim.plots.availability import availability, fleets
 from sim.plots.fan import fan
 from sim.plots.flows import flows
+from sim.plots.quantiles import is_summary
 from sim.plots.timeline import drawn_down, timeline
 
 FLOW_NAMES = ("produced", "used", "received", "sent", "lost", "repaired", "consumed")
@@ -19,10 +21,11 @@ FLOW_NAMES = ("produced", "used", "received", "sent", "lost", "repaired", "consu
 
 def active(dataset: xr.Dataset) -> list[tuple[str, str]]:
     """Cells drawn down or with any nonzero flow in any run, in file order."""
-    moved = xr.zeros_like(dataset["stock"].isel(run=0, time=0), dtype=bool)
+    over = runs_dim(dataset)
+    moved = xr.zeros_like(dataset["stock"].isel({over: 0, "time": 0}), dtype=bool)
     for name in FLOW_NAMES:
         if name in dataset:
-            moved = moved | (dataset[name] != 0).any(("run", "time"))
+            moved = moved | (dataset[name] != 0).any((over, "time"))
     low = set(drawn_down(dataset))
     return [
         (str(h), str(i))
@@ -39,8 +42,9 @@ def availability_cells(dataset: xr.Dataset) -> list[tuple[str, str, tuple[str, .
     but lose none themselves are repair hubs: each holder that loses that item is charted with
     the hubs counted as part of its fleet (``availability(..., also=hubs)``).
     """
-    repairing = (dataset["in_repair"] > 0).any(("run", "time"))
-    losing = (dataset["lost"] > 0).any(("run", "time"))
+    over = runs_dim(dataset)
+    repairing = (dataset["in_repair"] > 0).any((over, "time"))
+    losing = (dataset["lost"] > 0).any((over, "time"))
     holders = [str(h) for h in dataset["holder"].values]
     out: list[tuple[str, str, tuple[str, ...]]] = []
     for item in (str(i) for i in dataset["item"].values):
@@ -54,6 +58,9 @@ def availability_cells(dataset: xr.Dataset) -> list[tuple[str, str, tuple[str, .
                 continue
             if bool(repairing.sel(holder=holder, item=item)) or hubs:
                 out.append((holder, item, hubs))
+    if is_summary(dataset):  # only the fleets whose share out of action was kept
+        kept = fleets(dataset)
+        return [(h, i, kept[h, i]) for h, i, _ in out if (h, i) in kept]
     return out
 
 
