@@ -74,8 +74,9 @@ def _make(
     for source in outlet.inputs:
         if source.limits:
             stock = ledger.stock[source.c]
-            limit = np.divide(stock, source.per_unit, out=np.full_like(stock, np.inf),
-                              where=source.per_unit > 0)  # fmt: skip
+            with np.errstate(over="ignore"):  # a tiny need per unit: no limit (inf)
+                limit = np.divide(stock, source.per_unit, out=np.full_like(stock, np.inf),
+                                  where=source.per_unit > 0)  # fmt: skip
             made = np.minimum(made, limit)
     for source in outlet.inputs:
         if source.limits:
