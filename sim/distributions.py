@@ -40,6 +40,8 @@ class Distribution(Protocol):
 
     def quantile(self, q: float) -> float: ...
 
+    def __hash__(self) -> int: ...  # frozen value objects
+
 
 def _check(condition: bool, message: str) -> None:
     if not condition:

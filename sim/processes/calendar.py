@@ -24,7 +24,7 @@ from sim.ledger import Ledger, fresh_zeros
 from sim.processes.clock import ARRIVAL, Clock
 
 FloatArray = NDArray[np.float64]
-BoolArray = NDArray[np.bool_]
+IndexArray = NDArray[np.intp]
 Key = tuple[int, int]  # (ledger row, kind)
 
 TRANSIT, REPAIR = 0, 1
@@ -73,24 +73,51 @@ class Calendar:
         arrive = arrival_days(day, delays)
         later = arrive > day
         moving = later & (quantity > 0.0)
-        if np.count_nonzero(moving):
-            pending = quantity * moving  # 0 in the runs where nothing moves
-            self.ledger.hold(c, level, pending)
-            self._book((c, kind), arrive, moving, pending)
+        moved = np.count_nonzero(moving)
+        if moved:
+            self.ledger.hold(c, level, quantity * moving)  # 0 in the runs where nothing moves
+            if moved == len(moving):
+                self._book((c, kind), self._run_index, arrive, quantity)
+            else:
+                runs = np.flatnonzero(moving)
+                self._book((c, kind), runs, arrive[runs], quantity[runs])
         if np.count_nonzero(later) < len(later):
             self.ledger.add(c, quantity * ~later, flow, day)
 
-    def _book(self, key: Key, arrive: FloatArray, moving: BoolArray, pending: FloatArray) -> None:
-        """Put ``pending`` in the ring of ``key`` on whole days ``arrive`` (runs ``moving``,
-        arriving within the horizon; later arrivals stay pending)."""
-        due = moving & (arrive <= self.last_day)
-        if not np.count_nonzero(due):
-            return
+    def ship_runs(
+        self, c: int, kind: int, runs: IndexArray, quantity: FloatArray, day: float,
+        delays: FloatArray,
+    ) -> None:  # fmt: skip
+        """Send ``quantity[j]`` to cell ``c`` in run ``runs[j]``, arriving after ``delays[j]``.
+
+        The sparse form of ``ship`` for shipments that only some runs make (repair batches):
+        ``runs`` ascending and distinct, ``quantity`` > 0.
+        """
+        level, flow = KINDS[kind]
+        arrive = arrival_days(day, delays)
+        later = arrive > day
+        moved = np.count_nonzero(later)
+        if moved:
+            pending = np.zeros(self.ledger.runs)
+            pending[runs[later]] = quantity[later]
+            self.ledger.hold(c, level, pending)
+            self._book((c, kind), runs[later], arrive[later], quantity[later])
+        if moved < len(later):
+            at_once = np.zeros(self.ledger.runs)
+            at_once[runs[~later]] = quantity[~later]
+            self.ledger.add(c, at_once, flow, day)
+
+    def _book(self, key: Key, runs: IndexArray, arrive: FloatArray, amount: FloatArray) -> None:
+        """Put ``amount[j]`` in the ring of ``key`` on whole day ``arrive[j]`` (after today) of
+        run ``runs[j]`` (runs distinct); arrivals after the horizon stay pending."""
+        due = arrive <= self.last_day
+        if not due.all():
+            runs, arrive, amount = runs[due], arrive[due], amount[due]
+            if not len(runs):
+                return
         now = math.floor(self.clock.now)
-        ahead = np.minimum(arrive, self.last_day)
-        ahead -= now
-        ahead *= due  # days from now, 0 where nothing is booked
-        offsets = ahead.astype(np.intp)
+        offsets = arrive.astype(np.intp)
+        offsets -= now  # days from now, >= 1
         counts = np.bincount(offsets)
         ring = self._rings.get(key)
         if ring is None or len(counts) > len(ring):
@@ -98,10 +125,10 @@ class Calendar:
         offsets += now
         offsets &= len(ring) - 1
         offsets *= self.ledger.runs
-        offsets += self._run_index
-        ring.ravel()[offsets] += pending * due
-        for offset in np.flatnonzero(counts[1:]).tolist():
-            when = now + 1 + offset
+        offsets += runs
+        ring.ravel()[offsets] += amount
+        for offset in np.flatnonzero(counts).tolist():
+            when = now + offset
             keys = self._due.get(when)
             if keys is None:
                 keys = self._due[when] = {}

@@ -7,6 +7,7 @@ value (binomial ``n * p``, Poisson its mean), so no random number is used.
 from __future__ import annotations
 
 import math
+from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,6 +19,15 @@ BoolArray = NDArray[np.bool_]
 
 #: Largest proportional loss fraction: a fraction of 1 would mean certain loss (infinite hazard).
 MAX_LOSS_FRACTION = float(np.nextafter(1.0, 0.0))
+
+
+@cache
+def within(dist: Distribution, low: float, high: float) -> bool:
+    """Whether every value ``dist`` can take lies in ``[low, high]`` (no clip to count)."""
+    try:
+        return bool(low <= dist.quantile(0.0) and dist.quantile(1.0) <= high)
+    except (ArithmeticError, ValueError):
+        return False
 
 
 class Draws:
@@ -42,13 +52,17 @@ class Draws:
         low: float = 0.0,
         high: float = math.inf,
         counted: BoolArray | None = None,
+        size: int | None = None,
     ) -> FloatArray:
-        """One value per run, clipped to ``[low, high]``.
+        """One value per run (or ``size`` values), clipped to ``[low, high]``.
 
         Clips are counted under ``path``, only in the runs where ``counted`` is true if given
         (a per-shipment draw in a run that ships nothing is not a draw the user sees).
         """
-        values = draw(dist, self.rng, self.runs, deterministic=self.deterministic)
+        values = draw(dist, self.rng, self.runs if size is None else size,
+                      deterministic=self.deterministic)  # fmt: skip
+        if within(dist, low, high):  # nothing to count; clip float dust at the bounds
+            return np.clip(values, low, high, out=values)
         outside = (values < low) | (values > high)
         if counted is not None:
             outside &= counted
