@@ -4,7 +4,8 @@ Proportional (``r`` per ``P`` days, constant hazard ``-ln(1 - r) / P``, interpol
 milestones and integrated over the interval to an exposure ``H``): losses ~ Binomial(floor(stock),
 1 - exp(-H)). Count (``q`` per ``P`` days): losses ~ Poisson(q * dt / P), capped at the stock.
 Repairable losses ~ Binomial(losses, repairable); each action's batch returns together to
-``repair_to`` after one ``repair_time`` draw per run, counted ``in_repair`` meanwhile.
+``repair_to`` after one ``repair_time`` draw per run, counted ``in_repair`` meanwhile. Only the
+runs with losses draw a batch, and only the runs with a batch draw a repair time.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from typing import Any
 
 import numpy as np
 import simpy
+from numpy.typing import NDArray
 
 from sim.processes.calendar import REPAIR
 from sim.processes.clock import ATTRITION, action_days
 from sim.processes.context import Context
 from sim.processes.schedule import Integrator, draw_hazards, draw_rates
 from sim.scenario.model import Attrition
+
+FloatArray = NDArray[np.float64]
 
 
 def attrition(ctx: Context, spec: Attrition, index: int) -> Generator[simpy.Event, Any, None]:
@@ -32,11 +36,9 @@ def attrition(ctx: Context, spec: Attrition, index: int) -> Generator[simpy.Even
     else:
         exposure = Integrator(draw_rates(spec.rate, draws, f"{path}.losses"))
     repairable = draws.value(spec.repairable, f"{path}.repairable", 0.0, 1.0)
-    repairs = bool(np.any(repairable > 0))
+    repairs = _Repairs(ctx, spec, repairable) if np.any(repairable > 0) else None
     losses_draws = ctx.draws(f"{path}.losses")
-    repair_draws = ctx.draws(f"{path}.repair_time")
     c = ctx.cell(spec.holder, spec.item)
-    back = ctx.cell(spec.repair_to or spec.holder, spec.item)
     ledger = ctx.ledger
     for day in action_days(spec.every_days, ctx.end_day):
         yield ctx.clock.at(day, ATTRITION, index)
@@ -46,10 +48,36 @@ def attrition(ctx: Context, spec: Attrition, index: int) -> Generator[simpy.Even
         else:
             losses = np.minimum(losses_draws.poisson(exposure.step(day)), stock)
         ledger.remove(c, losses, "lost", day)
-        if not repairs:
-            continue
-        batch = losses_draws.binomial(losses, repairable)  # whole losses, or n * p
-        delays = None
-        if spec.repair_time is not None:
-            delays = repair_draws.value(spec.repair_time, f"{path}.repair_time", counted=batch > 0)
-        ctx.calendar.ship(back, REPAIR, batch, day, delays)
+        if repairs is not None:
+            repairs.send(losses, day)
+
+
+class _Repairs:
+    """Sends the repairable share of each action's losses to repair, in the runs that have one."""
+
+    def __init__(self, ctx: Context, spec: Attrition, repairable: FloatArray) -> None:
+        self.ctx = ctx
+        self.spec = spec
+        self.repairable = repairable
+        self.path = f"attrition.{spec.id}.repair_time"
+        self.back = ctx.cell(spec.repair_to or spec.holder, spec.item)
+        self.batches = ctx.draws(f"attrition.{spec.id}.batches")
+        self.times = ctx.draws(self.path)
+
+    def send(self, losses: FloatArray, day: float) -> None:
+        """A batch ``Binomial(losses, repairable)`` (``n * p`` when deterministic) per run with
+        losses, and one repair time per run with a batch."""
+        hit = np.flatnonzero(losses)
+        batch = self.batches.binomial(losses[hit], self.repairable[hit])
+        some = batch > 0.0
+        runs, batch = hit[some], batch[some]
+        if not len(runs):
+            return
+        calendar = self.ctx.calendar
+        if self.spec.repair_time is None:
+            every = np.zeros(self.ctx.runs)
+            every[runs] = batch
+            calendar.ship(self.back, REPAIR, every, day, None)
+            return
+        delays = self.times.value(self.spec.repair_time, self.path, size=len(runs))
+        calendar.ship_runs(self.back, REPAIR, runs, batch, day, delays)
