@@ -58,7 +58,8 @@ class Marginals:
     @classmethod
     def of(cls, values: np.ndarray, axis: int = 0) -> Marginals:
         """Marginals over the runs (on ``axis``; the last axis is the fastest) of ``values``."""
-        values = np.asarray(values, dtype=np.float64)
+        stored = np.asarray(values)
+        values = np.asarray(stored, dtype=np.float64)
         if values.shape[axis] == 0:
             raise ValueError("no runs")
         missing = np.isnan(values)
@@ -70,7 +71,7 @@ class Marginals:
                 low, high = np.nanmin(values, axis=axis), np.nanmax(values, axis=axis)
             total = np.nansum(values, axis=axis)
         else:
-            q = np.quantile(values, INTERIOR, axis=axis)
+            q = sorted_quantiles(stored, axis)
             low, high = values.min(axis=axis), values.max(axis=axis)
             total = values.sum(axis=axis)
         weighted = np.where(count > 0, q * count, 0.0)
@@ -108,6 +109,24 @@ class Marginals:
             return np.where(self.count > 0, self.total / self.count, np.nan)
 
 
+def sorted_quantiles(values: np.ndarray, axis: int = 0) -> np.ndarray:
+    """``np.quantile(values, INTERIOR, axis=axis)`` (method 'linear', the same numbers) from one
+    sort in the stored precision, which is about twice as fast as NumPy's multi-point selection
+    on a float64 copy."""
+    ordered = np.sort(np.moveaxis(values, axis, -1), axis=-1)
+    n = ordered.shape[-1]
+    position = INTERIOR * (n - 1)
+    below = np.floor(position).astype(np.intp)
+    above = np.minimum(below + 1, n - 1)
+    gamma = (position - below).reshape(-1, *([1] * (ordered.ndim - 1)))
+    low = np.moveaxis(ordered[..., below], -1, 0).astype(np.float64)
+    high = np.moveaxis(ordered[..., above], -1, 0).astype(np.float64)
+    rise = high - low
+    out = low + rise * gamma
+    np.subtract(high, rise * (1 - gamma), out=out, where=gamma >= 0.5)  # as NumPy's lerp
+    return out
+
+
 def concat_marginals(parts: Iterable[Marginals]) -> Marginals:
     """Marginals of disjoint element sets side by side (along the first element axis)."""
     parts = list(parts)
@@ -138,12 +157,14 @@ class EventCounts:
 
     @classmethod
     def _grouped(cls, keys: np.ndarray, days: np.ndarray, counts: np.ndarray) -> EventCounts:
+        """Counts summed per distinct (key, day), in key then day order."""
         if keys.size == 0:
             return cls(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64))
-        pairs = np.stack([keys.astype(np.float64), days], axis=1)
-        unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
-        summed = np.bincount(inverse.ravel(), weights=counts, minlength=len(unique))
-        return cls(unique[:, 0].astype(np.int64), unique[:, 1], summed.astype(np.int64))
+        order = np.lexsort((days, keys))
+        keys, days, counts = keys[order], days[order], counts[order]
+        first = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]) | (days[1:] != days[:-1])])
+        summed = np.add.reduceat(counts.astype(np.int64), first)
+        return cls(keys[first].astype(np.int64), days[first], summed)
 
     def merge(self, other: EventCounts) -> EventCounts:
         """Both chunks' runs together."""
