@@ -122,7 +122,7 @@ def sorted_quantiles(values: np.ndarray, axis: int = 0) -> np.ndarray:
     low = np.moveaxis(ordered[..., below], -1, 0).astype(np.float64)
     high = np.moveaxis(ordered[..., above], -1, 0).astype(np.float64)
     rise = high - low
-    out = low + rise * gamma
+    out: np.ndarray = low + rise * gamma
     np.subtract(high, rise * (1 - gamma), out=out, where=gamma >= 0.5)  # as NumPy's lerp
     return out
 
