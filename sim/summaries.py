@@ -67,11 +67,11 @@ class Marginals:
         if missing.any():
             with np.errstate(invalid="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN elements give NaN
-                q = np.nanquantile(values, INTERIOR, axis=axis)
+                q = run_quantiles(stored, axis)
                 low, high = np.nanmin(values, axis=axis), np.nanmax(values, axis=axis)
             total = np.nansum(values, axis=axis)
         else:
-            q = sorted_quantiles(stored, axis)
+            q = run_quantiles(stored, axis)
             low, high = values.min(axis=axis), values.max(axis=axis)
             total = values.sum(axis=axis)
         weighted = np.where(count > 0, q * count, 0.0)
@@ -109,22 +109,30 @@ class Marginals:
             return np.where(self.count > 0, self.total / self.count, np.nan)
 
 
-def sorted_quantiles(values: np.ndarray, axis: int = 0) -> np.ndarray:
-    """``np.quantile(values, INTERIOR, axis=axis)`` (method 'linear', the same numbers) from one
-    sort in the stored precision, which is about twice as fast as NumPy's multi-point selection
-    on a float64 copy."""
-    ordered = np.sort(np.moveaxis(values, axis, -1), axis=-1)
-    n = ordered.shape[-1]
-    position = INTERIOR * (n - 1)
+def run_quantiles(values: np.ndarray, axis: int = 0) -> np.ndarray:
+    """``np.nanquantile(values, INTERIOR, axis=axis)`` (method 'linear', the same numbers; NaN
+    where every value is NaN) from one sort in the stored precision: about twice as fast as
+    NumPy's multi-point selection, and far faster than its row-by-row NaN path."""
+    ordered = np.sort(np.moveaxis(values, axis, -1), axis=-1)  # NaNs sort last
+    n = ordered.shape[-1] - np.count_nonzero(np.isnan(ordered), axis=-1)  # (*rest,)
+    last = np.maximum(n - 1, 0)
+    position = INTERIOR.reshape(-1, *([1] * n.ndim)) * last  # (Q, *rest)
     below = np.floor(position).astype(np.intp)
-    above = np.minimum(below + 1, n - 1)
-    gamma = (position - below).reshape(-1, *([1] * (ordered.ndim - 1)))
-    low = np.moveaxis(ordered[..., below], -1, 0).astype(np.float64)
-    high = np.moveaxis(ordered[..., above], -1, 0).astype(np.float64)
+    above = np.minimum(below + 1, last)
+    gamma = position - below
+    low = _take_last(ordered, below)
+    high = _take_last(ordered, above)
     rise = high - low
     out: np.ndarray = low + rise * gamma
     np.subtract(high, rise * (1 - gamma), out=out, where=gamma >= 0.5)  # as NumPy's lerp
+    out[:, n == 0] = np.nan
     return out
+
+
+def _take_last(ordered: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``ordered[..., index[q]]`` element by element, as float64 ``(Q, *rest)``."""
+    picked = np.take_along_axis(ordered, np.moveaxis(index, 0, -1), axis=-1)
+    return np.moveaxis(picked, -1, 0).astype(np.float64)
 
 
 def concat_marginals(parts: Iterable[Marginals]) -> Marginals:

@@ -9,6 +9,7 @@ p +/- 4.5 sqrt(p(1-p)/n)); minima, maxima, means, date quantiles and probabiliti
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from sim.engine import FLOWS, LEVELS
 from sim.metrics import sorted_quantiles
 from sim.plots import write
 from sim.plots.timeline import rows
-from sim.summaries import INTERIOR, PROBABILITIES, EventCounts, Marginals
+from sim.summaries import INTERIOR, PROBABILITIES, EventCounts, Marginals, run_quantiles
 
 CHUNK_RUNS = 400
 RUNS = 3000  # 7 full chunks and a partial one
@@ -310,6 +311,29 @@ def test_event_counts_merge_exactly() -> None:
         column = days[:, key]
         expected = [(column == day).sum() for day in grid]
         np.testing.assert_array_equal(dense[key], expected)
+
+
+@pytest.mark.parametrize(
+    ("shape", "axis", "dtype", "missing"),
+    [
+        ((64, 999), 1, np.float32, 0.0),  # slabs: runs on the last axis, stored precision
+        ((1000, 4, 3), 0, np.float64, 0.0),  # per-run metrics
+        ((50, 7), 0, np.float64, 0.4),  # shares out of action: NaN where no fleet
+        ((3, 1), 1, np.float32, 0.0),  # one run
+    ],
+)
+def test_run_quantiles_equal_numpy(
+    shape: tuple[int, ...], axis: int, dtype: type[np.floating], missing: float
+) -> None:
+    rng = np.random.default_rng(7)
+    values = rng.lognormal(2.0, 1.5, size=shape).astype(dtype)
+    values[rng.random(shape) < 0.2] = 0.0  # ties, as in stocks run dry
+    values[rng.random(shape) < missing] = np.nan
+    if missing:
+        values[:, 0] = np.nan  # an element with no run at all
+    with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning) if missing else nullcontext():
+        expected = np.nanquantile(values.astype(np.float64), INTERIOR, axis=axis)
+    np.testing.assert_array_equal(run_quantiles(values, axis), expected)
 
 
 @pytest.mark.parametrize("method", ["linear", "inverted_cdf"])
