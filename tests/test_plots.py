@@ -397,3 +397,30 @@ def test_every_chart_renders_from_a_shipped_scenario(flagship: xr.Dataset) -> No
         assert np.nanmin(share) >= 0 and np.nanmax(share) <= 1
         assert 0 < np.nanmedian(share) < 1  # a fleet partly out of action, not a bare repair hub
         assert isinstance(plots.availability(flagship, holder, item, also=hubs), Figure)
+
+
+def test_timeline_with_many_rows_and_long_names_fits_the_slide() -> None:
+    """The reference scenario: 12 drawn-down rows with long holder names and a title that
+    needs a smaller size. Nothing cut off, labels in at most two lines, no axis warning."""
+    import io
+
+    import sim
+    from sim.plots.timeline import DENSE
+
+    reference = Path(__file__).parent.parent / "benchmarks" / "reference.yaml"
+    dataset = sim.run(sim.load_scenario(reference), runs=40, seed=1).dataset
+    fig = plots.timeline(dataset)
+    assert_inside(fig)
+    labels = [t.get_text() for t in only_axes(fig).get_yticklabels()]
+    assert len(labels) > DENSE
+    assert all(label.count("\n") <= 1 for label in labels)
+    assert any("\n" in label for label in labels)  # the longest names wrap
+    assert figure_texts(fig)[0] == dataset.attrs["scenario"]  # whole, at a smaller size
+    assert fig.texts[0].get_fontsize() < 15
+    style.save(fig, io.BytesIO(), "png")  # warnings are errors: the date axis must not warn
+
+
+def test_title_shrinks_then_is_cut() -> None:
+    assert style.fit_title("Short title", 9.7) == (15.0, "Short title")
+    size, text = style.fit_title("A very long title " * 8, 9.7)
+    assert size == 12.0 and text.endswith(" …") and len(text) < len("A very long title " * 8)

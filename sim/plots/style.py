@@ -182,7 +182,8 @@ def decorate(
     height = fig.get_figheight()
     top = 0.05 + 0.2 * len(sub_lines)  # inches of header below the title
     bottom = 0.1 + 0.15 * len(foot_lines)
-    fig.text(0.012, 1 - 0.1 / height, title, ha="left", va="top", fontsize=15, weight="bold")
+    size, title = fit_title(title, width)
+    fig.text(0.012, 1 - 0.1 / height, title, ha="left", va="top", fontsize=size, weight="bold")
     if sub_lines:
         y = 1 - 0.42 / height
         fig.text(0.012, y, "\n".join(sub_lines), ha="left", va="top", fontsize=10, color=MUTED)
@@ -196,9 +197,22 @@ def decorate(
     return bottom / height
 
 
-def wrap(text: str, fontsize: float, width_inches: float, max_lines: int) -> list[str]:
+def fit_title(title: str, width_inches: float) -> tuple[float, str]:
+    """The largest title size from 15 down to 12 pt at which ``title`` fits on one line; at
+    12 pt a title still too long is cut with `…`."""
+    for size in (15.0, 14.0, 13.0, 12.0):
+        (line,) = wrap(title, size, width_inches, max_lines=1, bold=True) or [""]
+        if line == " ".join(title.split()):
+            return size, line
+    return size, line
+
+
+def wrap(
+    text: str, fontsize: float, width_inches: float, max_lines: int, bold: bool = False
+) -> list[str]:
     """Split ``text`` into lines that fit ``width_inches`` at ``fontsize``; `…` when cut."""
-    prop = FontProperties(family=_RC["font.family"], size=fontsize)
+    weight = "bold" if bold else "normal"
+    prop = FontProperties(family=_RC["font.family"], size=fontsize, weight=weight)
     limit = width_inches * 72
 
     def fits(line: str) -> bool:
@@ -254,7 +268,7 @@ def percent(ax: Axes) -> None:
 
 def date_axis(ax: Axes, start: np.datetime64, end: np.datetime64) -> None:
     """A concise dated x axis spanning exactly ``start`` to ``end``."""
-    locator = mdates.AutoDateLocator(minticks=5, maxticks=10)  # type: ignore[no-untyped-call]
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
     formatter = mdates.ConciseDateFormatter(locator, show_offset=False)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_formatter(formatter)

@@ -19,7 +19,8 @@ from sim.plots import style
 
 QUANTILES = (0.1, 0.5, 0.9)
 BAR = 0.34  # bar height in row units
-DENSE = 5  # more rows than this: one-line labels, fewer notes
+DENSE = 5  # more rows than this: smaller labels, fewer notes
+LABEL_INCHES = 3.6  # row labels wrap to this width, so the bars keep most of the figure
 DEPLETED = {"facecolor": "#f4b183", "edgecolor": style.VERMILLION, "hatch": "////"}
 REPLENISHED = {"facecolor": style.SKY, "edgecolor": style.BLUE}
 
@@ -169,7 +170,7 @@ def _draw_row(
         _range(ax, y, row.replenished, REPLENISHED, "o")
         month = style.month(row.replenished[1])
         if dense:
-            _note(ax, row.replenished[0], y, f"{month} ", "right", "center")
+            _month_beside(ax, y, row, month, start, end)
         else:
             _note(ax, row.replenished[1], y - BAR / 2 - 0.04, month)
     _not_by(ax, y, row.not_back_share, end, 8.5 if dense else 9.5)
@@ -190,6 +191,20 @@ def _range(ax: Axes, y: int, dates: np.ndarray, look: dict[str, str], marker: st
         markeredgewidth=1.2,
         zorder=5,
     )
+
+
+def _month_beside(
+    ax: Axes, y: int, row: Row, month: str, start: np.datetime64, end: np.datetime64
+) -> None:
+    """The median refill month left of its bar, or right of it when the depletion range, the
+    trough or the axis start leave no room on the left."""
+    room = (end - start) / 10  # about the width of the note
+    marks = [d for d in (*row.depleted, row.trough_at) if not np.isnat(d)]
+    before = max([start, *(d for d in marks if d <= row.replenished[0])])
+    if row.replenished[0] - before >= room or end - row.replenished[2] < room:
+        _note(ax, row.replenished[0], y, f"{month} ", "right", "center")
+    else:
+        _note(ax, row.replenished[2], y, f"  {month}", "left", "center")
 
 
 def _note(
@@ -243,7 +258,7 @@ def _axes(
     ax.set_ylim(len(found) - 0.4 + pad, -0.6 - pad)
     dense = len(found) > DENSE
     labels = [_row_label(dataset, row, dense) for row in found]
-    ax.set_yticks(range(len(found)), labels, fontsize=8.5 if dense else None)
+    ax.set_yticks(range(len(found)), labels, fontsize=8.5 if dense else None, linespacing=1.05)
     ax.legend(*_legend(), loc="upper center", bbox_to_anchor=(0.5, -0.07), ncols=3,
               handler_map={tuple: HandlerTuple(ndivide=None)})  # fmt: skip
 
@@ -260,11 +275,13 @@ def _legend_below(fig: Figure, ax: Axes, bottom: float) -> None:
 
 
 def _row_label(dataset: xr.Dataset, row: Row, dense: bool) -> str:
+    """``holder: item`` in at most two lines when dense, else holder over item (unit)."""
     holder = style.label(dataset, "holder", row.holder)
     item = style.label(dataset, "item", row.item)
     if dense:
-        return f"{holder}: {item}"
-    return f"{holder}\n{item} ({style.unit(dataset, row.item)})"
+        return "\n".join(style.wrap(f"{holder}: {item}", 8.5, LABEL_INCHES, max_lines=2))
+    parts = (holder, f"{item} ({style.unit(dataset, row.item)})")
+    return "\n".join(line for part in parts for line in style.wrap(part, 10, LABEL_INCHES, 2))
 
 
 def _legend() -> tuple[list[Any], list[str]]:
