@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import numpy as np
 
@@ -105,14 +105,12 @@ def run(
     chunks = plan_chunks(runs)
     started = time.perf_counter()
     if keep == "summary":
-        merged = merge_in_order(
-            _chunks(_summarise, scenario, chunks, seed, deterministic, workers, scheduler, progress)
-        )
+        summarise = Job(_summarise, scenario, seed, deterministic)
+        merged = merge_in_order(_chunks(summarise, chunks, workers, scheduler, progress))
         dataset = summary_dataset(scenario, merged, seed=seed, deterministic=deterministic)
     else:
-        results = list(
-            _chunks(_simulate, scenario, chunks, seed, deterministic, workers, scheduler, progress)
-        )
+        simulate = Job(_simulate, scenario, seed, deterministic)
+        results = list(_chunks(simulate, chunks, workers, scheduler, progress))
         dataset = build_dataset(scenario, results, seed=seed, deterministic=deterministic)
     return Results(dataset, wall_seconds=time.perf_counter() - started, workers=workers)
 
@@ -120,80 +118,65 @@ def run(
 Task = Callable[[Scenario, Chunk, int, bool], Out]
 
 
+@dataclass(frozen=True)
+class Job(Generic[Out]):
+    """``task`` of one chunk of ``scenario`` with the run's seed (picklable for workers)."""
+
+    task: Task[Out]
+    scenario: Scenario
+    seed: int
+    deterministic: bool
+
+    def __call__(self, chunk: Chunk) -> Out:
+        return self.task(self.scenario, chunk, self.seed, self.deterministic)
+
+
 def _chunks(
-    task: Task[Out],
-    scenario: Scenario,
-    chunks: list[Chunk],
-    seed: int,
-    deterministic: bool,
-    workers: int,
-    scheduler: Any,
-    progress: Progress | None,
+    job: Job[Out], chunks: list[Chunk], workers: int, scheduler: Any, progress: Progress | None
 ) -> Iterator[Out]:
-    """``task`` of every chunk, yielded in chunk order, on the chosen backend."""
+    """``job`` of every chunk, yielded in chunk order, on the chosen backend."""
     if scheduler is not None:
-        return _on_dask(task, scenario, chunks, seed, deterministic, scheduler, progress)
+        return _on_dask(job, chunks, scheduler, progress)
     if workers > 1 and len(chunks) > 1:
-        return _on_processes(task, scenario, chunks, seed, deterministic, workers, progress)
-    return _serially(task, scenario, chunks, seed, deterministic, progress)
+        return _on_processes(job, chunks, workers, progress)
+    return _serially(job, chunks, progress)
 
 
-def _serially(
-    task: Task[Out],
-    scenario: Scenario,
-    chunks: list[Chunk],
-    seed: int,
-    deterministic: bool,
-    progress: Progress | None,
-) -> Iterator[Out]:
+def _serially(job: Job[Out], chunks: list[Chunk], progress: Progress | None) -> Iterator[Out]:
     for chunk in chunks:
-        yield task(scenario, chunk, seed, deterministic)
+        yield job(chunk)
         if progress:
             progress(chunk.size)
 
 
 def _on_processes(
-    task: Task[Out],
-    scenario: Scenario,
-    chunks: list[Chunk],
-    seed: int,
-    deterministic: bool,
-    workers: int,
-    progress: Progress | None,
+    job: Job[Out], chunks: list[Chunk], workers: int, progress: Progress | None
 ) -> Iterator[Out]:
     """At most ``2 * workers`` chunks in flight, so finished ones never pile up."""
     window = 2 * workers
     with ProcessPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
-        pending = deque(
-            pool.submit(task, scenario, c, seed, deterministic) for c in chunks[:window]
-        )
+        pending = deque(pool.submit(job, c) for c in chunks[:window])
         for k, chunk in enumerate(chunks):
             result = pending.popleft().result()
             if k + window < len(chunks):
-                pending.append(pool.submit(task, scenario, chunks[k + window], seed, deterministic))
+                pending.append(pool.submit(job, chunks[k + window]))
             yield result
             if progress:
                 progress(chunk.size)
 
 
 def _on_dask(
-    task: Task[Out],
-    scenario: Scenario,
-    chunks: list[Chunk],
-    seed: int,
-    deterministic: bool,
-    scheduler: Any,
-    progress: Progress | None,
+    job: Job[Out], chunks: list[Chunk], scheduler: Any, progress: Progress | None
 ) -> Iterator[Out]:
     """Chunks as Dask tasks; each result is yielded (in chunk order) and released as soon as
-    every earlier chunk is done."""
+    every earlier chunk is done. The scenario is sent to every worker once."""
     from distributed import Client, as_completed
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        shared = client.scatter(scenario, broadcast=True)
+        shared = client.scatter(job.scenario, broadcast=True)
         futures = [
-            client.submit(task, shared, c, seed, deterministic, pure=True, retries=3)
+            client.submit(job.task, shared, c, job.seed, job.deterministic, pure=True, retries=3)
             for c in chunks
         ]
         index = {f.key: i for i, f in enumerate(futures)}
