@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import FLOWS, LEVELS, ChunkResult, reported_cells
+from sim.metrics import refilled_after_trough
 from sim.scenario.model import Scenario
 
 if TYPE_CHECKING:
@@ -360,8 +361,6 @@ def _out_of_action(result: ChunkResult, fleet_list: list[Fleet]) -> Marginals:
 
 def _refilled(result: ChunkResult) -> np.ndarray:
     """``(runs, H, I)`` days when the stock is back at target after its trough (NaN: never)."""
-    from sim.metrics import refilled_after_trough_days
-
     out = np.full((result.runs, len(result.holders), len(result.items)), np.nan)
     trough, target = result.metrics["trough"], result.target
     drawn = np.asarray((trough < target).any(axis=0))
@@ -369,7 +368,7 @@ def _refilled(result: ChunkResult) -> np.ndarray:
         for i, item in enumerate(result.items):
             if not drawn[h, i]:
                 continue
-            out[:, h, i] = refilled_after_trough_days(
+            out[:, h, i] = refilled_after_trough(
                 result.metrics["replenished_at"][:, h, i],
                 result.metrics["trough_at"][:, h, i],
                 target[:, h, i],

@@ -14,6 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import ScaledTranslation
 
+from sim import metrics
 from sim.plots import quantiles as q
 from sim.plots import style
 
@@ -21,6 +22,7 @@ QUANTILES = (0.1, 0.5, 0.9)
 BAR = 0.34  # bar height in row units
 DENSE = 5  # more rows than this: smaller labels, fewer notes
 LABEL_INCHES = 3.6  # row labels wrap to this width, so the bars keep most of the figure
+PER_RUN = ("replenished_at", "trough_at", "target", "trough")  # what refill dates need
 DEPLETED = {"facecolor": "#f4b183", "edgecolor": style.VERMILLION, "hatch": "////"}
 REPLENISHED = {"facecolor": style.SKY, "edgecolor": style.BLUE}
 
@@ -41,22 +43,14 @@ class Row:
 
 
 def refilled_after_trough(cell: xr.Dataset) -> np.ndarray:
-    """Per run, when the stock is back at target after its trough (NaT: not by the end).
-
-    ``replenished_at`` when it is at or after ``trough_at``; when the stock was refilled and
-    then fell again, the first reported time after the trough at or above target. NaT for
-    runs that never fall below target.
-    """
-    replenished = cell["replenished_at"].transpose("run").values
-    trough_at = cell["trough_at"].transpose("run").values
-    target = cell["target"].transpose("run").values
-    stock = cell["stock"].transpose("run", "time").values
-    times = cell["time"].values
-    ok = (times[None, :] > trough_at[:, None]) & (stock >= target[:, None])
-    later = np.where(ok.any(axis=1), times[ok.argmax(axis=1)], np.datetime64("NaT", "ns"))
-    back = np.where(replenished >= trough_at, replenished, later)
-    drawn = cell["trough"].transpose("run").values < target
-    return np.where(drawn, back, np.datetime64("NaT", "ns"))
+    """Per run, when the stock is back at target after its trough (NaT: not by the end,
+    or never below target); see ``sim.metrics.refilled_after_trough``."""
+    runs = {n: cell[n].transpose("run").values for n in PER_RUN}
+    return metrics.refilled_after_trough(
+        runs["replenished_at"], runs["trough_at"], runs["target"], runs["trough"],
+        cell["stock"].transpose("run", "time").values, cell["time"].values,
+        never=np.datetime64("NaT", "ns"),
+    )  # fmt: skip
 
 
 def drawn_down(dataset: xr.Dataset) -> list[tuple[str, str]]:
