@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sim import kernels
+
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
@@ -106,8 +108,7 @@ class Ledger:
         # recorded values. Everything is written before the first snapshot.
         self._dirty: dict[str, set[int]] = {n: set(every) for n in self.values}
         self._dirty_stock = self._dirty["stock"]
-        self._above = np.zeros(runs, dtype=bool)  # scratch for ``changed``
-        self._hit = np.zeros(runs, dtype=bool)
+        self._no_pin = np.zeros(0, dtype=bool)  # ``to_floor`` for no run
 
     def start(self) -> None:
         """Fix the initial state (stock, floor and target set) and arm the metric trackers."""
@@ -124,11 +125,11 @@ class Ledger:
 
     def add(self, c: int, amount: FloatArray, flow: str, day: float) -> None:
         """Put ``amount`` into the stock of cell ``c`` through ``flow`` (an inflow)."""
-        self.stock[c] += amount
-        self.values[flow][c] += amount
-        self._dirty_stock.add(c)
-        self._dirty[flow].add(c)
-        self.changed(c, day, rising=True)
+        self._unarmed[c] = kernels.put(
+            self.stock[c], self.values[flow][c], amount, self.floor[c], self._armed[c],
+            self._may_deplete[c], self._unarmed[c],
+        )  # fmt: skip
+        self._mark(c, flow, day)
 
     def remove(
         self,
@@ -143,14 +144,20 @@ class Ledger:
         Where ``to_floor`` is true the stock is set to exactly its floor afterwards (a donor
         emptied down to its floor holds the floor, not float dust around it).
         """
-        stock = self.stock[c]
-        stock -= amount
-        if to_floor is not None:
-            np.copyto(stock, self.floor[c], where=to_floor)
-        self.values[flow][c] += amount
+        kernels.take(
+            self.stock[c], self.values[flow][c], amount, self.floor[c],
+            self._no_pin if to_floor is None else to_floor, self._armed[c],
+            self._may_deplete[c], self.depleted_at[c], self.trough[c], self.trough_at[c], day,
+        )  # fmt: skip
+        self._mark(c, flow, day)
+
+    def _mark(self, c: int, flow: str, day: float) -> None:
+        """Cell ``c``'s stock and ``flow`` were written at ``day``: mark them for the snapshot
+        and the cell for the replenishment judged when the instant is over."""
         self._dirty_stock.add(c)
         self._dirty[flow].add(c)
-        self.changed(c, day, rising=False)
+        self._day = day
+        self._pending.add(c)
 
     def count(self, c: int, amount: FloatArray, flow: str) -> None:
         """Record ``amount`` in a flow that does not move stock (``unmet``, ``unfilled``)."""
@@ -162,61 +169,42 @@ class Ledger:
         self.values[level][c] += amount
         self._dirty[level].add(c)
 
-    def release(self, c: int, level: str, amount: FloatArray) -> None:
-        """Take ``amount`` out of the pending ``level`` of cell ``c`` (it arrives)."""
-        self.values[level][c] -= amount
+    def mark(self, c: int, name: str) -> None:
+        """Quantity ``name`` of cell ``c``, which moves no stock (a pending level, ``unmet``,
+        ``unfilled``), was written in place by a compiled action (``sim.kernels``)."""
+        self._dirty[name].add(c)
+
+    def deposit(self, c: int, level: str, flow: str, amount: FloatArray, day: float) -> None:
+        """``amount`` pending in ``level`` of cell ``c`` arrives into its stock through ``flow``;
+        ``amount`` is emptied."""
+        self._unarmed[c] = kernels.deposit(
+            self.values[level][c], self.stock[c], self.values[flow][c], amount, self.floor[c],
+            self._armed[c], self._may_deplete[c], self._unarmed[c],
+        )  # fmt: skip
         self._dirty[level].add(c)
+        self._mark(c, flow, day)
 
     # -- metrics ---------------------------------------------------------------------------
 
-    def changed(self, c: int, day: float, rising: bool) -> None:
-        """Track the metrics of cell ``c`` after a change at ``day`` (``rising``: no run went
-        down).
-
-        Depletion and trough see every change: a stock that touches its floor within an instant
-        did run dry (a line limited by its inputs, a donor shipping down to its floor).
-        Replenishment is judged once the instant is over (``settle``), on the stock as it then
-        stands, so inputs taken before the input line credits its own output the same day do
-        not count as falling below the target and coming back.
-
-        ``_armed``: above the floor and not yet depleted, so the next fall to or below the floor
-        is the depletion; always ``above & _may_deplete``. The runs that may deplete but are
-        not armed (never above the floor yet) only get fewer, so once none is left
-        (``_unarmed[c]`` false) a rise changes nothing and a fall only disarms the runs it
-        depletes. ``_below``: below the target at the end of an instant, not yet back.
-        """
-        value = self.stock[c]
-        armed = self._armed[c]
-        if rising:
-            if self._unarmed[c]:
-                np.greater(value, self.floor[c], out=self._above)
-                np.logical_and(self._above, self._may_deplete[c], out=armed)
-                may = int(np.count_nonzero(self._may_deplete[c]))
-                self._unarmed[c] = int(np.count_nonzero(armed)) < may
-        else:
-            above = np.greater(value, self.floor[c], out=self._above)
-            hit = np.greater(armed, above, out=self._hit)  # armed, now at or below the floor
-            if np.count_nonzero(hit):
-                self.depleted_at[c][hit] = day
-                self._may_deplete[c][hit] = False
-                armed[hit] = False
-            lower = np.less(value, self.trough[c], out=self._hit)
-            if np.count_nonzero(lower):
-                np.copyto(self.trough[c], value, where=lower)
-                self.trough_at[c][lower] = day
-        self._day = day
-        self._pending.add(c)
+    # How the metrics are tracked (``sim.kernels.take`` / ``put`` / ``settle``):
+    #
+    # Depletion and trough see every change: a stock that touches its floor within an instant
+    # did run dry (a line limited by its inputs, a donor shipping down to its floor).
+    # Replenishment is judged once the instant is over (``settle``), on the stock as it then
+    # stands, so inputs taken before the input line credits its own output the same day do not
+    # count as falling below the target and coming back.
+    #
+    # ``_armed``: above the floor and not yet depleted, so the next fall to or below the floor
+    # is the depletion; always ``above & _may_deplete``. The runs that may deplete but are not
+    # armed (never above the floor yet) only get fewer, so once none is left (``_unarmed[c]``
+    # false) a rise changes nothing and a fall only disarms the runs it depletes. ``_below``:
+    # below the target at the end of an instant, not yet back.
 
     def settle(self) -> None:
         """Judge replenishment of every cell changed in the instant just over."""
         for c in self._pending:
-            short = np.less(self.stock[c], self.target[c], out=self._above)
-            below = self._below[c]
-            hit = np.greater(below, short, out=self._hit)  # below before, not short now
-            if np.count_nonzero(hit):
-                self.replenished_at[c][hit] = self._day
-                self._may_replenish[c][hit] = False
-            np.logical_and(short, self._may_replenish[c], out=below)
+            kernels.settle(self.stock[c], self.target[c], self._below[c],
+                           self._may_replenish[c], self.replenished_at[c], self._day)  # fmt: skip
         self._pending.clear()
 
     # -- output ----------------------------------------------------------------------------
@@ -299,17 +287,13 @@ class Trajectory:
         if k < self._next:
             raise ValueError(f"reported time {k} recorded after time {self._next - 1}")
         self._next = k + 1
-        local = self._local
-        rows = range(len(local)) if written is None else (local[c] for c in written if c in local)
-        slabs, held, count = self.slabs, self._held, self.count
-        for j in rows:
-            fresh = slabs[count]
-            fresh[...] = state[self.rows[j]]  # cast to the stored precision
-            if np.count_nonzero(fresh != slabs[held[j]]):
-                held[j] = count
-                count += 1
-        self.count = count
-        self.slots[k] = held
+        if written is None:
+            local = np.arange(len(self.rows), dtype=np.intp)
+        else:
+            local = np.array([self._local[c] for c in written if c in self._local], dtype=np.intp)
+        self.count = kernels.record(self.slabs, self.count, self._held, state, local,
+                                    self.rows[local])  # fmt: skip
+        self.slots[k] = self._held
 
     def verify(self, state: FloatArray, written: Iterable[int], name: str) -> None:
         """Raise if a row of ``state`` not in ``written`` differs from its last record."""

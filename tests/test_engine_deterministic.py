@@ -154,13 +154,13 @@ def test_count_losses_capped_at_stock() -> None:
 
 def test_event_order_at_equal_times(monkeypatch: pytest.MonkeyPatch) -> None:
     trace: list[tuple[float, str, float]] = []
-    changed = Ledger.changed
+    mark = Ledger._mark  # called after every change of a stock
 
-    def logged(self: Ledger, c: int, day: float, rising: bool) -> None:
+    def logged(self: Ledger, c: int, flow: str, day: float) -> None:
         trace.append((day, self.cells[c][0], float(self.stock[c][0])))
-        changed(self, c, day, rising)
+        mark(self, c, flow, day)
 
-    monkeypatch.setattr(Ledger, "changed", logged)
+    monkeypatch.setattr(Ledger, "_mark", logged)
     parts = (
         holder("depot", stock={"shell": 10}),
         holder("front"),

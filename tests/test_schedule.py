@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sim.distributions import Fixed, Uniform
-from sim.processes.calendar import arrival_days
+from sim.kernels import arrival_days
 from sim.processes.clock import action_days
 from sim.processes.draws import Draws
 from sim.processes.schedule import DrawnSchedule, Integrator, draw_hazards, draw_rates
@@ -102,11 +102,17 @@ def test_action_days_are_multiples_not_sums() -> None:
     assert list(action_days(7.0, 20.0, offset=3.0)) == [10.0, 17.0]
 
 
+def arrival_grid(day: float, delays: list[float]) -> tuple[list[float], float]:
+    arrive = np.empty(len(delays))
+    latest = arrival_days(day, np.array(delays), np.ones(len(delays)), arrive)
+    return arrive.tolist(), latest
+
+
 def test_arrival_grid() -> None:
-    got = arrival_days(7.0, np.array([0.0, 0.4, 0.5, 1.49, 13.7]))
-    assert got.tolist() == [7.0, 7.0, 8.0, 8.0, 21.0]
+    assert arrival_grid(7.0, [0.0, 0.4, 0.5, 1.49, 13.7]) == ([7.0, 7.0, 8.0, 8.0, 21.0], 21.0)
     # a non-integer shipping day: nearest whole day, never before shipping
-    assert arrival_days(30.4375, np.array([0.01, 0.05, 0.1])).tolist() == [30.4375, 30.4375, 31.0]
+    assert arrival_grid(30.4375, [0.01, 0.05, 0.1]) == ([30.4375, 30.4375, 31.0], 31.0)
+    assert arrival_grid(5.0, [0.0, 0.2]) == ([5.0, 5.0], 5.0)  # nothing later than the day
 
 
 def test_streams_are_reproducible_and_distinct() -> None:

@@ -20,6 +20,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from sim import kernels
 from sim.ledger import Ledger, fresh_zeros
 from sim.processes.clock import ARRIVAL, Clock
 
@@ -30,20 +31,6 @@ Key = tuple[int, int]  # (ledger row, kind)
 TRANSIT, REPAIR = 0, 1
 #: kind -> (level while pending, flow on arrival)
 KINDS = {TRANSIT: ("in_transit", "received"), REPAIR: ("in_repair", "repaired")}
-
-
-def arrival_days(day: float, delays: FloatArray) -> FloatArray:
-    """Arrival day of each run on the 1-day grid (see the module docstring).
-
-    >>> arrival_days(10.5, np.array([0.0, 0.2, 1.2, 1.0, 3.5]))
-    array([10.5, 10.5, 12. , 12. , 14. ])
-    """
-    grid = day + delays
-    grid += 0.5
-    np.floor(grid, out=grid)
-    np.maximum(grid, day, out=grid)
-    np.copyto(grid, day, where=delays == 0.0)
-    return grid
 
 
 class Calendar:
@@ -61,28 +48,17 @@ class Calendar:
         self._rings: dict[Key, FloatArray] = {}  # (width, runs) per key
         self._due: dict[int, dict[Key, None]] = {}  # day -> keys with something arriving
         self._run_index = np.arange(ledger.runs, dtype=np.intp)
+        self._due_offsets = np.zeros(16, dtype=bool)  # scratch: days from now with arrivals
+        self._no_ring = np.zeros((0, 0))  # a key with nothing pending yet
 
     def ship(
         self, c: int, kind: int, quantity: FloatArray, day: float, delays: FloatArray | None
     ) -> None:
         """Send ``quantity`` (per run) to cell ``c``, arriving after ``delays`` (None: at once)."""
-        level, flow = KINDS[kind]
         if delays is None:
-            self.ledger.add(c, quantity, flow, day)
+            self.ledger.add(c, quantity, KINDS[kind][1], day)
             return
-        arrive = arrival_days(day, delays)
-        later = arrive > day
-        moving = later & (quantity > 0.0)
-        moved = np.count_nonzero(moving)
-        if moved:
-            self.ledger.hold(c, level, quantity * moving)  # 0 in the runs where nothing moves
-            if moved == len(moving):
-                self._book((c, kind), self._run_index, arrive, quantity)
-            else:
-                runs = np.flatnonzero(moving)
-                self._book((c, kind), runs, arrive[runs], quantity[runs])
-        if np.count_nonzero(later) < len(later):
-            self.ledger.add(c, quantity * ~later, flow, day)
+        self._send(c, kind, self._run_index, quantity, day, delays)
 
     def ship_runs(
         self, c: int, kind: int, runs: IndexArray, quantity: FloatArray, day: float,
@@ -91,49 +67,43 @@ class Calendar:
         """Send ``quantity[j]`` to cell ``c`` in run ``runs[j]``, arriving after ``delays[j]``.
 
         The sparse form of ``ship`` for shipments that only some runs make (repair batches):
-        ``runs`` ascending and distinct, ``quantity`` > 0.
+        ``runs`` ascending and distinct.
         """
+        self._send(c, kind, runs, quantity, day, delays)
+
+    def _send(
+        self, c: int, kind: int, runs: IndexArray, quantity: FloatArray, day: float,
+        delays: FloatArray,
+    ) -> None:  # fmt: skip
+        """Pending until their whole arrival day (booked in the ring of ``(c, kind)``), or at
+        once for those arriving ``day`` itself."""
         level, flow = KINDS[kind]
-        arrive = arrival_days(day, delays)
-        later = arrive > day
-        moved = np.count_nonzero(later)
-        if moved:
-            pending = np.zeros(self.ledger.runs)
-            pending[runs[later]] = quantity[later]
-            self.ledger.hold(c, level, pending)
-            self._book((c, kind), runs[later], arrive[later], quantity[later])
-        if moved < len(later):
-            at_once = np.zeros(self.ledger.runs)
-            at_once[runs[~later]] = quantity[~later]
+        arrive = np.empty(len(runs))
+        latest = kernels.arrival_days(day, delays, quantity, arrive)
+        key = (c, kind)
+        now = math.floor(self.clock.now)
+        ring = self._rings.get(key, self._no_ring)
+        if latest > day and min(latest, self.last_day) - now + 1 > len(ring):
+            ring = self._grow(key, int(min(latest, self.last_day)) - now + 1)
+        at_once = np.zeros(self.ledger.runs)
+        due = self._due_offsets[: len(ring)]
+        immediate = kernels.book(ring, self.ledger.values[level][c], at_once, due, runs, arrive,
+                                 quantity, day, now, self.last_day)  # fmt: skip
+        if immediate < len(runs):
+            self.ledger.mark(c, level)
+            for offset in np.flatnonzero(due).tolist():
+                self._arriving(now + offset, key)
+            due[:] = False
+        if immediate:
             self.ledger.add(c, at_once, flow, day)
 
-    def _book(self, key: Key, runs: IndexArray, arrive: FloatArray, amount: FloatArray) -> None:
-        """Put ``amount[j]`` in the ring of ``key`` on whole day ``arrive[j]`` (after today) of
-        run ``runs[j]`` (runs distinct); arrivals after the horizon stay pending."""
-        due = arrive <= self.last_day
-        if not due.all():
-            runs, arrive, amount = runs[due], arrive[due], amount[due]
-            if not len(runs):
-                return
-        now = math.floor(self.clock.now)
-        offsets = arrive.astype(np.intp)
-        offsets -= now  # days from now, >= 1
-        counts = np.bincount(offsets)
-        ring = self._rings.get(key)
-        if ring is None or len(counts) > len(ring):
-            ring = self._grow(key, len(counts))
-        offsets += now
-        offsets &= len(ring) - 1
-        offsets *= self.ledger.runs
-        offsets += runs
-        ring.ravel()[offsets] += amount
-        for offset in np.flatnonzero(counts).tolist():
-            when = now + offset
-            keys = self._due.get(when)
-            if keys is None:
-                keys = self._due[when] = {}
-                self.clock.at(float(when), ARRIVAL).callbacks.append(partial(self._land, when))
-            keys[key] = None
+    def _arriving(self, when: int, key: Key) -> None:
+        """Something of ``key`` arrives on day ``when``: make sure an arrival event lands it."""
+        keys = self._due.get(when)
+        if keys is None:
+            keys = self._due[when] = {}
+            self.clock.at(float(when), ARRIVAL).callbacks.append(partial(self._land, when))
+        keys[key] = None
 
     def _grow(self, key: Key, need: int) -> FloatArray:
         """A ring for ``key`` at least ``need`` days wide, holding what ``key`` has pending."""
@@ -145,6 +115,8 @@ class Calendar:
                 if key in keys:
                     wider[when % width] = ring[when % len(ring)]
         self._rings[key] = wider
+        if width > len(self._due_offsets):
+            self._due_offsets = np.zeros(width, dtype=bool)
         return wider
 
     def _land(self, when: int, _event: simpy.Event) -> None:
@@ -152,7 +124,4 @@ class Calendar:
             c, kind = key
             level, flow = KINDS[kind]
             ring = self._rings[key]
-            amount = ring[when % len(ring)]
-            self.ledger.release(c, level, amount)
-            self.ledger.add(c, amount, flow, float(when))
-            amount[...] = 0.0
+            self.ledger.deposit(c, level, flow, ring[when % len(ring)], float(when))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-import numpy as np
 import simpy
 
+from sim import kernels
 from sim.processes.clock import CONSUMPTION, action_days
 from sim.processes.context import Context
 from sim.processes.schedule import Integrator, draw_rates
@@ -20,9 +20,9 @@ def consumption(ctx: Context, spec: Consumption, index: int) -> Generator[simpy.
     demand = Integrator(draw_rates(spec.rate, ctx.draws(path), f"{path}.rate"))
     c = ctx.cell(spec.holder, spec.item)
     ledger = ctx.ledger
+    unmet = ledger.values["unmet"]
     for day in action_days(spec.every_days, ctx.end_day):
         yield ctx.clock.at(day, CONSUMPTION, index)
-        wanted = demand.step(day)
-        taken = np.minimum(wanted, ledger.stock[c])
+        taken = kernels.limit_to_stock(demand.step(day), ledger.stock[c], unmet[c])
+        ledger.mark(c, "unmet")
         ledger.remove(c, taken, "consumed", day)
-        ledger.count(c, wanted - taken, "unmet")

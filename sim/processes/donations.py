@@ -16,6 +16,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from sim import kernels
 from sim.processes.calendar import TRANSIT
 from sim.processes.clock import DONATION, action_days
 from sim.processes.context import Context
@@ -24,6 +25,8 @@ from sim.processes.schedule import Integrator, draw_rates
 from sim.scenario.model import Donation
 
 FloatArray = NDArray[np.float64]
+_NONE = np.zeros(0)  # an absent per-run vector (no cap, shortfall not counted)
+_NO_RUNS = np.zeros(0, dtype=bool)
 Process = Generator[simpy.Event, Any, None]
 
 
@@ -42,18 +45,15 @@ class _Giver:
     def give(self, wanted: FloatArray, day: float, *, unfilled: bool) -> FloatArray:
         """Ship up to ``wanted`` per run now; returns what was shipped."""
         ledger, c = self.ctx.ledger, self.donor
-        allowed = wanted if self.cap_left is None else np.minimum(wanted, self.cap_left)
-        stock = ledger.stock[c]
-        floor = ledger.floor[c] if self.spec.keep_floor else 0.0
-        available = np.maximum(stock - floor, 0.0)
-        shipped: FloatArray = np.minimum(allowed, available)
+        keep_floor = self.spec.keep_floor
+        unfilled_row = ledger.values["unfilled"][self.receiver] if unfilled else _NONE
+        emptied = np.empty(len(wanted), dtype=bool) if keep_floor else None
+        shipped = kernels.shippable(
+            wanted, _NONE if self.cap_left is None else self.cap_left, ledger.stock[c],
+            ledger.floor[c], keep_floor, unfilled_row, _NO_RUNS if emptied is None else emptied,
+        )  # fmt: skip
         if unfilled:
-            ledger.count(self.receiver, allowed - shipped, "unfilled")
-        if self.cap_left is not None:
-            self.cap_left -= shipped
-        emptied = None
-        if self.spec.keep_floor:  # emptied down to the floor: exactly the floor, not float dust
-            emptied = (shipped >= available) & (available > 0.0)
+            ledger.mark(self.receiver, "unfilled")
         ledger.remove(c, shipped, "sent", day, to_floor=emptied)
         delays = None
         if self.transit is not None and self.spec.transit is not None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from sim import kernels
 from sim.processes.draws import MAX_LOSS_FRACTION, Draws
 from sim.scenario.model import Schedule
 
@@ -63,6 +64,12 @@ class DrawnSchedule:
         lows = shared or tuple(float(row.min()) for row in days)
         highs = shared or tuple(float(row.max()) for row in days)
         return cls(days, rates, slopes, knots, shared, sloped, lows, highs)
+
+    def piece(self, t: float) -> int | None:
+        """The piece every run is in at day ``t`` (-1: before the first), or None if the runs
+        are in different pieces."""
+        j = bisect_right(self.highs, t) - 1  # every run is at least in piece j
+        return None if j + 1 < len(self.lows) and self.lows[j + 1] <= t else j
 
     def cumulative(self, t: float) -> FloatArray:
         """Integral of the rate from day 0 to day ``t``, one value per run."""
@@ -109,10 +116,17 @@ class Integrator:
     def __init__(self, schedule: DrawnSchedule, start: float = 0.0) -> None:
         self.schedule = schedule
         self._last = schedule.cumulative(start)
+        days = schedule.days
+        #: Start day of each piece: one shared day, or one per run.
+        self._starts = [days[j : j + 1] if days.ndim == 1 else days[j] for j in range(len(days))]
 
     def step(self, t: float) -> FloatArray:
         """Integral over (previous t, t], never negative."""
-        now = self.schedule.cumulative(t)
+        s, j = self.schedule, self.schedule.piece(t)
+        if j is not None and j >= 0:  # every run in piece j: one compiled pass
+            return kernels.advance(self._last, t, self._starts[j], s.knots[j], s.rates[j],
+                                   s.slopes[j], s.sloped[j])  # fmt: skip
+        now = s.cumulative(t)
         amount = now - self._last
         np.maximum(amount, 0.0, out=amount)
         self._last = now

@@ -1,0 +1,148 @@
+"""Each compiled kernel gives exactly (bit for bit) what its plain NumPy statement gives."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from sim import kernels
+from sim.processes.schedule import DrawnSchedule, Integrator
+
+RUNS = 7
+values = st.floats(-50.0, 150.0, allow_nan=False).map(lambda x: round(x, 2))
+amounts = arrays(np.float64, RUNS, elements=st.floats(0.0, 120.0).map(lambda x: round(x, 3)))
+levels = arrays(np.float64, RUNS, elements=values)
+flags = arrays(np.bool_, RUNS)
+
+
+def same(a: np.ndarray, b: np.ndarray) -> bool:
+    return np.array_equal(a, b, equal_nan=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(levels, amounts, levels, flags, flags, flags, levels, st.booleans())
+def test_take(stock, amount, floor, pin, armed, may, trough, pinned) -> None:
+    armed &= may & (stock > floor)  # the ledger's invariant: armed = above and may deplete
+    state = [stock.copy(), np.zeros(RUNS), armed.copy(), may.copy(), np.full(RUNS, np.nan),
+             trough.copy(), np.zeros(RUNS)]  # fmt: skip
+    s, flow, arm, may_k, dep, tr, tr_at = state
+    to_floor = pin if pinned else np.zeros(0, dtype=bool)
+    kernels.take(s, flow, amount, floor, to_floor, arm, may_k, dep, tr, tr_at, 9.0)
+
+    want = stock - amount
+    if pinned:
+        np.copyto(want, floor, where=pin)
+    hit = armed & ~(want > floor)
+    lower = want < trough
+    assert same(s, want) and same(flow, amount)
+    assert same(dep, np.where(hit, 9.0, np.nan)) and same(may_k, may & ~hit)
+    assert same(arm, armed & ~hit)
+    assert same(tr, np.where(lower, want, trough)) and same(tr_at, np.where(lower, 9.0, 0.0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(levels, amounts, levels, flags, flags, st.booleans())
+def test_put_and_deposit(stock, amount, floor, armed, may, unarmed) -> None:
+    armed &= may
+    want = stock + amount
+    want_armed = (want > floor) & may if unarmed else armed
+    waiting = bool(np.any(may & ~want_armed)) if unarmed else False
+
+    s, flow, arm = stock.copy(), np.zeros(RUNS), armed.copy()
+    assert kernels.put(s, flow, amount, floor, arm, may, unarmed) == waiting
+    assert same(s, want) and same(flow, amount) and same(arm, want_armed)
+
+    sparse = np.where(np.arange(RUNS) % 3 == 0, amount, 0.0)  # arrivals in some runs only
+    level, s, flow, arm = np.full(RUNS, 500.0), stock.copy(), np.zeros(RUNS), armed.copy()
+    arriving = sparse.copy()
+    kernels.deposit(level, s, flow, arriving, floor, arm, may, unarmed)
+    assert same(level, 500.0 - sparse) and same(s, stock + sparse) and same(flow, sparse)
+    assert not arriving.any()
+
+
+@settings(max_examples=200, deadline=None)
+@given(levels, levels, flags, flags)
+def test_settle(stock, target, below, may) -> None:
+    below &= may
+    short = stock < target
+    hit = below & ~short
+    b, may_k, at = below.copy(), may.copy(), np.full(RUNS, np.nan)
+    kernels.settle(stock, target, b, may_k, at, 4.0)
+    assert same(at, np.where(hit, 4.0, np.nan))
+    assert same(may_k, may & ~hit) and same(b, short & may & ~hit)
+
+
+@settings(max_examples=200, deadline=None)
+@given(amounts, amounts, levels, levels, st.booleans(), st.booleans(), st.booleans())
+def test_shippable(wanted, cap, stock, floor, capped, keep_floor, counted) -> None:
+    allowed = np.minimum(wanted, cap) if capped else wanted
+    available = np.maximum(stock - (floor if keep_floor else 0.0), 0.0)
+    shipped = np.minimum(allowed, available)
+
+    cap_left, unfilled, emptied = cap.copy(), np.zeros(RUNS), np.zeros(RUNS, dtype=bool)
+    none = np.zeros(0)
+    got = kernels.shippable(wanted, cap_left if capped else none, stock, floor, keep_floor,
+                            unfilled if counted else none, emptied)  # fmt: skip
+    assert same(got, shipped)
+    assert same(unfilled, allowed - shipped if counted else np.zeros(RUNS))
+    assert same(cap_left, cap - shipped if capped else cap)
+    if keep_floor:
+        assert same(emptied, (shipped >= available) & (available > 0.0))
+
+
+@settings(max_examples=100, deadline=None)
+@given(amounts, amounts)
+def test_limit_to_stock(wanted, stock) -> None:
+    short = np.ones(RUNS)
+    taken = kernels.limit_to_stock(wanted, stock, short)
+    assert same(taken, np.minimum(wanted, stock))
+    assert same(short, 1.0 + (wanted - taken))
+
+
+def test_record_keeps_a_slab_only_when_the_row_changed() -> None:
+    slabs = np.zeros((6, 3), dtype=np.float32)
+    held = np.zeros(2, dtype=np.intp)
+    state = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [1.0 + 1e-9, 2.0, 3.0]])
+    count = kernels.record(slabs, 1, held, state, np.array([0, 1]), np.array([0, 1]))
+    assert count == 2 and held.tolist() == [1, 0]  # row 1 is still all zeros: slab 0
+    # a change below float32 precision is no change of the stored value
+    count = kernels.record(slabs, count, held, state, np.array([0]), np.array([2]))
+    assert count == 2 and held.tolist() == [1, 0]
+    state[1, 2] = 5.0
+    count = kernels.record(slabs, count, held, state, np.array([1]), np.array([1]))
+    assert count == 3 and held.tolist() == [1, 2] and slabs[2].tolist() == [0.0, 0.0, 5.0]
+
+
+def test_book_puts_each_run_on_its_day() -> None:
+    ring, level = np.zeros((8, 4)), np.zeros(4)
+    at_once, due = np.zeros(4), np.zeros(8, dtype=bool)
+    arrive = np.array([10.0, 13.0, 10.0, 30.0])  # run 3 arrives after the last day
+    quantity = np.array([1.0, 2.0, 3.0, 4.0])
+    immediate = kernels.book(ring, level, at_once, due, np.arange(4), arrive, quantity,
+                             day=10.0, now=10, last_day=20)  # fmt: skip
+    assert immediate == 2 and at_once.tolist() == [1.0, 0.0, 3.0, 0.0]
+    assert level.tolist() == [0.0, 2.0, 0.0, 4.0]  # run 3 stays in transit
+    assert ring[13 % 8].tolist() == [0.0, 2.0, 0.0, 0.0] and ring.sum() == 2.0
+    assert np.flatnonzero(due).tolist() == [3]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    arrays(np.float64, (3, RUNS), elements=st.floats(0.0, 50.0)),
+    st.lists(st.floats(1.0, 400.0), min_size=4, max_size=12),
+    st.booleans(),
+    st.booleans(),
+)
+def test_integrator_steps_are_differences_of_the_integral(rates, times, linear, slipped) -> None:
+    days = np.array([0.0, 100.0, 250.0])
+    if slipped:  # milestones move by each run's slip
+        days = days[:, None] + np.array([[0.0], [1.0], [1.0]]) * np.linspace(0, 60, RUNS)
+    schedule = DrawnSchedule.build(days, rates, linear=linear)
+    steps = Integrator(schedule)
+    last = schedule.cumulative(0.0)
+    for t in sorted(times):
+        now = schedule.cumulative(t)
+        assert same(steps.step(t), np.maximum(now - last, 0.0))
+        last = now
