@@ -100,15 +100,18 @@ def settle(
     may_replenish: np.ndarray,
     replenished_at: np.ndarray,
     day: float,
-) -> None:
+) -> bool:
     """Runs below target before and not short now are replenished ``day``; ``below`` becomes
-    the runs short now that may still be replenished."""
+    the runs short now that may still be replenished. Returns whether any run is below."""
+    some = False
     for r in range(len(stock)):
         short = stock[r] < target[r]
         if below[r] and not short:
             replenished_at[r] = day
             may_replenish[r] = False
         below[r] = short and may_replenish[r]
+        some |= below[r]
+    return some
 
 
 @kernel
@@ -126,10 +129,12 @@ def record(
         fresh = slabs[count]
         last = slabs[held[local[j]]]
         source = state[rows[j]]
+        fresh[:] = source
         changed = False
-        for r in range(len(fresh)):
-            fresh[r] = source[r]
-            changed |= fresh[r] != last[r]
+        for r in range(len(fresh)):  # a changed row usually differs in its first runs
+            if fresh[r] != last[r]:
+                changed = True
+                break
         if changed:
             held[local[j]] = count
             count += 1

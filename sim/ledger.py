@@ -103,7 +103,8 @@ class Ledger:
         }
         self.grid_size = grid_size
         self._day = 0.0
-        self._pending: set[int] = set()  # cells changed at ``_day``, replenishment not judged
+        # Cells changed at ``_day`` (replenishment not judged yet) -> whether any change fell.
+        self._pending: dict[int, bool] = {}
         # Rows written since the last snapshot, per quantity: only they can differ from the
         # recorded values. Everything is written before the first snapshot.
         self._dirty: dict[str, set[int]] = {n: set(every) for n in self.values}
@@ -116,6 +117,7 @@ class Ledger:
         self.trough[:] = self.stock
         np.greater(self.stock, self.floor, out=self._armed)
         np.less(self.stock, self.target, out=self._below)
+        self._some_below = [bool(below.any()) for below in self._below]
         self._unarmed = [not bool(armed.all()) for armed in self._armed]
 
     # -- changes ---------------------------------------------------------------------------
@@ -149,15 +151,16 @@ class Ledger:
             self._no_pin if to_floor is None else to_floor, self._armed[c],
             self._may_deplete[c], self.depleted_at[c], self.trough[c], self.trough_at[c], day,
         )  # fmt: skip
-        self._mark(c, flow, day)
+        self._mark(c, flow, day, fell=True)
 
-    def _mark(self, c: int, flow: str, day: float) -> None:
-        """Cell ``c``'s stock and ``flow`` were written at ``day``: mark them for the snapshot
-        and the cell for the replenishment judged when the instant is over."""
+    def _mark(self, c: int, flow: str, day: float, fell: bool = False) -> None:
+        """Cell ``c``'s stock and ``flow`` were written at ``day`` (``fell``: taken from):
+        mark them for the snapshot and the cell for the replenishment judged when the instant
+        is over."""
         self._dirty_stock.add(c)
         self._dirty[flow].add(c)
         self._day = day
-        self._pending.add(c)
+        self._pending[c] = fell or self._pending.get(c, False)
 
     def count(self, c: int, amount: FloatArray, flow: str) -> None:
         """Record ``amount`` in a flow that does not move stock (``unmet``, ``unfilled``)."""
@@ -202,9 +205,13 @@ class Ledger:
 
     def settle(self) -> None:
         """Judge replenishment of every cell changed in the instant just over."""
-        for c in self._pending:
-            kernels.settle(self.stock[c], self.target[c], self._below[c],
-                           self._may_replenish[c], self.replenished_at[c], self._day)  # fmt: skip
+        for c, fell in self._pending.items():
+            if not (fell or self._some_below[c]):  # only rose, and no run was below: no change
+                continue
+            self._some_below[c] = kernels.settle(
+                self.stock[c], self.target[c], self._below[c], self._may_replenish[c],
+                self.replenished_at[c], self._day,
+            )  # fmt: skip
         self._pending.clear()
 
     # -- output ----------------------------------------------------------------------------

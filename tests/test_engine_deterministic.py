@@ -156,9 +156,9 @@ def test_event_order_at_equal_times(monkeypatch: pytest.MonkeyPatch) -> None:
     trace: list[tuple[float, str, float]] = []
     mark = Ledger._mark  # called after every change of a stock
 
-    def logged(self: Ledger, c: int, flow: str, day: float) -> None:
+    def logged(self: Ledger, c: int, flow: str, day: float, fell: bool = False) -> None:
         trace.append((day, self.cells[c][0], float(self.stock[c][0])))
-        mark(self, c, flow, day)
+        mark(self, c, flow, day, fell)
 
     monkeypatch.setattr(Ledger, "_mark", logged)
     parts = (

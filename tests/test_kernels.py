@@ -69,7 +69,7 @@ def test_settle(stock, target, below, may) -> None:
     short = stock < target
     hit = below & ~short
     b, may_k, at = below.copy(), may.copy(), np.full(RUNS, np.nan)
-    kernels.settle(stock, target, b, may_k, at, 4.0)
+    assert kernels.settle(stock, target, b, may_k, at, 4.0) == bool(b.any())
     assert same(at, np.where(hit, 4.0, np.nan))
     assert same(may_k, may & ~hit) and same(b, short & may & ~hit)
 
