@@ -1,19 +1,20 @@
 """The engine: one SimPy environment drives every run of a chunk at once.
 
-SimPy decides *when* (production credits, tranches, attrition, arrivals, snapshots); NumPy
-decides *how much*, for all runs in one vectorised step per event. Per-run random delays are
-bucketed on a 1-day grid (``sim.processes.calendar``), so Python work per event does not grow
-with the number of runs.
+SimPy decides *when* (production credits, tranches, attrition, arrivals, snapshots); NumPy and
+compiled loops (``sim.kernels``) decide *how much*, for all runs in one step per event. Per-run
+random delays are bucketed on a 1-day grid (``sim.processes.calendar``), so Python work per
+event does not grow with the number of runs.
 
 Timing (SCENARIO_FORMAT.md section 3): the snapshot at day 0 is the initial state before any
 action; a process with ``every: P`` acts at ``P, 2P, ...`` through the end, each action
 accounting for the interval just ended; at equal times arrivals, production, donations,
 attrition and consumption act in that order (file order within each), then the snapshot.
 
-Cost: Python work per event is constant, NumPy work per event is linear in runs. Reported
-series are kept only for the cells where each quantity can move, and a row that did not change
-since the previous reported time shares its slab (``sim.ledger.Trajectory``); on the reference
-scenario a chunk of 5,000 runs keeps ~300 MB of float32 trajectories (dense float64: 3.3 GB).
+Cost: Python work per event is constant, the work on run vectors per event is linear in runs.
+Reported series are kept only for the cells where each quantity can move, and a row that did
+not change since the previous reported time shares its slab (``sim.ledger.Trajectory``); on the
+reference scenario a chunk of 5,000 runs keeps ~300 MB of float32 trajectories (dense float64:
+3.3 GB).
 """
 
 from __future__ import annotations

@@ -289,3 +289,23 @@ def shippable(
         if keep_floor:
             emptied[r] = amount >= available and available > 0.0
     return shipped
+
+
+@kernel
+def repair_batches(
+    rng: np.random.Generator, losses: np.ndarray, repairable: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The runs with a repair batch and its size: ``Binomial(losses, repairable)`` drawn from
+    ``rng`` in run order in the runs with losses (the draws NumPy's vectorised ``rng.binomial``
+    makes on those runs, so the same numbers), kept where it is not 0."""
+    runs = np.empty(len(losses), dtype=np.intp)
+    sizes = np.empty(len(losses))
+    k = 0
+    for r in range(len(losses)):
+        if losses[r] > 0.0:
+            size = rng.binomial(np.int64(losses[r]), min(max(repairable[r], 0.0), 1.0))
+            if size > 0:
+                runs[k] = r
+                sizes[k] = size
+                k += 1
+    return runs[:k], sizes[:k]

@@ -146,3 +146,16 @@ def test_integrator_steps_are_differences_of_the_integral(rates, times, linear, 
         now = schedule.cumulative(t)
         assert same(steps.step(t), np.maximum(now - last, 0.0))
         last = now
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    arrays(np.float64, 40, elements=st.integers(0, 30).map(float)),
+    arrays(np.float64, 40, elements=st.floats(0.0, 1.0)),
+    st.integers(0, 2**32),
+)
+def test_repair_batches_are_numpys_draws(losses, repairable, seed) -> None:
+    runs, sizes = kernels.repair_batches(np.random.default_rng(seed), losses, repairable)
+    hit = np.flatnonzero(losses)
+    drawn = np.random.default_rng(seed).binomial(losses[hit].astype(np.int64), repairable[hit])
+    assert same(runs, hit[drawn > 0]) and same(sizes, drawn[drawn > 0].astype(np.float64))

@@ -17,6 +17,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from sim import kernels
 from sim.processes.calendar import REPAIR
 from sim.processes.clock import ATTRITION, action_days
 from sim.processes.context import Context
@@ -67,10 +68,12 @@ class _Repairs:
     def send(self, losses: FloatArray, day: float) -> None:
         """A batch ``Binomial(losses, repairable)`` (``n * p`` when deterministic) per run with
         losses, and one repair time per run with a batch."""
-        hit = np.flatnonzero(losses)
-        batch = self.batches.binomial(losses[hit], self.repairable[hit])
-        some = batch > 0.0
-        runs, batch = hit[some], batch[some]
+        if self.ctx.deterministic:  # n * p in the runs with losses
+            hit = np.flatnonzero(losses)
+            batch = self.batches.binomial(losses[hit], self.repairable[hit])
+            runs, batch = hit[batch > 0.0], batch[batch > 0.0]
+        else:
+            runs, batch = kernels.repair_batches(self.batches.rng, losses, self.repairable)
         if not len(runs):
             return
         calendar = self.ctx.calendar
