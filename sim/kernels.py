@@ -19,8 +19,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def kernel(function: F) -> F:
-    """Compile ``function`` in nopython mode, cached on disk (typed for mypy as itself)."""
-    return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy")(function))
+    """Compile ``function`` in nopython mode, cached on disk beside this module or in the
+    user's cache folder; compiled afresh in each process if neither can be written."""
+    try:
+        return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy")(function))
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return cast(F, numba.njit(cache=False, nogil=True, error_model="numpy")(function))
 
 
 # -- the ledger ----------------------------------------------------------------------------

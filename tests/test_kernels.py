@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -159,3 +161,16 @@ def test_repair_batches_are_numpys_draws(losses, repairable, seed) -> None:
     hit = np.flatnonzero(losses)
     drawn = np.random.default_rng(seed).binomial(losses[hit].astype(np.int64), repairable[hit])
     assert same(runs, hit[drawn > 0]) and same(sizes, drawn[drawn > 0].astype(np.float64))
+
+
+def test_kernels_compile_without_a_writable_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    from numba.core import caching
+
+    monkeypatch.setattr(caching.CacheImpl, "_locator_classes", [])  # nowhere to cache
+
+    def double(x: np.ndarray) -> np.ndarray:
+        return x * 2.0
+
+    with pytest.raises(RuntimeError, match="no locator"):
+        numba.njit(cache=True)(double)
+    assert kernels.kernel(double)(np.ones(2)).tolist() == [2.0, 2.0]
