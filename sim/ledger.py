@@ -122,8 +122,9 @@ class Ledger:
 
     # -- changes ---------------------------------------------------------------------------
 
-    # Every write to ``values`` goes through these methods, which mark the row written so that
-    # a snapshot examines only written rows (``verify_marks`` checks that none is missed).
+    # Every write to ``values`` goes through these methods, or is made in place by a compiled
+    # action that then calls ``mark``: the row is marked written so that a snapshot examines
+    # only written rows (``verify_marks`` checks that none is missed).
 
     def add(self, c: int, amount: FloatArray, flow: str, day: float) -> None:
         """Put ``amount`` into the stock of cell ``c`` through ``flow`` (an inflow)."""
@@ -161,16 +162,6 @@ class Ledger:
         self._dirty[flow].add(c)
         self._day = day
         self._pending[c] = fell or self._pending.get(c, False)
-
-    def count(self, c: int, amount: FloatArray, flow: str) -> None:
-        """Record ``amount`` in a flow that does not move stock (``unmet``, ``unfilled``)."""
-        self.values[flow][c] += amount
-        self._dirty[flow].add(c)
-
-    def hold(self, c: int, level: str, amount: FloatArray) -> None:
-        """Add ``amount`` to the pending ``level`` (``in_transit``, ``in_repair``) of cell ``c``."""
-        self.values[level][c] += amount
-        self._dirty[level].add(c)
 
     def mark(self, c: int, name: str) -> None:
         """Quantity ``name`` of cell ``c``, which moves no stock (a pending level, ``unmet``,

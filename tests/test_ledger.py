@@ -73,7 +73,8 @@ def test_flows_balance_and_snapshot_fills_active_column() -> None:
     book = ledger([10.0])
     book.add(0, v(5.0), "produced", 1.0)
     book.remove(0, v(3.0), "consumed", 1.0)
-    book.count(0, v(2.0), "unmet")
+    book.values["unmet"][0] += 2.0  # as consumption's compiled action does
+    book.mark(0, "unmet")
     book.snapshot(1)
     assert book.cube("stock")[0, :, 1].tolist() == [0.0, 12.0, 0.0]
     assert book.cube("stock")[0, :, 0].tolist() == [0.0, 0.0, 0.0]  # inactive cell
