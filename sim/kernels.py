@@ -4,7 +4,9 @@ An engine event touches a few run vectors of a few thousand values each. With Nu
 (move the stock, book the flow, compare with the floor, update the trough...) is its own pass
 and its own call; here each action is one loop over the runs, compiled by Numba. The arithmetic
 is the same, operation by operation, as the NumPy it replaces (no fast-math, no contraction),
-so results are bit-for-bit unchanged. Compiled code is cached beside the module.
+and a draw made here uses Numba's port of NumPy's algorithm on the run's own bit generator, so
+results are bit-for-bit unchanged (``tests/test_kernels.py``). Compiled code is cached beside
+the module; the first run after installing compiles it (a few seconds).
 """
 
 from __future__ import annotations
