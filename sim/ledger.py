@@ -12,7 +12,6 @@ consumed - used``.
 
 from __future__ import annotations
 
-import mmap
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -41,20 +40,6 @@ INFLOWS = ("produced", "received", "repaired")
 OUTFLOWS = ("sent", "lost", "consumed", "used")
 
 Cell = tuple[str, str]
-
-
-def fresh_zeros(
-    shape: tuple[int, ...], dtype: type[np.float32] | type[np.float64] = np.float64
-) -> NDArray[Any]:
-    """A zero array in its own anonymous memory map, for large buffers filled bit by bit.
-
-    Pages are mapped (and zeroed) on first touch, 4 KiB at a time, so the untouched end of a
-    worst-case buffer costs nothing. ``np.zeros`` asks for 2 MiB transparent huge pages on
-    large arrays; on virtual machines such as the development machine, faulting those in
-    costs about 3x more per byte, which was a fifth of the engine's time.
-    """
-    size = max(int(np.prod(shape)) * np.dtype(dtype).itemsize, 1)
-    return np.frombuffer(mmap.mmap(-1, size), dtype=dtype)[: int(np.prod(shape))].reshape(shape)
 
 
 class Ledger:
@@ -268,8 +253,10 @@ class Trajectory:
     ) -> None:
         self.rows = np.asarray(rows, dtype=np.intp)
         n = len(rows)
-        # A row is cast into the next free slab and kept there if it changed.
-        self.slabs = fresh_zeros((times * n + 1, runs), dtype)
+        # A row is cast into the next free slab and kept there if it changed. Pages are mapped
+        # on first touch, as transparent huge pages where the system allows (measured faster
+        # than 4 KiB pages here, benchmarks/README.md).
+        self.slabs = np.zeros((times * n + 1, runs), dtype)
         self.slots = np.zeros((times, n), dtype=np.intp)
         self.count = 1
         self._next = 0  # the earliest reported time that may be recorded next

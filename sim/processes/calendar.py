@@ -21,7 +21,7 @@ import simpy
 from numpy.typing import NDArray
 
 from sim import kernels
-from sim.ledger import Ledger, fresh_zeros
+from sim.ledger import Ledger
 from sim.processes.clock import ARRIVAL, Clock
 
 FloatArray = NDArray[np.float64]
@@ -108,7 +108,7 @@ class Calendar:
     def _grow(self, key: Key, need: int) -> FloatArray:
         """A ring for ``key`` at least ``need`` days wide, holding what ``key`` has pending."""
         width = max(16, 1 << (need - 1).bit_length())
-        wider: FloatArray = fresh_zeros((width, self.ledger.runs))
+        wider: FloatArray = np.zeros((width, self.ledger.runs))
         ring = self._rings.get(key)
         if ring is not None:
             for when, keys in self._due.items():
