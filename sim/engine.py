@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.ledger import FLOWS, LEVELS, Cell, Ledger
+from sim.ledger import FLOWS, LEVELS, Allocate, Cell, Ledger
 from sim.processes.attrition import attrition
 from sim.processes.calendar import Calendar
 from sim.processes.clock import SNAPSHOT, Clock
@@ -153,12 +153,14 @@ def simulate_chunk(
     *,
     deterministic: bool = False,
     precision: type[np.float32] | type[np.float64] = np.float64,
+    allocate: Allocate = np.zeros,
 ) -> ChunkResult:
     """Simulate ``runs`` runs of ``scenario`` in one event loop, randomness from ``seed``.
 
     ``deterministic=True`` puts every distribution at its mean and every random process at its
     expected value (all runs are then identical; use ``runs=1``). ``precision`` is the float
-    type of the reported series (the engine always computes in float64).
+    type of the reported series (the engine always computes in float64); ``allocate`` makes
+    the zero buffers they are stored in (``sim.transfer`` puts them in shared memory).
     """
     if runs < 1:
         raise ValueError(f"runs must be at least 1, got {runs}")
@@ -168,7 +170,9 @@ def simulate_chunk(
     columns = [holders.index(h) * len(items) + items.index(i) for h, i in cells]
     row = {cell: c for c, cell in enumerate(cells)}
     stored = {name: [row[cell] for cell in on] for name, on in reported_cells(scenario).items()}
-    ledger = Ledger(cells, columns, len(holders) * len(items), runs, len(days), stored, precision)
+    ledger = Ledger(
+        cells, columns, len(holders) * len(items), runs, len(days), stored, precision, allocate
+    )
     clock = Clock()
     calendar = Calendar(clock, ledger, scenario.end_day)
     ctx = Context(clock, ledger, calendar, seed, runs, deterministic, scenario.end_day)

@@ -12,7 +12,7 @@ consumed - used``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,8 @@ INFLOWS = ("produced", "received", "repaired")
 OUTFLOWS = ("sent", "lost", "consumed", "used")
 
 Cell = tuple[str, str]
+#: Makes a zero array of a shape and dtype (the trajectory buffers: ``np.zeros`` or shared memory).
+Allocate = Callable[[tuple[int, ...], Any], NDArray[Any]]
 
 
 class Ledger:
@@ -58,6 +60,7 @@ class Ledger:
         times: int,
         stored: Mapping[str, Sequence[int]] | None = None,
         dtype: type[np.float32] | type[np.float64] = np.float64,
+        allocate: Allocate = np.zeros,
     ) -> None:
         self.cells = tuple(cells)
         self.row = {cell: c for c, cell in enumerate(self.cells)}
@@ -83,7 +86,7 @@ class Ledger:
         self.stored = {n: tuple(sorted((stored or {}).get(n, every))) for n in (*LEVELS, *FLOWS)}
         # Reported series: (times, stored rows, runs) each, unchanged slices shared.
         self.series = {
-            n: Trajectory(rows, len(self.cells), times, runs, dtype)
+            n: Trajectory(rows, len(self.cells), times, runs, dtype, allocate)
             for n, rows in self.stored.items()
         }
         self.grid_size = grid_size
@@ -250,13 +253,14 @@ class Trajectory:
         times: int,
         runs: int,
         dtype: type[np.float32] | type[np.float64],
+        allocate: Allocate = np.zeros,
     ) -> None:
         self.rows = np.asarray(rows, dtype=np.intp)
         n = len(rows)
         # A row is cast into the next free slab and kept there if it changed. Pages are mapped
-        # on first touch, as transparent huge pages where the system allows (measured faster
-        # than 4 KiB pages here, benchmarks/README.md).
-        self.slabs = np.zeros((times * n + 1, runs), dtype)
+        # on first touch (by ``np.zeros``: as transparent huge pages where the system allows,
+        # measured faster than 4 KiB pages here, benchmarks/README.md).
+        self.slabs = allocate((times * n + 1, runs), dtype)
         self.slots = np.zeros((times, n), dtype=np.intp)
         self.count = 1
         self._next = 0  # the earliest reported time that may be recorded next

@@ -11,7 +11,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
 import numpy as np
@@ -20,6 +23,7 @@ from sim.engine import ChunkResult, simulate_chunk
 from sim.results import Results, build_dataset
 from sim.scenario.model import Scenario
 from sim.summaries import ChunkSummary, merge_in_order, summarise_chunk, summary_dataset
+from sim.transfer import file_allocator, shared_folder
 
 #: Runs per chunk. Fixed (never derived from the number of workers) so results do not depend on it.
 #: 5,000 amortises the per-event Python work (more gains nothing: the NumPy work then dominates);
@@ -57,12 +61,23 @@ def plan_chunks(runs: int, chunk_runs: int | None = None) -> list[Chunk]:
     return [Chunk(k, first, min(chunk_runs, runs - first)) for k, first in enumerate(starts)]
 
 
-def _simulate(scenario: Scenario, chunk: Chunk, seed: int, deterministic: bool) -> ChunkResult:
+def _simulate(
+    scenario: Scenario,
+    chunk: Chunk,
+    seed: int,
+    deterministic: bool,
+    *,
+    shared: Path | None = None,
+) -> ChunkResult:
+    """Simulate a chunk; in a worker process, with its trajectories in the ``shared`` folder
+    (``sim.transfer``)."""
     child = np.random.SeedSequence(seed).spawn(chunk.index + 1)[chunk.index]
     precision = np.float64 if deterministic else STORED_PRECISION  # one exact run
+    allocate = np.zeros if shared is None else file_allocator(shared)
     return simulate_chunk(
-        scenario, chunk.size, child, deterministic=deterministic, precision=precision
-    )
+        scenario, chunk.size, child, deterministic=deterministic, precision=precision,
+        allocate=allocate,
+    )  # fmt: skip
 
 
 def _summarise(scenario: Scenario, chunk: Chunk, seed: int, deterministic: bool) -> ChunkSummary:
@@ -109,8 +124,12 @@ def run(
         merged = merge_in_order(_chunks(summarise, chunks, workers, scheduler, progress))
         dataset = summary_dataset(scenario, merged, seed=seed, deterministic=deterministic)
     else:
-        simulate = Job(_simulate, scenario, seed, deterministic)
-        results = list(_chunks(simulate, chunks, workers, scheduler, progress))
+        # Trajectories from local worker processes come through shared memory (sim.transfer).
+        parallel = _backend(chunks, workers, scheduler) == "processes"
+        with shared_folder() if parallel else nullcontext() as shared:
+            task = _simulate if shared is None else partial(_simulate, shared=shared)
+            simulate = Job(task, scenario, seed, deterministic)
+            results = list(_chunks(simulate, chunks, workers, scheduler, progress))
         dataset = build_dataset(scenario, results, seed=seed, deterministic=deterministic)
     return Results(dataset, wall_seconds=time.perf_counter() - started, workers=workers)
 
@@ -135,11 +154,19 @@ def _chunks(
     job: Job[Out], chunks: list[Chunk], workers: int, scheduler: Any, progress: Progress | None
 ) -> Iterator[Out]:
     """``job`` of every chunk, yielded in chunk order, on the chosen backend."""
-    if scheduler is not None:
+    backend = _backend(chunks, workers, scheduler)
+    if backend == "dask":
         return _on_dask(job, chunks, scheduler, progress)
-    if workers > 1 and len(chunks) > 1:
+    if backend == "processes":
         return _on_processes(job, chunks, workers, progress)
     return _serially(job, chunks, progress)
+
+
+def _backend(chunks: list[Chunk], workers: int, scheduler: Any) -> str:
+    """Where the chunks run: on a Dask cluster, on local worker processes, or here."""
+    if scheduler is not None:
+        return "dask"
+    return "processes" if workers > 1 and len(chunks) > 1 else "serial"
 
 
 def _serially(job: Job[Out], chunks: list[Chunk], progress: Progress | None) -> Iterator[Out]:
