@@ -138,18 +138,22 @@ def best_of(repeats: int, measure: Callable[[], float]) -> float:
     return min(times)
 
 
-def workers_speedup(scenario: Scenario, runs: int) -> float:
-    """Wall time of ``runs`` runs on one core over that on 2 worker processes (new ones, as
+def wall(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def workers_speedup(label: str, runs: int, work: Callable[[int], object]) -> float:
+    """Wall time of ``work(1)`` over that of ``work(2)`` (workers; new worker processes, as
     ``sim.run(workers=2)`` starts), best of ``WORKER_REPEATS`` alternating."""
     one, two = math.inf, math.inf
     for _ in range(WORKER_REPEATS):
-        started = time.perf_counter()
-        engine_seconds(scenario, runs, workers=1)
-        one = min(one, time.perf_counter() - started)
-        two = min(two, engine_seconds(scenario, runs, workers=2))
-    print(f"  {runs} runs: {len(chunk_sizes(runs)) / 2:g} chunks per worker")
-    rate_line("engine, 1 worker", runs, one)
-    rate_line("engine, 2 worker processes", runs, two)
+        one = min(one, wall(lambda: work(1)))
+        two = min(two, wall(lambda: work(2)))
+    print(f"  {label}, {runs} runs: {len(chunk_sizes(runs)) / 2:g} chunks per worker")
+    rate_line("1 worker", runs, one)
+    rate_line("2 worker processes", runs, two)
     print(f"  speed-up: {one / two:.2f}x")
     return one / two
 
@@ -371,7 +375,15 @@ def main(argv: list[str] | None = None) -> int:
         rate_line("sim.run, keep='summary'", base_runs, seconds)
 
     print(f"\nworkers (wall time, best of {WORKER_REPEATS} alternating; needs an idle machine)")
-    speedups = [workers_speedup(scenario, runs) for runs in (base_runs, 4 * base_runs)]
+    speedups = [
+        workers_speedup("engine", n, lambda w, n=n: engine_seconds(scenario, n, workers=w))
+        for n in (base_runs, 4 * base_runs)
+    ]
+    workers_speedup(
+        "sim.run, every run's series sent back to the parent",
+        2 * base_runs,
+        lambda w: runner_seconds(scenario, 2 * base_runs, workers=w),
+    )
     targets.append(
         Target(
             f"2 workers >= 1.8x one ({4 * base_runs // 2 // CHUNK} chunks per worker)",
