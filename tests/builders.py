@@ -32,6 +32,27 @@ from sim.scenario.model import (
     Tranche,
 )
 
+#: A small YAML scenario with every process kind and uncertain values (runner tests).
+DRAWDOWN = """\
+name: Drawdown with uncertain stock
+start: 2024-01-01
+horizon: 1y
+report_every: 1w
+items: {shell: {label: Shell, unit: rounds}}
+holders:
+  army: {label: Army, stock: {shell: 50k to 80k}, floor: {shell: 10k}}
+  ally: {label: Ally}
+production:
+  plant: {item: shell, to: army, rate: 2k to 4k /mo, slip: 1 to 3 mo}
+donations:
+  aid: {from: army, to: ally, item: shell, rate: 6k/mo, transit: 'uniform(3, 20) d'}
+attrition:
+  depot_fire: {holder: army, item: shell, rate: 5%/y}
+consumption:
+  training: {holder: army, item: shell, rate: 30 to 60 /d}
+"""
+
+
 Value = float | Distribution
 RateLike = Value | Rate
 ScheduleLike = RateLike | Mapping[float, RateLike] | Schedule

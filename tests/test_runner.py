@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
+from builders import DRAWDOWN
 
 import sim
 import sim.runner
@@ -16,26 +17,6 @@ CHUNK_RUNS = 400  # small chunks keep these tests quick; the rule does not depen
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sim.runner, "CHUNK_RUNS", CHUNK_RUNS)
-
-
-DRAWDOWN = """\
-name: Drawdown with uncertain stock
-start: 2024-01-01
-horizon: 1y
-report_every: 1w
-items: {shell: {label: Shell, unit: rounds}}
-holders:
-  army: {label: Army, stock: {shell: 50k to 80k}, floor: {shell: 10k}}
-  ally: {label: Ally}
-production:
-  plant: {item: shell, to: army, rate: 2k to 4k /mo, slip: 1 to 3 mo}
-donations:
-  aid: {from: army, to: ally, item: shell, rate: 6k/mo, transit: 'uniform(3, 20) d'}
-attrition:
-  depot_fire: {holder: army, item: shell, rate: 5%/y}
-consumption:
-  training: {holder: army, item: shell, rate: 30 to 60 /d}
-"""
 
 
 @pytest.fixture(scope="module")

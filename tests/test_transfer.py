@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
+from builders import DRAWDOWN
 
 import sim
 import sim.runner
@@ -19,23 +20,6 @@ from sim.transfer import SharedSlabs, file_allocator, shared_folder
 needs_shared_memory = pytest.mark.skipif(
     not sim.transfer.SHARED_MEMORY.is_dir(), reason="no shared-memory file system here"
 )
-
-SCENARIO = """\
-name: Two holders, transit and losses
-start: 2024-01-01
-horizon: 1y
-report_every: 1w
-items: {shell: {label: Shell, unit: rounds}}
-holders:
-  army: {label: Army, stock: {shell: 50k to 80k}, floor: {shell: 10k}}
-  ally: {label: Ally}
-production:
-  plant: {item: shell, to: army, rate: 2k to 4k /mo, slip: 1 to 3 mo}
-donations:
-  aid: {from: army, to: ally, item: shell, rate: 6k/mo, transit: 'uniform(3, 20) d'}
-attrition:
-  depot_fire: {holder: army, item: shell, rate: 5%/y}
-"""
 
 
 def leftovers() -> list[str]:
@@ -95,7 +79,7 @@ def test_the_run_folder_is_removed_whatever_happens() -> None:
 
 @pytest.fixture(scope="module")
 def scenario() -> sim.scenario.model.Scenario:
-    return sim.load_scenario_text(SCENARIO)
+    return sim.load_scenario_text(DRAWDOWN)
 
 
 @needs_shared_memory
