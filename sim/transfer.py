@@ -6,7 +6,8 @@ simulating them. Instead a worker writes its trajectory slabs into files of a fo
 memory (``/dev/shm``) that the parent made for the run, and pickling a slab array sends only
 its file's name: unpickled in the parent, the file is mapped read-only and unlinked at once, so
 its pages live exactly as long as the arrays that view them. The parent removes the folder
-when the run ends, whatever happens. Without a shared-memory folder, or with too little room
+when the run ends, whatever happens (and the folders of runs whose process was killed, at the
+start of the next). Without a shared-memory folder, or with too little room
 in it, slabs are ordinary arrays and travel pickled.
 """
 
@@ -36,11 +37,31 @@ def shared_folder() -> Iterator[Path | None]:
     if not (SHARED_MEMORY.is_dir() and os.access(SHARED_MEMORY, os.W_OK)):
         yield None
         return
-    folder = Path(tempfile.mkdtemp(prefix="stockpile-", dir=SHARED_MEMORY))
+    remove_orphans()
+    folder = Path(tempfile.mkdtemp(prefix=f"stockpile-{os.getpid()}-", dir=SHARED_MEMORY))
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_orphans() -> None:
+    """Remove the run folders of processes that are gone (killed before they could), which
+    would otherwise hold their memory until the machine restarts."""
+    for folder in SHARED_MEMORY.glob("stockpile-*-*"):
+        pid = folder.name.split("-")[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def file_allocator(folder: Path) -> Allocate:

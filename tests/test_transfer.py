@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import subprocess
+import sys
 from functools import partial
 from pathlib import Path
 
@@ -75,6 +77,28 @@ def test_the_run_folder_is_removed_whatever_happens() -> None:
         file_allocator(made)((4, 4), np.float32)
         raise RuntimeError("a worker failed")
     assert not made.exists()
+
+
+@needs_shared_memory
+def test_folders_of_killed_runs_are_removed_by_the_next() -> None:
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    orphan = sim.transfer.SHARED_MEMORY / f"stockpile-{gone.stdout.strip()}-test"
+    orphan.mkdir()
+    (orphan / "left.slab").write_bytes(b"x" * 100)
+    living = sim.transfer.SHARED_MEMORY / f"stockpile-{os.getpid()}-test"
+    living.mkdir()
+    try:
+        with shared_folder() as made:
+            assert made is not None and made.name.startswith(f"stockpile-{os.getpid()}-")
+        assert not orphan.exists()
+        assert living.exists()  # a live process's run is left alone
+    finally:
+        for folder in (orphan, living):
+            if folder.exists():
+                for file in folder.iterdir():
+                    file.unlink()
+                folder.rmdir()
 
 
 @pytest.fixture(scope="module")
