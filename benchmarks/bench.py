@@ -14,6 +14,7 @@ and the targets with met / not met. Figures depend on the machine; see README.md
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import dataclasses
 import inspect
@@ -26,7 +27,7 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,8 @@ PRECISION = getattr(runner, "STORED_PRECISION", np.float64)  # stored float type
 SEED = 20220224
 WORKER_REPEATS = 3  # wall times on a shared machine vary by +-20%: best of several, alternating
 REPEATS = 3  # one-core throughput: best of several (the first use of fresh memory is slowest)
+NAIVE_REPEATS = 2  # naive halves, each after an engine measurement
+SCALING_REPEATS = 2  # scaling tables: best of two (system time for new memory varies most)
 
 
 # -- measuring ---------------------------------------------------------------------------------
@@ -277,6 +280,101 @@ def profile(scenario: Scenario, runs: int) -> None:
         print(f"    {module:<34} {seconds:7.3f} s  {100 * seconds / total:5.1f} %")
 
 
+#: Compiled loops of the ledger and the arrival calendar (``sim.kernels``), and the random draws:
+#: NumPy's exact samplers through ``Draws`` and the repair batches drawn in a compiled loop.
+LEDGER_KERNELS = ("take", "put", "deposit", "settle", "book", "arrival_days", "advance",
+                  "limit_to_stock", "shippable")  # fmt: skip
+DRAW_METHODS = ("value", "binomial", "poisson")
+
+
+@contextlib.contextmanager
+def timed_parts() -> Iterator[dict[str, float]]:
+    """While open, each call of a draw method and a kernel adds its CPU time to its part of
+    the dict yielded: random draws, storing the series (``kernels.record``), the other compiled
+    loops (a wrapper adds well under a microsecond to each of a chunk's ~60,000 calls)."""
+    from sim import kernels
+    from sim.processes.draws import Draws
+
+    spent = {"random draws": 0.0, "storing the series": 0.0, "other compiled loops": 0.0}
+
+    def timed(function: Callable[..., Any], part: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            started = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[part] += time.process_time() - started
+
+        return call
+
+    saved = {name: getattr(kernels, name) for name in (*LEDGER_KERNELS, "record", "repair_batches")}
+    methods = {name: getattr(Draws, name) for name in DRAW_METHODS}
+    try:
+        for name in LEDGER_KERNELS:
+            setattr(kernels, name, timed(saved[name], "other compiled loops"))
+        kernels.record = timed(saved["record"], "storing the series")
+        kernels.repair_batches = timed(saved["repair_batches"], "random draws")
+        for name, method in methods.items():
+            setattr(Draws, name, timed(method, "random draws"))
+        yield spent
+    finally:
+        for name, function in saved.items():
+            setattr(kernels, name, function)
+        for name, method in methods.items():
+            setattr(Draws, name, method)
+
+
+def split_seconds(scenario: Scenario, runs: int) -> dict[str, float]:
+    """CPU time of one chunk by part (``timed_parts``), the rest (the event loop, the
+    processes' own NumPy steps) and in all."""
+    with timed_parts() as spent:
+        started = time.process_time()
+        _engine_chunk(scenario, runs, 0)
+        total = time.process_time() - started
+    return {**spent, "the rest": total - sum(spent.values()), "total": total}
+
+
+def first_write_ns_per_byte(megabytes: int = 256, idle: float = 5.0) -> tuple[float, float]:
+    """Nanoseconds per byte to write a new buffer after ``idle`` seconds without allocating,
+    then again at once into the memory just freed. A virtual machine that hands memory idle
+    for a few seconds back to its host (free page reporting) makes the first far dearer than
+    the second, which is what a fresh process pays for its results; elsewhere they are close."""
+    times = []
+    time.sleep(idle)
+    for _ in range(2):
+        started = time.perf_counter()
+        buffer = np.zeros(megabytes << 18, dtype=np.float32)
+        buffer.fill(1.0)
+        times.append(time.perf_counter() - started)
+        del buffer
+    return times[0] / (megabytes << 20) * 1e9, times[1] / (megabytes << 20) * 1e9
+
+
+def stored_megabytes(scenario: Scenario, runs: int) -> float:
+    """Megabytes of series slabs one chunk of ``runs`` runs writes."""
+    from sim.engine import simulate_chunk
+
+    result = simulate_chunk(scenario, runs, np.random.SeedSequence(SEED), precision=PRECISION)
+    return sum(slabs.nbytes for slabs in result.slabs.values()) / 1e6
+
+
+def time_split(scenario: Scenario, runs: int) -> None:
+    """Where one chunk's time goes, unprofiled; and what writing the series costs here."""
+    cold, warm = first_write_ns_per_byte()
+    parts = min((split_seconds(scenario, runs) for _ in range(2)), key=lambda p: p["total"])
+    print(f"\n  one chunk of {runs} runs unprofiled, {parts['total']:.2f} s CPU (best of 2):")
+    for part in ("random draws", "storing the series", "other compiled loops", "the rest"):
+        print(f"    {part:<32} {parts[part]:7.3f} s  {100 * parts[part] / parts['total']:5.1f} %")
+    megabytes = stored_megabytes(scenario, runs) * 10_000 / runs
+    print(f"  writing a new buffer here: {cold:.2f} ns/byte after 5 s without allocating, "
+          f"{warm:.2f} ns/byte at once into memory just freed")  # fmt: skip
+    print(f"  10k runs store {megabytes:.0f} MB of series: {megabytes * cold / 1e3:.2f} s "
+          f"to write at the first rate (a fresh process), {megabytes * warm / 1e3:.2f} s at the "
+          "second")  # fmt: skip
+    draws = parts["random draws"] * 10_000 / runs
+    print(f"  10k runs: {draws:.2f} s of random draws alone")
+
+
 def storage(scenario: Scenario, runs: int) -> None:
     """The cost of storing weekly series: the same runs reporting every 13 weeks instead."""
     weekly = engine_seconds(scenario, runs)
@@ -306,10 +404,10 @@ def rate_line(label: str, runs: int, seconds: float) -> float:
 def table(
     title: str, rows: list[tuple[str, Scenario, int]], timer: Callable[..., float]
 ) -> list[float]:
-    print(f"\n{title}")
+    print(f"\n{title}, best of {SCALING_REPEATS}")
     out = []
     for label, scenario, runs in rows:
-        seconds = timer(scenario, runs)
+        seconds = min(timer(scenario, runs) for _ in range(SCALING_REPEATS))
         rate_line(label, runs, seconds)
         out.append(seconds)
     return out
@@ -356,16 +454,24 @@ def main(argv: list[str] | None = None) -> int:
     _engine_chunk(scenario, 100, 0)  # loads (or compiles, once per install) sim.kernels
     first = time.process_time() - started
     print(f"  first call, 100 runs (loads the compiled kernels): {first:.2f} s")
-    engine_t = best_of(REPEATS, lambda: engine_seconds(scenario, base_runs))
-    engine_rate = rate_line("engine (simulate_chunk, as the runner)", base_runs, engine_t)
+    # Engine and naive alternate, so that a slow phase of the machine falls on both; each is a
+    # best of several, or the ratio would favour the one measured more often.
+    half = max(naive_runs // 2, 1)
+    engine_times, naive_times = [], []
+    for _ in range(NAIVE_REPEATS):
+        engine_times.append(engine_seconds(scenario, base_runs))
+        naive_times.append(naive_seconds(scenario, half))
+    engine_times.append(engine_seconds(scenario, base_runs))
+    print(f"  ({', '.join(f'{t:.2f}' for t in engine_times)} s: best of {len(engine_times)})")
+    engine_rate = rate_line("engine (simulate_chunk, as the runner)", base_runs, min(engine_times))
+    print(f"  ({', '.join(f'{t:.2f}' for t in naive_times)} s: best of {NAIVE_REPEATS})")
+    naive_rate = rate_line("naive (one SimPy env per run, floats)", half, min(naive_times))
+    ratio = engine_rate / naive_rate
+    pairs = [(base_runs / e) / (half / n) for e, n in zip(engine_times, naive_times, strict=False)]
+    print(f"  engine / naive: {ratio:.0f}x (each pair in turn: "
+          f"{', '.join(f'{r:.0f}x' for r in pairs)})")  # fmt: skip
     user, system = user_system(lambda: engine_seconds(scenario, base_runs))
     print(f"  engine again: user {user:.2f} s + system {system:.2f} s (page faults)")
-    # best of two halves: the engine's time is a best of several too, or the ratio would favour it
-    half = max(naive_runs // 2, 1)
-    naive_t = best_of(2, lambda: naive_seconds(scenario, half))
-    naive_rate = rate_line("naive (one SimPy env per run, floats)", half, naive_t)
-    ratio = engine_rate / naive_rate
-    print(f"  engine / naive: {ratio:.0f}x")
     run_t = best_of(REPEATS, lambda: runner_seconds(scenario, base_runs, seed=1))
     run_rate = rate_line("sim.run(scenario, runs=N, seed=1), all series", base_runs, run_t)
     ten_k = 10_000 / run_rate
@@ -451,6 +557,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\nwhere the time goes")
     profile(scenario, min(1000, CHUNK) if quick else CHUNK)
+    time_split(scenario, min(1000, CHUNK) if quick else CHUNK)
     storage(scenario, 500 if quick else 2000)
 
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")

@@ -1,0 +1,71 @@
+"""The benchmark's split of a chunk's time: every kernel is classified, and the timing wrappers
+change no result and are removed afterwards (``benchmarks/bench.py``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numba
+import numpy as np
+import pytest
+
+from sim import kernels
+from sim.engine import simulate_chunk
+from sim.processes.draws import Draws
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import bench  # noqa: E402
+
+#: Kernels called only from other kernels, never from Python (no wrapper can see them).
+INNER = {"arm"}
+
+
+def _kernels() -> set[str]:
+    return {
+        name
+        for name, value in vars(kernels).items()
+        if isinstance(value, numba.core.registry.CPUDispatcher)
+    }
+
+
+def test_every_kernel_is_timed_in_one_part() -> None:
+    timed = {*bench.LEDGER_KERNELS, "record", "repair_batches"}
+    assert _kernels() - INNER == timed
+    assert not INNER & timed
+
+
+def test_timed_parts_change_no_result_and_are_removed() -> None:
+    scenario = bench.load_reference()
+    before = {name: getattr(kernels, name) for name in _kernels()}
+    methods = {name: getattr(Draws, name) for name in bench.DRAW_METHODS}
+    child = np.random.SeedSequence(bench.SEED)
+    plain = simulate_chunk(scenario, 50, child, precision=bench.PRECISION)
+    with bench.timed_parts() as spent:
+        timed = simulate_chunk(scenario, 50, child, precision=bench.PRECISION)
+        assert kernels.take is not before["take"]  # the wrappers were in place
+    assert {name: getattr(kernels, name) for name in _kernels()} == before
+    assert {name: getattr(Draws, name) for name in bench.DRAW_METHODS} == methods
+    for part, seconds in spent.items():  # the reference scenario enters every part
+        assert seconds > 0.0, part
+    for name in plain.slabs:
+        np.testing.assert_array_equal(timed.dense(name), plain.dense(name))
+    assert timed.metrics.keys() == plain.metrics.keys()
+    for name, values in plain.metrics.items():
+        np.testing.assert_array_equal(timed.metrics[name], values)
+
+
+def test_split_accounts_for_the_whole_chunk() -> None:
+    parts = bench.split_seconds(bench.load_reference(), 50)
+    timed = ("random draws", "storing the series", "other compiled loops")
+    assert all(parts[p] > 0.0 for p in timed)
+    assert sum(parts[p] for p in (*timed, "the rest")) == pytest.approx(parts["total"])
+    assert parts["the rest"] > 0.0  # SimPy and the processes' own steps are not wrapped
+
+
+def test_first_write_rates_are_positive() -> None:
+    cold, warm = bench.first_write_ns_per_byte(megabytes=8, idle=0.0)
+    assert cold > 0.0 and warm > 0.0
