@@ -64,8 +64,3 @@ def test_split_accounts_for_the_whole_chunk() -> None:
     assert all(parts[p] > 0.0 for p in timed)
     assert sum(parts[p] for p in (*timed, "the rest")) == pytest.approx(parts["total"])
     assert parts["the rest"] > 0.0  # SimPy and the processes' own steps are not wrapped
-
-
-def test_first_write_rates_are_positive() -> None:
-    cold, warm = bench.first_write_ns_per_byte(megabytes=8, idle=0.0)
-    assert cold > 0.0 and warm > 0.0
