@@ -42,6 +42,7 @@ if str(ROOT) not in sys.path:  # run as a script: make ``benchmarks`` importable
 from benchmarks import variants  # noqa: E402
 from benchmarks.naive import simulate_naive  # noqa: E402
 from sim import runner  # noqa: E402
+from sim.engine import ChunkResult  # noqa: E402
 from sim.scenario.model import Scenario  # noqa: E402
 
 REFERENCE = HERE / "reference.yaml"
@@ -52,6 +53,7 @@ WORKER_REPEATS = 3  # wall times on a shared machine vary by +-20%: best of seve
 REPEATS = 3  # one-core throughput: best of several (the first use of fresh memory is slowest)
 NAIVE_REPEATS = 2  # naive halves, each after an engine measurement
 SCALING_REPEATS = 2  # scaling tables: best of two (system time for new memory varies most)
+IDLE = 5.0  # seconds without allocating before writing a new buffer (free page reporting)
 
 
 # -- measuring ---------------------------------------------------------------------------------
@@ -68,13 +70,18 @@ def chunk_sizes(runs: int, chunk: int = CHUNK) -> list[int]:
     return [min(chunk, runs - first) for first in range(0, runs, chunk)]
 
 
-def _engine_chunk(scenario: Scenario, size: int, index: int) -> float:
-    """Simulate one chunk as the runner does and drop it; returns a checksum (the stock at the
-    end, summed) so nothing is optimised away."""
+def chunk_result(scenario: Scenario, size: int, index: int) -> ChunkResult:
+    """Chunk ``index`` of ``size`` runs, simulated as the runner does."""
     from sim.engine import simulate_chunk
 
     child = np.random.SeedSequence(SEED).spawn(index + 1)[index]
-    result = simulate_chunk(scenario, size, child, precision=PRECISION)
+    return simulate_chunk(scenario, size, child, precision=PRECISION)
+
+
+def _engine_chunk(scenario: Scenario, size: int, index: int) -> float:
+    """Simulate one chunk as the runner does and drop it; returns a checksum (the stock at the
+    end, summed) so nothing is optimised away."""
+    result = chunk_result(scenario, size, index)
     last = result.slots["stock"][-1]
     return float(result.slabs["stock"][last].sum(dtype=np.float64))
 
@@ -326,15 +333,16 @@ def timed_parts() -> Iterator[dict[str, float]]:
 
 def split_seconds(scenario: Scenario, runs: int) -> dict[str, float]:
     """CPU time of one chunk by part (``timed_parts``), the rest (the event loop, the
-    processes' own NumPy steps) and in all."""
+    processes' own NumPy steps) and in all; and the megabytes of series slabs it stored."""
     with timed_parts() as spent:
         started = time.process_time()
-        _engine_chunk(scenario, runs, 0)
+        result = chunk_result(scenario, runs, 0)
         total = time.process_time() - started
-    return {**spent, "the rest": total - sum(spent.values()), "total": total}
+    stored = sum(slabs.nbytes for slabs in result.slabs.values()) / 1e6
+    return {**spent, "the rest": total - sum(spent.values()), "total": total, "stored MB": stored}
 
 
-def first_write_ns_per_byte(megabytes: int = 256, idle: float = 5.0) -> tuple[float, float]:
+def first_write_ns_per_byte(megabytes: int = 256, idle: float = IDLE) -> tuple[float, float]:
     """Nanoseconds per byte to write a new buffer after ``idle`` seconds without allocating,
     then again at once into the memory just freed. A virtual machine that hands memory idle
     for a few seconds back to its host (free page reporting) makes the first far dearer than
@@ -350,14 +358,6 @@ def first_write_ns_per_byte(megabytes: int = 256, idle: float = 5.0) -> tuple[fl
     return times[0] / (megabytes << 20) * 1e9, times[1] / (megabytes << 20) * 1e9
 
 
-def stored_megabytes(scenario: Scenario, runs: int) -> float:
-    """Megabytes of series slabs one chunk of ``runs`` runs writes."""
-    from sim.engine import simulate_chunk
-
-    result = simulate_chunk(scenario, runs, np.random.SeedSequence(SEED), precision=PRECISION)
-    return sum(slabs.nbytes for slabs in result.slabs.values()) / 1e6
-
-
 def time_split(scenario: Scenario, runs: int) -> None:
     """Where one chunk's time goes, unprofiled; and what writing the series costs here."""
     cold, warm = first_write_ns_per_byte()
@@ -365,8 +365,8 @@ def time_split(scenario: Scenario, runs: int) -> None:
     print(f"\n  one chunk of {runs} runs unprofiled, {parts['total']:.2f} s CPU (best of 2):")
     for part in ("random draws", "storing the series", "other compiled loops", "the rest"):
         print(f"    {part:<32} {parts[part]:7.3f} s  {100 * parts[part] / parts['total']:5.1f} %")
-    megabytes = stored_megabytes(scenario, runs) * 10_000 / runs
-    print(f"  writing a new buffer here: {cold:.2f} ns/byte after 5 s without allocating, "
+    megabytes = parts["stored MB"] * 10_000 / runs
+    print(f"  writing a new buffer here: {cold:.2f} ns/byte after {IDLE:g} s without allocating, "
           f"{warm:.2f} ns/byte at once into memory just freed")  # fmt: skip
     print(f"  10k runs store {megabytes:.0f} MB of series: {megabytes * cold / 1e3:.2f} s "
           f"to write at the first rate (a fresh process), {megabytes * warm / 1e3:.2f} s at the "
