@@ -80,7 +80,7 @@ class _Repairs:
         if self.spec.repair_time is None:
             every = np.zeros(self.ctx.runs)
             every[runs] = batch
-            calendar.ship(self.back, REPAIR, every, day, None)
+            calendar.deliver(self.back, REPAIR, every, day)
             return
         delays = self.times.value(self.spec.repair_time, self.path, size=len(runs))
-        calendar.ship_runs(self.back, REPAIR, runs, batch, day, delays)
+        calendar.ship(self.back, REPAIR, runs, batch, day, delays)

@@ -47,27 +47,21 @@ class Calendar:
         self.last_day = math.floor(end_day)
         self._rings: dict[Key, FloatArray] = {}  # (width, runs) per key
         self._due: dict[int, dict[Key, None]] = {}  # day -> keys with something arriving
-        self._run_index = np.arange(ledger.runs, dtype=np.intp)
         self._due_offsets = np.zeros(16, dtype=bool)  # scratch: days from now with arrivals
         self._no_ring = np.zeros((0, 0))  # a key with nothing pending yet
 
-    def ship(
-        self, c: int, kind: int, quantity: FloatArray, day: float, delays: FloatArray | None
-    ) -> None:
-        """Send ``quantity`` (per run) to cell ``c``, arriving after ``delays`` (None: at once)."""
-        if delays is None:
-            self.ledger.add(c, quantity, KINDS[kind][1], day)
-            return
-        self._send(c, kind, self._run_index, quantity, day, delays)
+    def deliver(self, c: int, kind: int, quantity: FloatArray, day: float) -> None:
+        """``quantity`` (per run) arrives in cell ``c`` at once (no transit or repair time)."""
+        self.ledger.add(c, quantity, KINDS[kind][1], day)
 
-    def ship_runs(
+    def ship(
         self, c: int, kind: int, runs: IndexArray, quantity: FloatArray, day: float,
         delays: FloatArray,
     ) -> None:  # fmt: skip
         """Send ``quantity[j]`` to cell ``c`` in run ``runs[j]``, arriving after ``delays[j]``.
 
-        The sparse form of ``ship`` for shipments that only some runs make (repair batches):
-        ``runs`` ascending and distinct.
+        Only the runs that ship something are given (``runs`` ascending and distinct), so a
+        delay is drawn only for a real shipment.
         """
         self._send(c, kind, runs, quantity, day, delays)
 

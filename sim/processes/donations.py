@@ -4,7 +4,8 @@ A donor ships what it can: with ``keep_floor`` only what it holds above its floo
 negative), and never more than the donation's ``cap`` in total. The shortfall of a tranche or
 a rate (not one due to the cap) is ``unfilled`` of the receiver; a pledge carries it forward.
 Shipped goods are ``sent`` by the donor at once and ``received`` on arrival after ``transit``
-(drawn per shipment and run); meanwhile they are ``in_transit`` of the receiver.
+(drawn per shipment, only in the runs that ship something); meanwhile they are ``in_transit``
+of the receiver.
 """
 
 from __future__ import annotations
@@ -55,11 +56,13 @@ class _Giver:
         if unfilled:
             ledger.mark(self.receiver, "unfilled")
         ledger.remove(c, shipped, "sent", day, to_floor=emptied)
-        delays = None
-        if self.transit is not None and self.spec.transit is not None:
-            path = f"donations.{self.spec.id}.transit"
-            delays = self.transit.value(self.spec.transit, path, counted=shipped > 0.0)
-        self.ctx.calendar.ship(self.receiver, TRANSIT, shipped, day, delays)
+        if self.transit is None or self.spec.transit is None:
+            self.ctx.calendar.deliver(self.receiver, TRANSIT, shipped, day)
+            return shipped
+        runs = np.flatnonzero(shipped > 0.0)  # a transit time only where something ships
+        path = f"donations.{self.spec.id}.transit"
+        delays = self.transit.value(self.spec.transit, path, size=len(runs))
+        self.ctx.calendar.ship(self.receiver, TRANSIT, runs, shipped[runs], day, delays)
         return shipped
 
 

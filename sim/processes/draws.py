@@ -15,7 +15,6 @@ from numpy.typing import NDArray
 from sim.distributions import Distribution, draw
 
 FloatArray = NDArray[np.float64]
-BoolArray = NDArray[np.bool_]
 
 #: Largest proportional loss fraction: a fraction of 1 would mean certain loss (infinite hazard).
 MAX_LOSS_FRACTION = float(np.nextafter(1.0, 0.0))
@@ -51,22 +50,15 @@ class Draws:
         path: str,
         low: float = 0.0,
         high: float = math.inf,
-        counted: BoolArray | None = None,
         size: int | None = None,
     ) -> FloatArray:
-        """One value per run (or ``size`` values), clipped to ``[low, high]``.
-
-        Clips are counted under ``path``, only in the runs where ``counted`` is true if given
-        (a per-shipment draw in a run that ships nothing is not a draw the user sees).
-        """
+        """One value per run (or ``size`` values), clipped to ``[low, high]``; clips are
+        counted under ``path``."""
         values = draw(dist, self.rng, self.runs if size is None else size,
                       deterministic=self.deterministic)  # fmt: skip
         if within(dist, low, high):  # nothing to count; clip float dust at the bounds
             return np.clip(values, low, high, out=values)
-        outside = (values < low) | (values > high)
-        if counted is not None:
-            outside &= counted
-        clips = int(np.count_nonzero(outside))
+        clips = int(np.count_nonzero((values < low) | (values > high)))
         if clips:
             self.clipped[path] = self.clipped.get(path, 0) + clips
         return np.clip(values, low, high)
