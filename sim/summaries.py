@@ -8,8 +8,11 @@ merged in chunk order (so results are identical whatever the backend or number o
   per-chunk quantiles at ``PROBABILITIES`` over the chunk's runs. Interior probabilities are
   merged as the run-weighted mean of the chunks' quantiles (Vincentization: for chunks of
   independent runs of one model it estimates the same quantile as the pooled runs, with about the
-  same standard error and a bias of order 1/chunk runs); probabilities 0 and 1 are the exact
-  minimum and maximum over all runs. Means are exact (sums over runs).
+  same standard error and a bias of order 1/chunk runs where the values are spread out; at an
+  atom of a lumpy distribution, such as a count of pending shipments, a chunk whose share below
+  the atom crosses the probability pulls the merge towards the neighbouring value, which large
+  chunks make rare); probabilities 0 and 1 are the exact minimum and maximum over all runs.
+  Means are exact (sums over runs).
 - Event dates (depleted, replenished, trough, back at target after the trough, pledge
   fulfilled): exact counts of runs per distinct event day (days come from the event grid, so the
   number of distinct days is bounded by the horizon, not by the runs); "never" is the rest.
