@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.ledger import FLOWS, LEVELS, Allocate, Cell, Ledger
+from sim.ledger import FLOWS, LEVELS, Allocate, Cell, Ledger, mapped_zeros
 from sim.processes.attrition import attrition
 from sim.processes.calendar import Calendar
 from sim.processes.clock import SNAPSHOT, Clock
@@ -153,7 +153,7 @@ def simulate_chunk(
     *,
     deterministic: bool = False,
     precision: type[np.float32] | type[np.float64] = np.float64,
-    allocate: Allocate = np.zeros,
+    allocate: Allocate = mapped_zeros,
 ) -> ChunkResult:
     """Simulate ``runs`` runs of ``scenario`` in one event loop, randomness from ``seed``.
 

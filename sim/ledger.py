@@ -12,6 +12,7 @@ consumed - used``.
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -40,8 +41,25 @@ INFLOWS = ("produced", "received", "repaired")
 OUTFLOWS = ("sent", "lost", "consumed", "used")
 
 Cell = tuple[str, str]
-#: Makes a zero array of a shape and dtype (the trajectory buffers: ``np.zeros`` or shared memory).
+#: Makes a zero array of a shape and dtype (the trajectory buffers: ``mapped_zeros`` or shared
+#: memory).
 Allocate = Callable[[tuple[int, ...], Any], NDArray[Any]]
+
+
+def mapped_zeros(shape: tuple[int, ...], dtype: Any) -> NDArray[Any]:
+    """A zero array in its own private anonymous map of 4 KiB pages, each mapped on first touch.
+
+    For trajectory slabs, written once and kept: ``np.zeros`` would ask for 2 MiB transparent
+    huge pages, which on a virtual machine that hands idle memory back to its host cost about
+    six times more per byte to fault in (benchmarks/README.md). The map is released with the
+    last array that views it.
+    """
+    count = int(np.prod(shape))
+    size = max(count * np.dtype(dtype).itemsize, 1)
+    buffer = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    if hasattr(mmap, "MADV_NOHUGEPAGE"):  # Linux: not even where huge pages are always on
+        buffer.madvise(mmap.MADV_NOHUGEPAGE)
+    return np.frombuffer(buffer, dtype=dtype, count=count).reshape(shape)
 
 
 class Ledger:
@@ -60,7 +78,7 @@ class Ledger:
         times: int,
         stored: Mapping[str, Sequence[int]] | None = None,
         dtype: type[np.float32] | type[np.float64] = np.float64,
-        allocate: Allocate = np.zeros,
+        allocate: Allocate = mapped_zeros,
     ) -> None:
         self.cells = tuple(cells)
         self.row = {cell: c for c, cell in enumerate(self.cells)}
@@ -253,13 +271,12 @@ class Trajectory:
         times: int,
         runs: int,
         dtype: type[np.float32] | type[np.float64],
-        allocate: Allocate = np.zeros,
+        allocate: Allocate = mapped_zeros,
     ) -> None:
         self.rows = np.asarray(rows, dtype=np.intp)
         n = len(rows)
         # A row is cast into the next free slab and kept there if it changed. Pages are mapped
-        # on first touch (by ``np.zeros``: as transparent huge pages where the system allows,
-        # measured faster than 4 KiB pages here, benchmarks/README.md).
+        # on first touch, so the unused end of the worst-case buffer takes no memory.
         self.slabs = allocate((times * n + 1, runs), dtype)
         self.slots = np.zeros((times, n), dtype=np.intp)
         self.count = 1

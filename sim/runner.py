@@ -20,6 +20,7 @@ from typing import Any, Generic, Literal, TypeVar
 import numpy as np
 
 from sim.engine import ChunkResult, simulate_chunk
+from sim.ledger import mapped_zeros
 from sim.results import Results, build_dataset
 from sim.scenario.model import Scenario
 from sim.summaries import ChunkSummary, merge_in_order, summarise_chunk, summary_dataset
@@ -74,7 +75,7 @@ def _simulate(
     (``sim.transfer``)."""
     child = np.random.SeedSequence(seed).spawn(chunk.index + 1)[chunk.index]
     precision = np.float64 if deterministic else STORED_PRECISION  # one exact run
-    allocate = np.zeros if shared is None else file_allocator(shared)
+    allocate = mapped_zeros if shared is None else file_allocator(shared)
     return simulate_chunk(
         scenario, chunk.size, child, deterministic=deterministic, precision=precision,
         allocate=allocate,

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.ledger import Allocate
+from sim.ledger import Allocate, mapped_zeros
 
 #: Where shared memory is a file system (Linux).
 SHARED_MEMORY = Path("/dev/shm")
@@ -73,7 +73,7 @@ def file_allocator(folder: Path) -> Allocate:
         size = int(np.prod(shape)) * np.dtype(dtype).itemsize
         stats = os.statvfs(folder)
         if stats.f_bavail * stats.f_frsize < 2 * size:
-            return np.zeros(shape, dtype)
+            return mapped_zeros(shape, dtype)
         handle, path = tempfile.mkstemp(suffix=".slab", dir=folder)
         os.close(handle)
         return np.memmap(path, dtype=dtype, mode="w+", shape=shape).view(SharedSlabs)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -112,6 +114,39 @@ def test_trajectory_stores_a_row_again_only_when_it_changed() -> None:
     assert np.all(dense[:, 1] == 0)
     with pytest.raises(ValueError, match="recorded after"):
         track.record(2, state)
+
+
+def huge_page_kb(array: np.ndarray) -> int | None:
+    """AnonHugePages of the mappings over ``array``'s memory (None where /proc has no smaps).
+
+    Summed over every mapping that overlaps it: advice on part of a map splits it."""
+    smaps = Path("/proc/self/smaps")
+    if not smaps.exists():
+        return None
+    low, high = array.ctypes.data, array.ctypes.data + array.nbytes
+    total, inside = 0, False
+    for line in smaps.read_text().splitlines():
+        head = line.split()[0]
+        if "-" in head and ":" not in head:  # a mapping's first line: start-end perms ...
+            start, end = (int(x, 16) for x in head.split("-"))
+            inside = start < high and low < end
+        elif inside and head == "AnonHugePages:":
+            total += int(line.split()[1])
+    return total
+
+
+def test_mapped_zeros_are_zero_writable_views_on_small_pages() -> None:
+    from sim.ledger import mapped_zeros
+
+    slabs = mapped_zeros((1024, 2048), np.float32)  # 8 MiB: room for four huge pages
+    assert slabs.shape == (1024, 2048) and slabs.dtype == np.float32
+    assert not slabs.any()
+    slabs[:] = 1.0  # every page touched
+    assert huge_page_kb(slabs) in (None, 0)
+    kept = slabs[:3]
+    del slabs  # the view keeps the map alive
+    assert kept.sum() == 3 * 2048
+    assert np.array_equal(pickle.loads(pickle.dumps(kept)), kept)
 
 
 def test_snapshot_examines_only_marked_rows_and_verify_catches_a_missed_mark() -> None:
