@@ -342,16 +342,20 @@ def split_seconds(scenario: Scenario, runs: int) -> dict[str, float]:
     return {**spent, "the rest": total - sum(spent.values()), "total": total, "stored MB": stored}
 
 
-def first_write_ns_per_byte(megabytes: int = 256, idle: float = IDLE) -> tuple[float, float]:
-    """Nanoseconds per byte to write a new buffer after ``idle`` seconds without allocating,
-    then again at once into the memory just freed. A virtual machine that hands memory idle
-    for a few seconds back to its host (free page reporting) makes the first far dearer than
-    the second, which is what a fresh process pays for its results; elsewhere they are close."""
+def first_write_ns_per_byte(
+    allocate: Callable[[tuple[int, ...], Any], np.ndarray], megabytes: int = 256,
+    idle: float = IDLE,
+) -> tuple[float, float]:  # fmt: skip
+    """Nanoseconds per byte to write a new buffer from ``allocate`` after ``idle`` seconds
+    without allocating, then again at once into the memory just freed. A virtual machine that
+    hands memory idle for a few seconds back to its host (free page reporting) makes the first
+    far dearer than the second, which is what a fresh process pays for its results; elsewhere
+    they are close."""
     times = []
     time.sleep(idle)
     for _ in range(2):
         started = time.perf_counter()
-        buffer = np.zeros(megabytes << 18, dtype=np.float32)
+        buffer = allocate((megabytes << 18,), np.float32)
         buffer.fill(1.0)
         times.append(time.perf_counter() - started)
         del buffer
@@ -360,17 +364,22 @@ def first_write_ns_per_byte(megabytes: int = 256, idle: float = IDLE) -> tuple[f
 
 def time_split(scenario: Scenario, runs: int) -> None:
     """Where one chunk's time goes, unprofiled; and what writing the series costs here."""
-    cold, warm = first_write_ns_per_byte()
+    from sim.ledger import mapped_zeros
+
     parts = min((split_seconds(scenario, runs) for _ in range(2)), key=lambda p: p["total"])
     print(f"\n  one chunk of {runs} runs unprofiled, {parts['total']:.2f} s CPU (best of 2):")
     for part in ("random draws", "storing the series", "other compiled loops", "the rest"):
         print(f"    {part:<32} {parts[part]:7.3f} s  {100 * parts[part] / parts['total']:5.1f} %")
     megabytes = parts["stored MB"] * 10_000 / runs
-    print(f"  writing a new buffer here: {cold:.2f} ns/byte after {IDLE:g} s without allocating, "
-          f"{warm:.2f} ns/byte at once into memory just freed")  # fmt: skip
-    print(f"  10k runs store {megabytes:.0f} MB of series: {megabytes * cold / 1e3:.2f} s "
-          f"to write at the first rate (a fresh process), {megabytes * warm / 1e3:.2f} s at the "
-          "second")  # fmt: skip
+    print(f"  writing a new buffer here (ns/byte), after {IDLE:g} s without allocating and at "
+          "once into memory just freed:")  # fmt: skip
+    for label, allocate in (("4 KiB pages (the slabs' mapped_zeros)", mapped_zeros),
+                            ("2 MiB huge pages where allowed (np.zeros)", np.zeros)):  # fmt: skip
+        cold, warm = first_write_ns_per_byte(allocate)
+        print(
+            f"    {label:<44} {cold:5.2f}  {warm:5.2f}   10k runs' {megabytes:.0f} MB of "
+            f"series: {megabytes * cold / 1e3:.2f} s, {megabytes * warm / 1e3:.2f} s"
+        )
     draws = parts["random draws"] * 10_000 / runs
     print(f"  10k runs: {draws:.2f} s of random draws alone")
 
