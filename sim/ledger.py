@@ -54,6 +54,8 @@ def mapped_zeros(shape: tuple[int, ...], dtype: Any) -> NDArray[Any]:
     six times more per byte to fault in (benchmarks/README.md). The map is released with the
     last array that views it.
     """
+    if not hasattr(mmap, "MAP_PRIVATE"):  # Windows: no such maps
+        return np.zeros(shape, dtype)
     count = int(np.prod(shape))
     size = max(count * np.dtype(dtype).itemsize, 1)
     buffer = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
