@@ -173,3 +173,26 @@ def test_binomial_draws_only_where_trials_but_keeps_the_stream() -> None:
     scalar = Draws(np.random.default_rng(3), len(n), False, {}).binomial(n, 0.4)
     expected = np.random.default_rng(3).binomial(np.maximum(n, 0).astype(np.int64), 0.4)
     assert scalar.tolist() == expected.astype(float).tolist()
+
+
+def test_transit_times_are_drawn_only_in_the_runs_that_ship() -> None:
+    """One tranche from a donor empty in about half the runs: the transit stream gives the
+    shipping runs its first values in run order, and no value to a run that ships nothing
+    (SCENARIO_FORMAT.md: a transit time per shipment)."""
+    from sim.streams import stream
+
+    runs, seed = 400, 5
+    delay = Uniform(1.0, 30.0)
+    aid = tranches("aid", "us", "ua", "shell", {7.0: 10.0}, transit=delay)
+    s = scenario(holder("us", stock={"shell": Uniform(-10.0, 10.0)}), holder("ua"), aid,
+                 end=60.0, report=1.0)  # fmt: skip
+    r = run(s, runs=runs, seed=seed)
+    sent = at(r, "sent", "us", "shell")[:, -1]
+    shipping = np.flatnonzero(sent > 0.0)
+    assert 0.3 * runs < len(shipping) < 0.7 * runs
+    received = at(r, "received", "ua", "shell")
+    arrived = np.argmax(received > 0.0, axis=1)  # reported days are 0, 1, 2, ...
+    drawn = delay.sample(stream(np.random.SeedSequence(seed), "donations.aid.transit"), runs)
+    expected = np.floor(7.0 + drawn[: len(shipping)] + 0.5)
+    assert arrived[shipping].tolist() == expected.tolist()
+    assert np.all(received[sent == 0.0] == 0.0)
