@@ -43,6 +43,7 @@ from benchmarks import variants  # noqa: E402
 from benchmarks.naive import simulate_naive  # noqa: E402
 from sim import runner  # noqa: E402
 from sim.engine import ChunkResult  # noqa: E402
+from sim.ledger import Allocate  # noqa: E402
 from sim.scenario.model import Scenario  # noqa: E402
 
 REFERENCE = HERE / "reference.yaml"
@@ -343,9 +344,8 @@ def split_seconds(scenario: Scenario, runs: int) -> dict[str, float]:
 
 
 def first_write_ns_per_byte(
-    allocate: Callable[[tuple[int, ...], Any], np.ndarray], megabytes: int = 256,
-    idle: float = IDLE,
-) -> tuple[float, float]:  # fmt: skip
+    allocate: Allocate, megabytes: int = 256, idle: float = IDLE
+) -> tuple[float, float]:
     """Nanoseconds per byte to write a new buffer from ``allocate`` after ``idle`` seconds
     without allocating, then again at once into the memory just freed. A virtual machine that
     hands memory idle for a few seconds back to its host (free page reporting) makes the first
