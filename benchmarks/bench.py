@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import cProfile
 import dataclasses
+import functools
 import inspect
 import json
 import math
@@ -373,15 +374,37 @@ def time_split(scenario: Scenario, runs: int) -> None:
     megabytes = parts["stored MB"] * 10_000 / runs
     print(f"  writing a new buffer here (ns/byte), after {IDLE:g} s without allocating and at "
           "once into memory just freed:")  # fmt: skip
+    cold_cost = {}
     for label, allocate in (("4 KiB pages (the slabs' mapped_zeros)", mapped_zeros),
                             ("2 MiB huge pages where allowed (np.zeros)", np.zeros)):  # fmt: skip
-        cold, warm = first_write_ns_per_byte(allocate)
+        cold, warm = cold_cost[allocate] = first_write_ns_per_byte(allocate)
         print(
             f"    {label:<44} {cold:5.2f}  {warm:5.2f}   10k runs' {megabytes:.0f} MB of "
             f"series: {megabytes * cold / 1e3:.2f} s, {megabytes * warm / 1e3:.2f} s"
         )
     draws = parts["random draws"] * 10_000 / runs
     print(f"  10k runs: {draws:.2f} s of random draws alone")
+    loop = event_loop_seconds(scenario)
+    chunks = len(chunk_sizes(10_000))
+    series = megabytes * cold_cost[mapped_zeros][0] / 1e3  # new 4 KiB pages, as sim.run's
+    print(f"  the event loop alone (a chunk of {FEW_RUNS} runs less its draws, best of 3): "
+          f"{loop:.2f} s per chunk")  # fmt: skip
+    print(f"  10k runs before any stock arithmetic: draws {draws:.2f} s + writing the series "
+          f"{series:.2f} s + {chunks} event loops {chunks * loop:.2f} s = "
+          f"{draws + series + chunks * loop:.2f} s")  # fmt: skip
+
+
+#: Runs of a chunk whose run vectors cost next to nothing: its time is the event loop's.
+FEW_RUNS = 10
+
+
+def event_loop_seconds(scenario: Scenario, repeats: int = 3) -> float:
+    """What every chunk pays whatever its number of runs: SimPy, the processes' Python and a call
+    per kernel. The CPU time of a chunk of ``FEW_RUNS`` runs without its draws and storage (the
+    draws' calls are counted with the draws), best of ``repeats``."""
+    parts = min((split_seconds(scenario, FEW_RUNS) for _ in range(repeats)),
+                key=lambda p: p["total"])  # fmt: skip
+    return parts["total"] - parts["random draws"] - parts["storing the series"]
 
 
 def storage(scenario: Scenario, runs: int) -> None:
@@ -495,7 +518,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"\nworkers (wall time, best of {WORKER_REPEATS} alternating; needs an idle machine)")
     speedups = [
-        workers_speedup("engine", n, lambda w, n=n: engine_seconds(scenario, n, workers=w))
+        workers_speedup("engine", n, functools.partial(engine_seconds, scenario, n))
         for n in (base_runs, 4 * base_runs)
     ]
     workers_speedup(

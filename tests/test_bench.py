@@ -63,3 +63,16 @@ def test_split_counts_the_slabs_of_the_chunk_it_times() -> None:
     plain = bench.chunk_result(scenario, 50, 0)
     assert parts["stored MB"] == sum(s.nbytes for s in plain.slabs.values()) / 1e6
     assert parts["the rest"] > 0.0  # SimPy and the processes' own steps are not wrapped
+
+
+def test_the_event_loop_is_the_best_few_run_chunk_less_its_draws(monkeypatch) -> None:
+    totals = iter([0.5, 0.3, 0.4])
+    sizes: list[int] = []
+
+    def split(scenario: object, runs: int) -> dict[str, float]:
+        sizes.append(runs)
+        return {"total": next(totals), "random draws": 0.05, "storing the series": 0.01}
+
+    monkeypatch.setattr(bench, "split_seconds", split)
+    assert bench.event_loop_seconds(bench.load_reference(), repeats=3) == 0.3 - 0.05 - 0.01
+    assert sizes == [bench.FEW_RUNS] * 3
