@@ -46,7 +46,7 @@ from benchmarks import variants  # noqa: E402
 from benchmarks.naive import simulate_naive  # noqa: E402
 from sim import runner  # noqa: E402
 from sim.engine import ChunkResult  # noqa: E402
-from sim.ledger import Allocate  # noqa: E402
+from sim.ledger import Allocate, mapped_zeros  # noqa: E402
 from sim.scenario.model import Scenario  # noqa: E402
 
 REFERENCE = HERE / "reference.yaml"
@@ -367,8 +367,6 @@ def first_write_ns_per_byte(
 
 def time_split(scenario: Scenario, runs: int) -> None:
     """Where one chunk's time goes, unprofiled; and what writing the series costs here."""
-    from sim.ledger import mapped_zeros
-
     parts = min((split_seconds(scenario, runs) for _ in range(2)), key=lambda p: p["total"])
     print(f"\n  one chunk of {runs} runs unprofiled, {parts['total']:.2f} s CPU (best of 2):")
     for part in ("random draws", "storing the series", "other compiled loops", "the rest"):

@@ -61,16 +61,9 @@ class Calendar:
         """Send ``quantity[j]`` to cell ``c`` in run ``runs[j]``, arriving after ``delays[j]``.
 
         Only the runs that ship something are given (``runs`` ascending and distinct), so a
-        delay is drawn only for a real shipment.
+        delay is drawn only for a real shipment. Pending until their whole arrival day (booked
+        in the ring of ``(c, kind)``), or at once for those arriving ``day`` itself.
         """
-        self._send(c, kind, runs, quantity, day, delays)
-
-    def _send(
-        self, c: int, kind: int, runs: IndexArray, quantity: FloatArray, day: float,
-        delays: FloatArray,
-    ) -> None:  # fmt: skip
-        """Pending until their whole arrival day (booked in the ring of ``(c, kind)``), or at
-        once for those arriving ``day`` itself."""
         level, flow = KINDS[kind]
         arrive = np.empty(len(runs))
         latest = kernels.arrival_days(day, delays, quantity, arrive)
