@@ -1,17 +1,160 @@
-"""Writing a run's output folder atomically: all files appear together, or none do."""
+"""Writing a run's output folder: all files appear together or none do, and nothing that
+stockpile did not write is ever removed.
+
+``--out`` may name a new folder, an empty one, or one that holds a previous run's outputs and
+nothing else (``run.json`` and the known names below). Anything else is refused before the run
+starts. The results are written into a staging folder beside the target and swapped in with one
+atomic rename (an exchange on Linux, so the target is never missing); the previous outputs are
+then removed file by file, by name, so a file that appeared meanwhile is kept.
+
+The staging folder is locked while its run lives: a second run writing the same ``--out`` is
+refused at once, and a later run removes the staging folders that killed runs left behind.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import hashlib
+import json
 import os
-import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+try:
+    import fcntl
+
+    LOCKS = True
+except ImportError:  # Windows: no advisory locks; leftovers are then never removed
+    LOCKS = False
+
+#: Files and folders a run writes into its output folder.
+OUTPUT_FILES = frozenset({"results.nc", "summary.csv", "run.json"})
+CHART_FOLDER = "charts"
+CHART_SUFFIXES = frozenset({".png", ".svg", ".pdf"})
+
 
 class OutputError(Exception):
-    """The output folder cannot be written (message says why)."""
+    """The output folder cannot be written (message says why and what to do)."""
+
+
+def check_target(out: Path) -> Path:
+    """The absolute output folder, if a run may write it; else ``OutputError``.
+
+    Refused: the working directory or a folder above it, a file, a symbolic link, a folder with
+    anything a run did not write, a name the file system cannot hold.
+    """
+    target = Path(os.path.abspath(out))
+    _check_name(target)
+    try:
+        _check_place(out, target)
+    except OSError as error:
+        raise OutputError(f"{out}: cannot use this folder ({error.strerror or error})") from None
+    base = _existing_ancestor(target.parent)
+    if not base.is_dir():
+        raise OutputError(f"{base}: is not a folder, so {out} cannot be created")
+    return target
+
+
+def _check_place(out: Path, target: Path) -> None:
+    here = Path.cwd().resolve()
+    if target.resolve() == here or target.resolve() in here.parents:
+        raise OutputError(
+            f"--out {str(out) or repr('')}: names the working directory or a folder above it "
+            "(choose a new folder, e.g. out/my_run)"
+        )
+    if target.is_symlink():
+        raise OutputError(f"{out}: is a symbolic link (choose another --out)")
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder (choose another --out)")
+    if target.is_dir():
+        foreign = _foreign(target)
+        if foreign:
+            raise OutputError(
+                f"{out}: holds files that stockpile did not write ({', '.join(foreign)}); "
+                "choose another --out, or empty the folder"
+            )
+
+
+def _check_name(target: Path) -> None:
+    try:
+        limit = os.pathconf(os.getcwd(), "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    for part in target.parts:
+        if len(os.fsencode(part)) > limit:
+            raise OutputError(f"{part[:40]}...: folder name longer than {limit} bytes")
+
+
+def _foreign(folder: Path, limit: int = 3) -> list[str]:
+    """Up to ``limit`` entries of ``folder`` that are not a run's outputs (empty: none)."""
+    entries = sorted(folder.iterdir())
+    if entries and not (folder / "run.json").is_file():
+        return [p.name for p in entries[:limit]]
+    foreign = [p.name for p in entries if not _is_output(p)]
+    return foreign[:limit]
+
+
+def _is_output(path: Path) -> bool:
+    if path.is_symlink():
+        return False
+    if path.name in OUTPUT_FILES:
+        return path.is_file()
+    if path.name == CHART_FOLDER and path.is_dir():
+        return all(_is_chart(p) for p in path.iterdir())
+    return False
+
+
+def _is_chart(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink() and path.suffix in CHART_SUFFIXES
+
+
+def is_previous_output(folder: Path) -> bool:
+    """Whether ``folder`` holds a run's outputs and nothing else (its ``run.json`` readable)."""
+    if not folder.is_dir() or _foreign(folder):
+        return False
+    try:
+        metadata = json.loads((folder / "run.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(metadata, dict) and "scenario_sha256" in metadata
+
+
+def remove_outputs(folder: Path) -> bool:
+    """Remove what a run writes from ``folder``, by name, then the folder if it is empty.
+
+    Returns whether the folder is gone; anything else in it is kept.
+    """
+    with contextlib.suppress(FileNotFoundError):
+        for name in OUTPUT_FILES:
+            path = folder / name
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+        charts = folder / CHART_FOLDER
+        if charts.is_dir() and not charts.is_symlink():
+            for path in charts.iterdir():
+                if _is_chart(path):
+                    path.unlink()
+            with contextlib.suppress(OSError):
+                charts.rmdir()
+        for path in folder.iterdir():  # a run's own staging files (``.chart-*``, NetCDF temps)
+            if path.name.startswith(".") and path.is_file() and _ours(path):
+                path.unlink()
+    try:
+        folder.rmdir()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _ours(path: Path) -> bool:
+    return path.name.startswith((".chart-", ".results-"))
 
 
 def _existing_ancestor(path: Path) -> Path:
@@ -21,46 +164,127 @@ def _existing_ancestor(path: Path) -> Path:
     return Path.cwd()
 
 
-def check_writable(out: Path) -> None:
-    """Fail early, before any simulation, if ``out`` cannot become a folder of results."""
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: exists and is not a folder (choose another --out)")
-    base = _existing_ancestor(out.parent if not out.exists() else out)
-    if not base.is_dir():
-        raise OutputError(
-            f"{base}: is not a folder, so {out} cannot be created (choose another --out)"
-        )
-    try:
-        tempfile.TemporaryDirectory(dir=base).cleanup()
-    except OSError as error:
-        raise OutputError(
-            f"{out}: cannot write here ({error.strerror}; choose another --out)"
-        ) from None
-
-
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
 
 
+def _prefix(target: Path) -> str:
+    """Name prefix of the staging folders of ``target`` (beside it, or in the nearest folder
+    that exists)."""
+    return f".stockpile-{hashlib.sha256(os.fsencode(target)).hexdigest()[:12]}-"
+
+
 @contextmanager
 def staged_folder(out: Path) -> Iterator[Path]:
-    """Yield a staging folder; on success it replaces ``out`` in one rename, else it vanishes."""
-    check_writable(out)
-    base = _existing_ancestor(out.parent)
-    staging = Path(tempfile.mkdtemp(dir=base, prefix=f".{out.name}.partial-"))
-    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are meant to be shared
+    """Yield a new, locked staging folder for ``out``; on success it replaces ``out`` in one
+    rename, else it vanishes and ``out`` is as it was.
+
+    Raises ``OutputError`` at once if ``out`` may not be written or another run is writing it.
+    """
+    target = check_target(out)
+    base = _existing_ancestor(target.parent)
+    prefix = _prefix(target)
     try:
+        staging = Path(tempfile.mkdtemp(dir=base, prefix=prefix))
+    except OSError as error:
+        raise OutputError(f"{out}: cannot write here ({error.strerror or error})") from None
+    lock = _lock(staging)
+    try:
+        _clear_leftovers(base, prefix, staging, target)
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are to be shared
         yield staging
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
-            out.rename(old / out.name)
-            staging.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        try:
+            check_target(out)  # still a folder a run may replace?
+        except OutputError as error:
+            kept = _keep_aside(staging, target)
+            raise OutputError(f"{error}; this run's results are in {kept}") from None
+        _swap(staging, target)
+    except OSError as error:
+        raise OutputError(f"{out}: cannot write ({error.strerror or error})") from None
+    finally:
+        _discard(staging)
+        if lock is not None:
+            os.close(lock)
+
+
+def _discard(staging: Path) -> None:
+    """Remove a staging folder: partial outputs, or the previous outputs swapped out."""
+    if not staging.is_dir():
+        return
+    previous = staging / "previous"
+    if previous.is_dir():
+        remove_outputs(previous)
+    remove_outputs(staging)
+
+
+def _keep_aside(staging: Path, target: Path) -> Path:
+    """Move finished results that cannot replace ``target`` to a new folder beside it."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    kept = Path(tempfile.mkdtemp(dir=target.parent, prefix=f"{target.name}.{stamp}-"))
+    kept.rmdir()
+    staging.rename(kept)
+    return kept
+
+
+def _lock(folder: Path) -> int | None:
+    """Hold an exclusive lock on ``folder`` until the returned descriptor is closed."""
+    if not LOCKS:
+        return None
+    fd = os.open(folder, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def _clear_leftovers(base: Path, prefix: str, mine: Path, target: Path) -> None:
+    """Refuse if another live run stages ``target``; remove what killed runs left behind."""
+    if not LOCKS:
+        return
+    for other in sorted(base.glob(prefix + "*")):
+        if other == mine or not other.is_dir():
+            continue
+        fd = os.open(other, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(
+                f"{target}: another stockpile run is writing this folder now "
+                "(wait for it, or choose another --out)"
+            ) from None
+        finally:
+            os.close(fd)
+        previous = other / "previous"
+        if previous.is_dir() and not target.exists():  # killed in the middle of a plain swap
+            previous.rename(target)
+        _discard(other)
+
+
+def _swap(staging: Path, target: Path) -> None:
+    """Put ``staging`` at ``target``; afterwards ``staging`` holds the previous outputs, if any."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        staging.rename(target)
+    elif not _exchange(staging, target):
+        # No atomic exchange: park the previous outputs in a folder named like a staging
+        # folder, so that a run killed between the two renames leaves them to be restored.
+        parked = Path(tempfile.mkdtemp(dir=staging.parent, prefix=staging.name + "-"))
+        target.rename(parked / "previous")
+        staging.rename(target)
+        parked.rename(staging)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False if unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_cwd, exchange = -100, 2
+    if renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))

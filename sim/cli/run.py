@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from sim.cli import main
-from sim.cli.output import OutputError, check_writable, staged_folder
+from sim.cli.output import OutputError, staged_folder
 from sim.cli.problems import exit_with_problems, load_or_exit
 from sim.results import Results
 from sim.runner import run as run_scenario
@@ -56,25 +56,27 @@ def run(
     """Simulate SCENARIO and write results.nc, summary.csv, run.json and charts/ to --out."""
     loaded = load_or_exit(scenario, list(overrides))
     out = out or Path("out") / scenario.stem
-    try:
-        check_writable(out)
-    except OutputError as error:
-        exit_with_problems([str(error)])
     console = Console(stderr=True)
     total = 1 if deterministic else (runs or loaded.runs)
-    with _progress_bar(console, total) as advance:
-        results = run_scenario(
-            loaded, runs=runs, seed=seed, workers=workers, deterministic=deterministic,
-            scheduler=scheduler, progress=advance, keep="summary" if summary_only else "full",
-        )  # fmt: skip
-    summary = results.summary()
-    # The one run at the means ("the spreadsheet answer") is drawn on the fan charts.
-    at_means = None if deterministic or not charts else run_scenario(loaded, deterministic=True)
     try:
         with staged_folder(out) as folder:
+            with _progress_bar(console, total) as advance:
+                results = run_scenario(
+                    loaded, runs=runs, seed=seed, workers=workers, deterministic=deterministic,
+                    scheduler=scheduler, progress=advance,
+                    keep="summary" if summary_only else "full",
+                )  # fmt: skip
+            summary = results.summary()
+            # The one run at the means ("the spreadsheet answer") is drawn on the fan charts.
+            at_means = (
+                None if deterministic or not charts else run_scenario(loaded, deterministic=True)
+            )
             write_outputs(results, summary, folder, charts=charts, deterministic=at_means)
     except OutputError as error:
         exit_with_problems([str(error)])
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: nothing written, {out} is as it was", err=True)
+        raise SystemExit(130) from None
     Console(width=max(shutil.get_terminal_size((120, 24)).columns, 120)).print(
         summary_table(results, summary)
     )
