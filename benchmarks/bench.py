@@ -294,7 +294,7 @@ def profile(scenario: Scenario, runs: int) -> None:
 #: Compiled loops of the ledger and the arrival calendar (``sim.kernels``), and the random draws:
 #: NumPy's exact samplers through ``Draws`` and the repair batches drawn in a compiled loop.
 LEDGER_KERNELS = ("take", "put", "deposit", "settle", "book", "arrival_days", "advance",
-                  "limit_to_stock", "shippable")  # fmt: skip
+                  "shippable")  # fmt: skip
 DRAW_METHODS = ("value", "binomial", "poisson")
 
 
@@ -476,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"reference: {len(scenario.items)} items, {len(scenario.holders)} holders, "
         f"{scenario.end_day / 365.25:g} y, report every {scenario.report_every_days:g} d, "
-        f"{sum(len(getattr(scenario, k)) for k in variants.KINDS)} processes"
+        f"{sum(len(p) for p in scenario.processes.values())} processes"
     )
     targets: list[Target] = []
 

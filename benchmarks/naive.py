@@ -1,9 +1,9 @@
 """The naive model: one SimPy environment per run, scalar float stocks. Yardstick and oracle.
 
 This is what an analyst writes without the tool, and it is written independently of
-``sim.engine`` and ``sim.processes`` (it imports only the normalised scenario model and the
-distributions) so that the engine can be checked against it. It implements section 3 of the
-scenario format and the engine rules of the design:
+``sim.engine`` and the processes' code (it imports only the normalised scenario model, the
+process kinds' model classes, the flow names and the distributions) so that the engine can be
+checked against it. It implements the timing rules of docs/model.md:
 
 - process actions at ``k * every`` (k = 1, 2, ...) through ``end``, each integrating its rate
   over the interval just ended; tranches on their dates; a pledge at ``start_day + k * every``;
@@ -15,7 +15,8 @@ scenario format and the engine rules of the design:
   stands at the end of each instant (so inputs taken and re-made the same day are no refill).
 
 Each run has its own ``numpy.random.Generator``; draws differ from the engine's, only the
-distributions must agree.
+distributions must agree. Every registered process kind needs a method ``_<section>`` here
+: a kind the oracle does not implement fails ``tests/test_oracle.py``.
 """
 
 from __future__ import annotations
@@ -29,27 +30,19 @@ from typing import Any
 
 import numpy as np
 import simpy
-from simpy.events import EventPriority
 
 from sim.distributions import Distribution
-from sim.scenario.model import Attrition, Consumption, Donation, Production, Scenario, Schedule
+from sim.flows import FLOWS, LEVELS
+from sim.processes.attrition import Attrition
+from sim.processes.consumption import Consumption
+from sim.processes.donations import Donation
+from sim.processes.production import Production
+from sim.processes.registry import kinds
+from sim.scenario.model import Scenario, Schedule
 
-LEVELS = ("stock", "in_transit", "in_repair")
-FLOWS = (
-    "produced",
-    "used",
-    "received",
-    "sent",
-    "lost",
-    "repaired",
-    "consumed",
-    "unmet",
-    "unfilled",
-)
 METRICS = ("depleted_at", "replenished_at", "trough_at", "trough")
 
-ARRIVAL, PRODUCTION, DONATION, ATTRITION, CONSUMPTION, SNAPSHOT = range(6)
-_PHASE_SPAN = 100_000  # priority = phase * span + file index
+ARRIVAL, SNAPSHOT = -1, 1_000_000  # process kinds act in between, by their phase
 
 #: largest proportional attrition fraction a draw is clipped to (a fraction of 1 is certain loss)
 _MAX_LOSS_FRACTION = float(np.nextafter(1.0, 0.0))
@@ -95,14 +88,30 @@ def arrival_day(ship_day: float, delay: float) -> float:
     return max(ship_day, math.floor(ship_day + delay + 0.5))
 
 
-class _At(simpy.Event):
-    """An event that fires at absolute ``day`` with a (phase, file index) priority."""
+class _Agenda:
+    """Events at absolute days, fired in (phase, file index) order at equal days.
 
-    def __init__(self, env: simpy.Environment, day: float, phase: int, index: int) -> None:
-        super().__init__(env)
-        self._ok = True
-        self._value = None
-        env.schedule(self, EventPriority(phase * _PHASE_SPAN + index), day - env.now)
+    One SimPy timeout per day with something due triggers that day's events in order; SimPy
+    processes triggered events in the order they were triggered.
+    """
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.due: dict[float, list[tuple[int, int, int, simpy.Event]]] = {}
+        self.order = itertools.count()
+
+    def at(self, day: float, phase: int, index: int) -> simpy.Event:
+        event = self.env.event()
+        if day not in self.due:
+            self.due[day] = []
+            wake = self.env.timeout(max(day - self.env.now, 0.0))
+            wake.callbacks.append(lambda _timeout, day=day: self._wake(day))
+        self.due[day].append((phase, index, next(self.order), event))
+        return event
+
+    def _wake(self, day: float) -> None:
+        for *_, event in sorted(self.due.pop(day), key=lambda entry: entry[:3]):
+            event.succeed()
 
 
 @dataclass
@@ -244,6 +253,7 @@ class _Model:
     def __init__(self, scenario: Scenario, rng: np.random.Generator, deterministic: bool) -> None:
         self.scenario = scenario
         self.env = simpy.Environment()
+        self.agenda = _Agenda(self.env)
         self.clipped: dict[str, int] = {}
         self.run = _Run(scenario, rng, deterministic, self.clipped)
         self.cells = [(h, i) for h in scenario.holders for i in scenario.items]
@@ -281,18 +291,16 @@ class _Model:
 
     def _every(self, days: Sequence[float], phase: int, index: int) -> Iterator[simpy.Event]:
         for day in days:
-            yield _At(self.env, day, phase, index)
+            yield self.agenda.at(day, phase, index)
 
     def start(self) -> None:
         end = self.scenario.end_day
-        for index, prod in enumerate(self.scenario.production.values()):
-            self.env.process(self._production(prod, index, end))
-        for index, don in enumerate(self.scenario.donations.values()):
-            self.env.process(self._donation(don, index, end))
-        for index, att in enumerate(self.scenario.attrition.values()):
-            self.env.process(self._attrition(att, index, end))
-        for index, con in enumerate(self.scenario.consumption.values()):
-            self.env.process(self._consumption(con, index, end))
+        for kind in kinds():
+            if not implements(kind.section):
+                raise NotImplementedError(f"the naive oracle does not simulate {kind.section}")
+            method = getattr(self, f"_{kind.section}")
+            for index, process in enumerate(self.scenario.section(kind.section).values()):
+                self.env.process(method(process, index, end, kind.phase))
         self.env.process(self._snapshots())
 
     # -- snapshots ---------------------------------------------------------------------------
@@ -303,7 +311,7 @@ class _Model:
 
     def _snapshots(self) -> Generator[simpy.Event, Any, None]:
         for day in self.report_days[1:]:
-            yield _At(self.env, float(day), SNAPSHOT, 0)
+            yield self.agenda.at(float(day), SNAPSHOT, 0)
             self.snapshot()
 
     # -- arrivals ----------------------------------------------------------------------------
@@ -322,7 +330,7 @@ class _Model:
             self.run.add(level, cell, -quantity)
             self._arrive(cell, quantity, arrive, flow)
 
-        _At(self.env, arrive, ARRIVAL, 0).callbacks.append(land)
+        self.agenda.at(arrive, ARRIVAL, 0).callbacks.append(land)
 
     def _arrive(self, cell: Cell, quantity: float, day: float, flow: str) -> None:
         self.run.add(flow, cell, quantity)
@@ -331,7 +339,7 @@ class _Model:
     # -- production --------------------------------------------------------------------------
 
     def _production(
-        self, prod: Production, index: int, end: float
+        self, prod: Production, index: int, end: float, phase: int
     ) -> Generator[simpy.Event, Any, None]:
         run = self.run
         path = f"production.{prod.id}"
@@ -340,7 +348,7 @@ class _Model:
         accepted = run.draw(prod.yield_, f"{path}.yield", 0.0, 1.0)
         inputs = {k: run.draw(q, f"{path}.inputs.{k}") for k, q in prod.inputs.items()}
         last = 0.0
-        for event in self._every(list(action_days(prod.every_days, end)), PRODUCTION, index):
+        for event in self._every(list(action_days(prod.every_days, end)), phase, index):
             yield event
             day = self.env.now
             potential = rates.integral(last, day)
@@ -372,7 +380,9 @@ class _Model:
 
     # -- donations ---------------------------------------------------------------------------
 
-    def _donation(self, don: Donation, index: int, end: float) -> Generator[simpy.Event, Any, None]:
+    def _donations(
+        self, don: Donation, index: int, end: float, phase: int
+    ) -> Generator[simpy.Event, Any, None]:
         run = self.run
         path = f"donations.{don.id}"
         cap = run.draw(don.cap, f"{path}.cap") if don.cap is not None else math.inf
@@ -385,22 +395,22 @@ class _Model:
             for day, _j, quantity in tranches:
                 if day > end or day < 0:
                     continue
-                yield _At(self.env, day, DONATION, index)
+                yield self.agenda.at(day, phase, index)
                 self._give(don, quantity, state, unfilled=True)
         elif don.kind == "rate":
             assert don.rate is not None
             rates = run.draw_schedule(don.rate, f"{path}.rate")
             last = 0.0
-            for event in self._every(list(action_days(don.every_days, end)), DONATION, index):
+            for event in self._every(list(action_days(don.every_days, end)), phase, index):
                 yield event
                 day = self.env.now
                 self._give(don, rates.integral(last, day), state, unfilled=True)
                 last = day
         else:
-            yield from self._pledge(don, index, end, state)
+            yield from self._pledge(don, index, end, state, phase)
 
     def _pledge(
-        self, don: Donation, index: int, end: float, state: dict[str, float]
+        self, don: Donation, index: int, end: float, state: dict[str, float], phase: int
     ) -> Generator[simpy.Event, Any, None]:
         run = self.run
         path = f"donations.{don.id}"
@@ -417,7 +427,7 @@ class _Model:
             run.pledge_fulfilled_at[don.id] = don.start_day
             return
         days = list(action_days(don.every_days, end, don.start_day))
-        for event in self._every(days, DONATION, index):
+        for event in self._every(days, phase, index):
             yield event
             limit = min(remaining, max_per_day * don.every_days)
             shipped = self._give(don, limit, state, unfilled=False)
@@ -449,7 +459,7 @@ class _Model:
     # -- attrition ---------------------------------------------------------------------------
 
     def _attrition(
-        self, att: Attrition, index: int, end: float
+        self, att: Attrition, index: int, end: float, phase: int
     ) -> Generator[simpy.Event, Any, None]:
         run = self.run
         path = f"attrition.{att.id}"
@@ -459,9 +469,9 @@ class _Model:
             hazard = run.draw_schedule(att.rate, f"{path}.losses")
         repairable = run.draw(att.repairable, f"{path}.repairable", 0.0, 1.0)
         cell = (att.holder, att.item)
-        back = (att.repair_to or att.holder, att.item)
+        back = (att.repair_to, att.item)
         last = 0.0
-        for event in self._every(list(action_days(att.every_days, end)), ATTRITION, index):
+        for event in self._every(list(action_days(att.every_days, end)), phase, index):
             yield event
             day = self.env.now
             exposure = hazard.integral(last, day)
@@ -482,13 +492,13 @@ class _Model:
     # -- consumption -------------------------------------------------------------------------
 
     def _consumption(
-        self, con: Consumption, index: int, end: float
+        self, con: Consumption, index: int, end: float, phase: int
     ) -> Generator[simpy.Event, Any, None]:
         run = self.run
         rates = run.draw_schedule(con.rate, f"consumption.{con.id}.rate")
         cell = (con.holder, con.item)
         last = 0.0
-        for event in self._every(list(action_days(con.every_days, end)), CONSUMPTION, index):
+        for event in self._every(list(action_days(con.every_days, end)), phase, index):
             yield event
             day = self.env.now
             demand = rates.integral(last, day)
@@ -498,6 +508,11 @@ class _Model:
             run.add("unmet", cell, demand - taken)
             if taken > 0:
                 run.change_stock(cell, -taken, day)
+
+
+def implements(section: str) -> bool:
+    """Whether the oracle simulates the processes of scenario section ``section``."""
+    return callable(getattr(_Model, f"_{section}", None))
 
 
 # -- running ---------------------------------------------------------------------------------
@@ -545,7 +560,7 @@ def simulate_naive(
         run_one(scenario, np.random.default_rng(child), deterministic=deterministic)
         for child in root.spawn(runs)
     ]
-    pledges = [d.id for d in scenario.donations.values() if d.kind == "pledge"]
+    pledges = [d.id for d in scenario.section("donations").values() if d.kind == "pledge"]
     clipped: dict[str, int] = {}
     for one in per_run:
         for key, count in one["clipped"].items():

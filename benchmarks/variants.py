@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from sim.scenario.model import DAYS_PER_YEAR, Holder, Item, Production, Scenario
-
-KINDS = ("production", "donations", "attrition", "consumption")
-
-P = TypeVar("P")
+from sim.processes.registry import kinds
+from sim.scenario.model import DAYS_PER_YEAR, Holder, Item, Scenario
 
 
 def with_horizon(scenario: Scenario, years: float) -> Scenario:
@@ -22,40 +19,43 @@ def _copy_id(name: str, copy: int) -> str:
     return name if copy == 0 else f"{name}_x{copy + 1}"
 
 
-def _renamed(mapping: Mapping[str, P], copy: int) -> dict[str, P]:
-    return {_copy_id(key, copy): value for key, value in mapping.items()}
-
-
-def _holder(holder: Holder, copies: int) -> Holder:
-    def spread(values: Mapping[str, P]) -> dict[str, P]:
-        return {k: v for c in range(copies) for k, v in _renamed(values, c).items()}
-
-    return dataclasses.replace(
-        holder,
-        stock=spread(holder.stock),
-        floor=spread(holder.floor),
-        target=spread(holder.target),
-    )
-
-
-def _processes(scenario: Scenario, kind: str, copies: int) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for process in getattr(scenario, kind).values():
-        for c in range(copies):
-            changes: dict[str, object] = {"id": _copy_id(process.id, c)}
-            changes["item"] = _copy_id(process.item, c)
-            if isinstance(process, Production):
-                changes["inputs"] = _renamed(process.inputs, c)
-            out[_copy_id(process.id, c)] = dataclasses.replace(process, **changes)
-    return out
+def _renamed(value: Any, items: set[str], rename: Callable[[str], str]) -> Any:
+    """``value`` with every item id in it renamed: a field naming an item, the keys of a
+    mapping by item, and the same inside nested dataclasses (any process kind's model)."""
+    if isinstance(value, str):
+        return rename(value) if value in items else value
+    if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
+        return {
+            rename(k) if k in items else k: _renamed(v, items, rename) for k, v in value.items()
+        }
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        changes = {k: _renamed(v, items, rename) for k, v in fields.items() if k != "id"}
+        return dataclasses.replace(value, **changes)
+    return value
 
 
 def with_items_replicated(scenario: Scenario, copies: int) -> Scenario:
     """``copies`` independent copies of every item with its stocks and processes (12 -> 48)."""
     items: dict[str, Item] = {}
+    holders: dict[str, Holder] = {}
+    processes: dict[str, dict[str, Any]] = {kind.section: {} for kind in kinds()}
+    names = set(scenario.items)
     for c in range(copies):
+        rename = lambda name, c=c: _copy_id(name, c)  # noqa: E731
         for key, item in scenario.items.items():
-            items[_copy_id(key, c)] = dataclasses.replace(item, id=_copy_id(key, c))
-    holders = {key: _holder(h, copies) for key, h in scenario.holders.items()}
-    kinds = {kind: _processes(scenario, kind, copies) for kind in KINDS}
-    return dataclasses.replace(scenario, items=items, holders=holders, **kinds)  # type: ignore[arg-type]
+            items[rename(key)] = dataclasses.replace(item, id=rename(key))
+        for key, holder in scenario.holders.items():
+            copy = _renamed(holder, names, rename)
+            merged = holders.get(key, dataclasses.replace(holder, stock={}, floor={}, target={}))
+            holders[key] = dataclasses.replace(
+                merged,
+                stock={**merged.stock, **copy.stock},
+                floor={**merged.floor, **copy.floor},
+                target={**merged.target, **copy.target},
+            )
+        for kind in kinds():
+            for key, process in scenario.section(kind.section).items():
+                copied = _renamed(process, names, rename)
+                processes[kind.section][rename(key)] = dataclasses.replace(copied, id=rename(key))
+    return dataclasses.replace(scenario, items=items, holders=holders, processes=processes)

@@ -5,39 +5,37 @@ compiled loops (``sim.kernels``) decide *how much*, for all runs in one step per
 random delays are bucketed on a 1-day grid (``sim.processes.calendar``), so Python work per
 event does not grow with the number of runs.
 
-Timing (SCENARIO_FORMAT.md section 3): the snapshot at day 0 is the initial state before any
-action; a process with ``every: P`` acts at ``P, 2P, ...`` through the end, each action
-accounting for the interval just ended; at equal times arrivals, production, donations,
-attrition and consumption act in that order (file order within each), then the snapshot.
+Timing (docs/model.md): the snapshot at day 0 is the initial state before any action; a process
+with ``every: P`` acts at ``P, 2P, ...`` through the end, each action accounting for the interval
+just ended; at equal times arrivals come first, then the process kinds in their phase order
+(``sim.processes.registry``; file order within each), then the snapshot.
 
 Cost: Python work per event is constant, the work on run vectors per event is linear in runs.
-Reported series are kept only for the cells where each quantity can move, and a row that did
-not change since the previous reported time shares its slab (``sim.ledger.Trajectory``); on the
-reference scenario a chunk of 5,000 runs keeps ~300 MB of float32 trajectories (dense float64:
-3.3 GB).
+Reported series are kept only for the cells where each quantity can move (the processes'
+footprints), and a row that did not change since the previous reported time shares its slab
+(``sim.ledger.Trajectory``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import simpy
 
-from sim.ledger import FLOWS, LEVELS, Allocate, Cell, Ledger, mapped_zeros
-from sim.processes.attrition import attrition
+from sim.flows import FLOWS, LEVELS
+from sim.ledger import Allocate, Cell, Ledger, mapped_zeros
 from sim.processes.calendar import Calendar
 from sim.processes.clock import SNAPSHOT, Clock
-from sim.processes.consumption import consumption
 from sim.processes.context import Context
-from sim.processes.donations import donation
-from sim.processes.production import production
+from sim.processes.donations import pledges
+from sim.processes.registry import kinds
 from sim.scenario.model import Scenario
 
-__all__ = ["FLOWS", "LEVELS", "ChunkResult", "report_days", "simulate_chunk"]
+__all__ = ["ChunkResult", "active_cells", "report_days", "reported_cells", "simulate_chunk"]
 
 
 @dataclass(frozen=True)
@@ -47,8 +45,7 @@ class ChunkResult:
     Series are compact: ``columns[name]`` are the flat indices ``h * len(items) + i`` of the
     cells where ``name`` can be non-zero (every other cell is 0), and the run vector of row ``r``
     at reported time ``k`` is ``slabs[name][slots[name][k, r]]`` (``slots`` is ``(T, rows)``; a
-    row that did not change shares the previous slab). ``series[name]`` expands one to the dense
-    ``(runs, T, H, I)`` on demand.
+    row that did not change shares the previous slab).
     """
 
     report_days: np.ndarray  # (T,) days since start: 0, then every report_every, <= end_day
@@ -69,32 +66,6 @@ class ChunkResult:
         """Number of runs in the chunk."""
         return int(self.floor.shape[0])
 
-    @property
-    def series(self) -> Mapping[str, np.ndarray]:
-        """LEVELS + FLOWS -> dense ``(runs, T, H, I)`` arrays, each built when looked up."""
-        return _DenseSeries(self)
-
-    def dense(self, name: str) -> np.ndarray:
-        """Series ``name`` as a dense float64 ``(runs, T, H, I)`` array (0 in unreported cells)."""
-        block = self.slabs[name][self.slots[name]]
-        out = np.zeros((self.runs, block.shape[0], len(self.holders) * len(self.items)))
-        out[:, :, self.columns[name]] = block.transpose(2, 0, 1)
-        return out.reshape(self.runs, block.shape[0], len(self.holders), len(self.items))
-
-
-class _DenseSeries(Mapping[str, np.ndarray]):
-    def __init__(self, result: ChunkResult) -> None:
-        self._result = result
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return self._result.dense(name)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._result.slabs)
-
-    def __len__(self) -> int:
-        return len(self._result.slabs)
-
 
 def report_days(scenario: Scenario) -> np.ndarray:
     """Days since start of the reported times: 0, then every ``report_every`` through the end."""
@@ -109,40 +80,19 @@ def active_cells(scenario: Scenario) -> list[Cell]:
     used: set[Cell] = set()
     for h in scenario.holders.values():
         used.update((h.id, i) for i in (*h.stock, *h.floor, *h.target))
-    for p in scenario.production.values():
-        for holder in p.to:
-            used.update((holder, i) for i in (p.item, *p.inputs))
-    for d in scenario.donations.values():
-        used.update({(d.source, d.item), (d.to, d.item)})
-    for a in scenario.attrition.values():
-        used.update({(a.holder, a.item), (a.repair_to or a.holder, a.item)})
-    used.update((c.holder, c.item) for c in scenario.consumption.values())
+    for kind in kinds():
+        for process in scenario.section(kind.section).values():
+            used |= kind.footprint(process).cells()
     return [(h, i) for h in scenario.holders for i in scenario.items if (h, i) in used]
 
 
 def reported_cells(scenario: Scenario) -> dict[str, set[Cell]]:
-    """Per flow and level other than ``stock``, the cells where it can be non-zero."""
+    """Per level and flow other than ``stock``, the cells where it can be non-zero."""
     cells: dict[str, set[Cell]] = {name: set() for name in (*LEVELS, *FLOWS) if name != "stock"}
-    for p in scenario.production.values():
-        for holder in p.to:
-            cells["produced"].add((holder, p.item))
-            cells["used"].update((holder, i) for i in p.inputs)
-    for d in scenario.donations.values():
-        cells["sent"].add((d.source, d.item))
-        cells["received"].add((d.to, d.item))
-        if d.transit is not None:
-            cells["in_transit"].add((d.to, d.item))
-        if d.kind != "pledge":
-            cells["unfilled"].add((d.to, d.item))
-    for a in scenario.attrition.values():
-        cells["lost"].add((a.holder, a.item))
-        back = (a.repair_to or a.holder, a.item)
-        cells["repaired"].add(back)
-        if a.repair_time is not None:
-            cells["in_repair"].add(back)
-    for c in scenario.consumption.values():
-        cells["consumed"].add((c.holder, c.item))
-        cells["unmet"].add((c.holder, c.item))
+    for kind in kinds():
+        for process in scenario.section(kind.section).values():
+            for name, written in kind.footprint(process).writes.items():
+                cells[name] |= written
     return cells
 
 
@@ -176,8 +126,7 @@ def simulate_chunk(
     clock = Clock()
     calendar = Calendar(clock, ledger, scenario.end_day)
     ctx = Context(clock, ledger, calendar, seed, runs, deterministic, scenario.end_day)
-    _draw_holders(ctx, scenario)
-    ledger.start()
+    ledger.start(*_draw_holders(ctx, scenario))
     ledger.snapshot(0)
     _start_processes(ctx, scenario)
     clock.process(_snapshots(ctx, days))
@@ -189,37 +138,33 @@ def simulate_chunk(
     return _result(ctx, scenario, days)
 
 
-def _draw_holders(ctx: Context, scenario: Scenario) -> None:
-    """Draw initial stock, floor and target of every holder from the holder's own stream."""
-    ledger = ctx.ledger
+def _draw_holders(ctx: Context, scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Initial stock, floor and target ``(cells, runs)`` of every holder, drawn from the
+    holder's own stream (a target defaults to the initial stock)."""
+    shape = (len(ctx.ledger.cells), ctx.runs)
+    stock, floor, target = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     for holder in scenario.holders.values():
-        draws = ctx.draws(f"holders.{holder.id}")
+        path = f"holders.{holder.id}"
+        draws = ctx.draws(path)
         for item, dist in holder.stock.items():
-            path = f"holders.{holder.id}.stock.{item}"
-            ledger.stock[ctx.cell(holder.id, item)] = draws.value(dist, path)
+            stock[ctx.cell(holder.id, item)] = draws.value(dist, f"{path}.stock.{item}")
         for item, dist in holder.floor.items():
-            path = f"holders.{holder.id}.floor.{item}"
-            ledger.floor[ctx.cell(holder.id, item)] = draws.value(dist, path)
+            floor[ctx.cell(holder.id, item)] = draws.value(dist, f"{path}.floor.{item}")
         for item in scenario.items:
-            if (holder.id, item) not in ledger.row:
+            if (holder.id, item) not in ctx.ledger.row:
                 continue
             c = ctx.cell(holder.id, item)
             if item in holder.target:
-                path = f"holders.{holder.id}.target.{item}"
-                ledger.target[c] = draws.value(holder.target[item], path)
+                target[c] = draws.value(holder.target[item], f"{path}.target.{item}")
             else:
-                ledger.target[c] = ledger.stock[c]
+                target[c] = stock[c]
+    return stock, floor, target
 
 
 def _start_processes(ctx: Context, scenario: Scenario) -> None:
-    for index, prod in enumerate(scenario.production.values()):
-        ctx.clock.process(production(ctx, prod, index))
-    for index, don in enumerate(scenario.donations.values()):
-        ctx.clock.process(donation(ctx, don, index))
-    for index, att in enumerate(scenario.attrition.values()):
-        ctx.clock.process(attrition(ctx, att, index))
-    for index, con in enumerate(scenario.consumption.values()):
-        ctx.clock.process(consumption(ctx, con, index))
+    for kind in kinds():
+        for index, process in enumerate(scenario.section(kind.section).values()):
+            ctx.clock.process(kind.process(ctx, process, index))
 
 
 def _snapshots(ctx: Context, days: np.ndarray) -> Generator[simpy.Event, Any, None]:
@@ -237,7 +182,7 @@ def _result(ctx: Context, scenario: Scenario, days: np.ndarray) -> ChunkResult:
     def full(rows: np.ndarray, fill: float) -> np.ndarray:
         return ledger.full(rows, fill, grid).reshape(shape)
 
-    pledges = [d.id for d in scenario.donations.values() if d.kind == "pledge"]
+    pledged = [d.id for d in pledges(scenario)]
     return ChunkResult(
         report_days=days,
         holders=holders,
@@ -253,7 +198,7 @@ def _result(ctx: Context, scenario: Scenario, days: np.ndarray) -> ChunkResult:
             "trough_at": full(ledger.trough_at, 0.0),
             "trough": full(ledger.trough, 0.0),
         },
-        pledge_fulfilled_at={p: ctx.pledge_fulfilled_at[p] for p in pledges},
-        pledge_total={p: ctx.pledge_total[p] for p in pledges},
+        pledge_fulfilled_at={p: ctx.pledge_fulfilled_at[p] for p in pledged},
+        pledge_total={p: ctx.pledge_total[p] for p in pledged},
         clipped=dict(ctx.clipped),
     )

@@ -195,7 +195,7 @@ def arrival_days(day: float, delays: np.ndarray, quantity: np.ndarray, arrive: n
 @kernel
 def book(
     ring: np.ndarray,
-    level: np.ndarray,
+    pending: np.ndarray,
     at_once: np.ndarray,
     due: np.ndarray,
     runs: np.ndarray,
@@ -205,16 +205,17 @@ def book(
     now: int,
     last_day: int,
 ) -> int:
-    """Shipment ``j`` (run ``runs[j]``) arriving after ``day`` goes into the pending ``level``
-    and, if it arrives by ``last_day``, into ``ring`` on its day (``due[day - now]`` set);
-    one arriving ``day`` itself goes to ``at_once``. Returns the number arriving at once."""
+    """Shipment ``j`` (run ``runs[j]``) arriving after ``day`` goes into ``pending`` (what the
+    pending level gains) and, if it arrives by ``last_day``, into ``ring`` on its day
+    (``due[day - now]`` set); one arriving ``day`` itself goes to ``at_once``. Returns the
+    number arriving at once."""
     mask = len(ring) - 1
     immediate = 0
     for j in range(len(runs)):
         r, q, when = runs[j], quantity[j], arrive[j]
         if when > day:
             if q > 0.0:
-                level[r] += q
+                pending[r] += q
                 whole = int(when)
                 if whole <= last_day:
                     ring[whole & mask, r] += q
@@ -259,37 +260,28 @@ def advance(
 
 
 @kernel
-def limit_to_stock(wanted: np.ndarray, stock: np.ndarray, short: np.ndarray) -> np.ndarray:
-    """What can be taken: ``min(wanted, stock)`` per run; the rest is added to ``short``."""
-    taken: np.ndarray = np.minimum(wanted, stock)
-    for r in range(len(taken)):
-        short[r] += wanted[r] - taken[r]
-    return taken
-
-
-@kernel
 def shippable(
     wanted: np.ndarray,
     cap_left: np.ndarray,
     stock: np.ndarray,
     floor: np.ndarray,
     keep_floor: bool,
-    unfilled: np.ndarray,
+    short: np.ndarray,
     emptied: np.ndarray,
 ) -> np.ndarray:
     """What a donor ships: ``wanted`` within what is left of the cap (length 0: no cap) and
-    within its stock (above its floor if ``keep_floor``). Adds what the cap allows but the
-    stock does not to ``unfilled`` (length 0: not counted), takes the shipment off the cap, and
+    within its stock (above its floor if ``keep_floor``). Puts what the cap allows but the
+    stock does not in ``short`` (length 0: not counted), takes the shipment off the cap, and
     marks in ``emptied`` the runs shipping down to exactly the floor."""
     shipped = np.empty_like(wanted)
-    capped, counted = len(cap_left) > 0, len(unfilled) > 0
+    capped, counted = len(cap_left) > 0, len(short) > 0
     for r in range(len(wanted)):
         allowed = min(wanted[r], cap_left[r]) if capped else wanted[r]
         available = max(stock[r] - (floor[r] if keep_floor else 0.0), 0.0)
         amount = min(allowed, available)
         shipped[r] = amount
         if counted:
-            unfilled[r] += allowed - amount
+            short[r] = allowed - amount
         if capped:
             cap_left[r] -= amount
         if keep_floor:

@@ -5,9 +5,9 @@ stored. Each quantity is a ``(cells, runs)`` array, so one cell's row is a conti
 that an action updates in one vectorised step. Snapshots record each quantity's *stored* rows
 (the cells where it can be non-zero) in a ``Trajectory``, which keeps each changed slice once.
 
-The balance identity holds for every run and cell by construction, since every stock change
-goes through a flow: ``stock = initial + produced + received + repaired - sent - lost -
-consumed - used``.
+The balance identity (``sim.flows``) holds for every run and cell by construction: the ledger's
+arrays are private, and every change goes through a method that moves stock by a flow and
+records what changed, so a snapshot never reuses a stale series.
 """
 
 from __future__ import annotations
@@ -20,25 +20,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim import kernels
+from sim.flows import BY_NAME, FLOWS, LEVELS, PENDING
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
-
-LEVELS = ("stock", "in_transit", "in_repair")
-FLOWS = (
-    "produced",
-    "used",
-    "received",
-    "sent",
-    "lost",
-    "repaired",
-    "consumed",
-    "unmet",
-    "unfilled",
-)
-#: Flows that add to the stock and flows that take from it (``unmet`` and ``unfilled`` do neither).
-INFLOWS = ("produced", "received", "repaired")
-OUTFLOWS = ("sent", "lost", "consumed", "used")
 
 Cell = tuple[str, str]
 #: Makes a zero array of a shape and dtype (the trajectory buffers: ``mapped_zeros`` or shared
@@ -69,6 +54,8 @@ class Ledger:
 
     ``cells`` are the active (holder, item) pairs; ``columns`` their flat index ``h * items + i``
     in the full grid of ``grid_size`` cells. Row ``c`` of every array belongs to ``cells[c]``.
+    ``stock``, ``floor``, ``target`` and the metric arrays are read-only views: only the
+    ledger's methods change them.
     """
 
     def __init__(
@@ -87,15 +74,20 @@ class Ledger:
         self.columns = np.asarray(columns, dtype=np.intp)
         self.runs = runs
         shape = (len(self.cells), runs)
-        self.values: dict[str, FloatArray] = {n: np.zeros(shape) for n in (*LEVELS, *FLOWS)}
-        self.stock = self.values["stock"]
-        self.floor = np.zeros(shape)
-        self.target = np.zeros(shape)
-        self.initial = np.zeros(shape)
-        self.depleted_at = np.full(shape, np.nan)
-        self.replenished_at = np.full(shape, np.nan)
-        self.trough = np.zeros(shape)
-        self.trough_at = np.zeros(shape)
+        self._values: dict[str, FloatArray] = {n: np.zeros(shape) for n in (*LEVELS, *FLOWS)}
+        self._stock = self._values["stock"]
+        self._floor = np.zeros(shape)
+        self._target = np.zeros(shape)
+        self._depleted_at = np.full(shape, np.nan)
+        self._replenished_at = np.full(shape, np.nan)
+        self._trough = np.zeros(shape)
+        self._trough_at = np.zeros(shape)
+        self.stock, self.floor, self.target = (_read_only(a) for a in (self._stock, self._floor,
+                                                                      self._target))  # fmt: skip
+        self.depleted_at, self.replenished_at, self.trough, self.trough_at = (
+            _read_only(a)
+            for a in (self._depleted_at, self._replenished_at, self._trough, self._trough_at)
+        )
         self._armed = np.zeros(shape, dtype=bool)  # above the floor since, not yet depleted
         self._may_deplete = np.ones(shape, dtype=bool)
         self._unarmed = [True] * len(self.cells)  # some run may deplete but is not armed
@@ -115,29 +107,36 @@ class Ledger:
         self._pending: dict[int, bool] = {}
         # Rows written since the last snapshot, per quantity: only they can differ from the
         # recorded values. Everything is written before the first snapshot.
-        self._dirty: dict[str, set[int]] = {n: set(every) for n in self.values}
+        self._dirty: dict[str, set[int]] = {n: set(every) for n in self._values}
         self._dirty_stock = self._dirty["stock"]
         self._no_pin = np.zeros(0, dtype=bool)  # ``to_floor`` for no run
 
-    def start(self) -> None:
-        """Fix the initial state (stock, floor and target set) and arm the metric trackers."""
-        self.initial[:] = self.stock
-        self.trough[:] = self.stock
-        np.greater(self.stock, self.floor, out=self._armed)
-        np.less(self.stock, self.target, out=self._below)
+    def level(self, name: str, c: int) -> FloatArray:
+        """Quantity ``name`` (a level or cumulative flow) of cell ``c``, read-only."""
+        return _read_only(self._values[name][c])
+
+    def start(self, stock: FloatArray, floor: FloatArray, target: FloatArray) -> None:
+        """Set the initial stock, floor and target ``(cells, runs)`` and arm the metric
+        trackers."""
+        self._stock[:] = stock
+        self._floor[:] = floor
+        self._target[:] = target
+        self._trough[:] = self._stock
+        np.greater(self._stock, self._floor, out=self._armed)
+        np.less(self._stock, self._target, out=self._below)
         self._some_below = [bool(below.any()) for below in self._below]
         self._unarmed = [not bool(armed.all()) for armed in self._armed]
 
     # -- changes ---------------------------------------------------------------------------
 
-    # Every write to ``values`` goes through these methods, or is made in place by a compiled
-    # action that then calls ``mark``: the row is marked written so that a snapshot examines
-    # only written rows (``verify_marks`` checks that none is missed).
+    # Every change goes through these methods (some in compiled loops, ``sim.kernels``), which
+    # mark the rows they wrote: a snapshot examines only written rows (``verify_marks`` checks
+    # in tests that none is missed).
 
     def add(self, c: int, amount: FloatArray, flow: str, day: float) -> None:
         """Put ``amount`` into the stock of cell ``c`` through ``flow`` (an inflow)."""
         self._unarmed[c] = kernels.put(
-            self.stock[c], self.values[flow][c], amount, self.floor[c], self._armed[c],
+            self._stock[c], self._values[flow][c], amount, self._floor[c], self._armed[c],
             self._may_deplete[c], self._unarmed[c],
         )  # fmt: skip
         self._mark(c, flow, day)
@@ -156,11 +155,37 @@ class Ledger:
         emptied down to its floor holds the floor, not float dust around it).
         """
         kernels.take(
-            self.stock[c], self.values[flow][c], amount, self.floor[c],
+            self._stock[c], self._values[flow][c], amount, self._floor[c],
             self._no_pin if to_floor is None else to_floor, self._armed[c],
-            self._may_deplete[c], self.depleted_at[c], self.trough[c], self.trough_at[c], day,
+            self._may_deplete[c], self._depleted_at[c], self._trough[c], self._trough_at[c], day,
         )  # fmt: skip
         self._mark(c, flow, day, fell=True)
+
+    def count(self, c: int, flow: str, amount: FloatArray) -> None:
+        """Add ``amount`` to ``flow`` of cell ``c``, a flow that moves no stock (``unmet``)."""
+        if BY_NAME[flow].sign != 0 or BY_NAME[flow].level:
+            raise ValueError(f"{flow} moves stock: use add or remove")
+        self._values[flow][c] += amount
+        self._dirty[flow].add(c)
+
+    def pend(self, c: int, level: str, amount: FloatArray) -> None:
+        """``amount`` is on its way into cell ``c``, held in the pending ``level`` until it
+        arrives (``deposit``)."""
+        if level not in PENDING:
+            raise ValueError(f"{level} is not a level of items on their way")
+        self._values[level][c] += amount
+        self._dirty[level].add(c)
+
+    def deposit(self, c: int, level: str, amount: FloatArray, day: float) -> None:
+        """``amount`` pending in ``level`` of cell ``c`` arrives into its stock through the
+        level's arrival flow; ``amount`` is emptied."""
+        flow = PENDING[level]
+        self._unarmed[c] = kernels.deposit(
+            self._values[level][c], self._stock[c], self._values[flow][c], amount,
+            self._floor[c], self._armed[c], self._may_deplete[c], self._unarmed[c],
+        )  # fmt: skip
+        self._dirty[level].add(c)
+        self._mark(c, flow, day)
 
     def _mark(self, c: int, flow: str, day: float, fell: bool = False) -> None:
         """Cell ``c``'s stock and ``flow`` were written at ``day`` (``fell``: taken from):
@@ -170,21 +195,6 @@ class Ledger:
         self._dirty[flow].add(c)
         self._day = day
         self._pending[c] = fell or self._pending.get(c, False)
-
-    def mark(self, c: int, name: str) -> None:
-        """Quantity ``name`` of cell ``c``, which moves no stock (a pending level, ``unmet``,
-        ``unfilled``), was written in place by a compiled action (``sim.kernels``)."""
-        self._dirty[name].add(c)
-
-    def deposit(self, c: int, level: str, flow: str, amount: FloatArray, day: float) -> None:
-        """``amount`` pending in ``level`` of cell ``c`` arrives into its stock through ``flow``;
-        ``amount`` is emptied."""
-        self._unarmed[c] = kernels.deposit(
-            self.values[level][c], self.stock[c], self.values[flow][c], amount, self.floor[c],
-            self._armed[c], self._may_deplete[c], self._unarmed[c],
-        )  # fmt: skip
-        self._dirty[level].add(c)
-        self._mark(c, flow, day)
 
     # -- metrics ---------------------------------------------------------------------------
 
@@ -208,8 +218,8 @@ class Ledger:
             if not (fell or self._some_below[c]):  # only rose, and no run was below: no change
                 continue
             self._some_below[c] = kernels.settle(
-                self.stock[c], self.target[c], self._below[c], self._may_replenish[c],
-                self.replenished_at[c], self._day,
+                self._stock[c], self._target[c], self._below[c], self._may_replenish[c],
+                self._replenished_at[c], self._day,
             )  # fmt: skip
         self._pending.clear()
 
@@ -224,7 +234,7 @@ class Ledger:
         Only rows written since the previous snapshot are examined; the others are unchanged.
         """
         self.settle()
-        for name, state in self.values.items():
+        for name, state in self._values.items():
             dirty = self._dirty[name]
             if self.verify_marks:
                 self.series[name].verify(state, dirty, name)
@@ -234,26 +244,24 @@ class Ledger:
     def unstored_touched(self) -> list[str]:
         """Quantities that are non-zero in a row they do not report (an engine defect)."""
         touched = []
-        for name, state in self.values.items():
+        for name, state in self._values.items():
             rest = np.ones(len(self.cells), dtype=bool)
             rest[list(self.stored[name])] = False
             if np.any(state[rest] != 0.0):
                 touched.append(name)
         return touched
 
-    def cube(self, name: str) -> FloatArray:
-        """Reported series ``name`` as ``(runs, times, grid_size)``, zero in unreported cells."""
-        slabs, slots = self.series[name].stored()
-        series = slabs[slots]
-        out = np.zeros((self.runs, series.shape[0], self.grid_size))
-        out[:, :, self.columns[list(self.stored[name])]] = series.transpose(2, 0, 1)
-        return out
-
     def full(self, rows: FloatArray, fill: float, grid_size: int) -> FloatArray:
         """A ``(runs, grid_size)`` array with ``rows`` (cells, runs) in the active columns."""
         out = np.full((self.runs, grid_size), fill)
         out[:, self.columns] = rows.T
         return out
+
+
+def _read_only(array: FloatArray) -> FloatArray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 class Trajectory:

@@ -18,18 +18,21 @@ import json
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import dask.array as da
 import numpy as np
 import xarray as xr
 
 from sim._version import __version__
-from sim.engine import FLOWS, LEVELS, ChunkResult
+from sim.flows import FLOWS, LEVELS
 from sim.scenario.model import Scenario
 
 if TYPE_CHECKING:
+    import dask.array as da
     import pandas as pd
+
+    from sim.engine import ChunkResult
+    from sim.processes.donations import Donation
 
 DATE_METRICS = ("depleted_at", "replenished_at", "trough_at")
 NANOSECONDS_PER_DAY = 86_400 * 10**9
@@ -57,6 +60,8 @@ def _cell_series(parts: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
 
 def lazy_series(chunks: Sequence[ChunkResult], name: str) -> da.Array:
     """Series ``name`` over all chunks as a lazy ``(run, time, holder, item)`` Dask array."""
+    import dask.array as da
+
     first = chunks[0]
     holders, items = len(first.holders), len(first.items)
     runs, times = sum(c.runs for c in chunks), len(first.report_days)
@@ -88,7 +93,7 @@ def build_dataset(
     def gather(arrays: list[np.ndarray]) -> np.ndarray:
         return np.concatenate(arrays, axis=0) if len(arrays) > 1 else arrays[0]
 
-    data: dict[str, tuple[tuple[str, ...], np.ndarray | da.Array]] = {}
+    data: dict[str, tuple[tuple[str, ...], Any]] = {}
     for name in (*LEVELS, *FLOWS):
         data[name] = (cube, lazy_series(chunks, name))
     data["floor"] = (cell, gather([c.floor for c in chunks]))
@@ -100,7 +105,7 @@ def build_dataset(
             days_to_datetime(scenario.start, gather([c.metrics[name] for c in chunks])),
         )
 
-    pledges = [d.id for d in scenario.donations.values() if d.kind == "pledge"]
+    pledges = [d.id for d in _pledges(scenario)]
     if pledges:
         fulfilled = np.stack(
             [gather([c.pledge_fulfilled_at[p] for c in chunks]) for p in pledges], 1
@@ -110,7 +115,7 @@ def build_dataset(
         fulfilled = totals = np.zeros((runs, 0))
     data["pledge_fulfilled_at"] = (("run", "pledge"), days_to_datetime(scenario.start, fulfilled))
     data["pledge_total"] = (("run", "pledge"), totals)
-    by_days = [scenario.donations[p].by_day for p in pledges]
+    by_days = [d.by_day for d in _pledges(scenario)]
     by = np.array([np.nan if b is None else b for b in by_days], dtype=np.float64)
     data["pledge_by"] = (("pledge",), days_to_datetime(scenario.start, by))
 
@@ -119,6 +124,12 @@ def build_dataset(
         scenario, seed=seed, runs=runs, deterministic=deterministic, clipped=_clipped(chunks)
     )
     return _eager_if_small(xr.Dataset(data, coords=coords, attrs=attrs))
+
+
+def _pledges(scenario: Scenario) -> list[Donation]:
+    from sim.processes.donations import pledges
+
+    return pledges(scenario)
 
 
 def _clipped(chunks: Sequence[ChunkResult]) -> dict[str, int]:
@@ -134,16 +145,16 @@ def contract_coords(
 ) -> dict[str, object]:
     """Coordinates of the results contract: ``run`` (unless ``runs`` is None), ``time``,
     ``holder``, ``item``, ``pledge`` and their labels."""
-    pledges = [d.id for d in scenario.donations.values() if d.kind == "pledge"]
+    pledges = _pledges(scenario)
     items = list(scenario.items.values())
     holders = list(scenario.holders.values())
     coords: dict[str, object] = {
         "time": days_to_datetime(scenario.start, report_days),
         "holder": [h.id for h in holders],
         "item": [i.id for i in items],
-        "pledge": np.array(pledges, dtype=str),
-        "pledge_holder": ("pledge", np.array([scenario.donations[p].to for p in pledges], str)),
-        "pledge_item": ("pledge", np.array([scenario.donations[p].item for p in pledges], str)),
+        "pledge": np.array([p.id for p in pledges], dtype=str),
+        "pledge_holder": ("pledge", np.array([p.to for p in pledges], str)),
+        "pledge_item": ("pledge", np.array([p.item for p in pledges], str)),
         "holder_label": ("holder", [h.label for h in holders]),
         "item_label": ("item", [i.label for i in items]),
         "item_unit": ("item", [i.unit for i in items]),

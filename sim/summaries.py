@@ -29,8 +29,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.engine import FLOWS, LEVELS, ChunkResult, reported_cells
+from sim.engine import ChunkResult, reported_cells
+from sim.flows import FLOWS, LEVELS
 from sim.metrics import refilled_after_trough
+from sim.processes.donations import pledges
 from sim.scenario.model import Scenario
 
 if TYPE_CHECKING:
@@ -250,10 +252,10 @@ def summarise_chunk(scenario: Scenario, result: ChunkResult) -> ChunkSummary:
     refilled = _refilled(result)
     drawn = metrics["trough"] < result.target
     cell_days = {**{k: metrics[k] for k in CELL_DATES if k in metrics}, "refilled_at": refilled}
-    pledges = [d.id for d in scenario.donations.values() if d.kind == "pledge"]
-    fulfilled = _pledge_matrix(result.pledge_fulfilled_at, pledges, result.runs)
-    totals = _pledge_matrix(result.pledge_total, pledges, result.runs)
-    by = np.array([_by_day(scenario, p) for p in pledges], dtype=np.float64)
+    pledged = [d.id for d in pledges(scenario)]
+    fulfilled = _pledge_matrix(result.pledge_fulfilled_at, pledged, result.runs)
+    totals = _pledge_matrix(result.pledge_total, pledged, result.runs)
+    by = _by_days(scenario)
     with np.errstate(invalid="ignore"):
         on_time = (~np.isnan(fulfilled)) & (fulfilled <= by[None, :])
     return ChunkSummary(
@@ -282,9 +284,10 @@ def summarise_chunk(scenario: Scenario, result: ChunkResult) -> ChunkSummary:
     )
 
 
-def _by_day(scenario: Scenario, pledge: str) -> float:
-    by = scenario.donations[pledge].by_day
-    return np.nan if by is None else float(by)
+def _by_days(scenario: Scenario) -> np.ndarray:
+    """Each pledge's deadline in days (NaN: none)."""
+    days = [np.nan if d.by_day is None else d.by_day for d in pledges(scenario)]
+    return np.array(days, dtype=np.float64)
 
 
 def _pledge_matrix(values: dict[str, np.ndarray], pledges: list[str], runs: int) -> np.ndarray:
@@ -423,9 +426,7 @@ def summary_dataset(
         ("pledge", "date"),
         summary.dates["pledge_fulfilled_at"].dense(pledges, grid),
     )
-    by = np.array([_by_day(scenario, str(p)) for p in scenario.donations if
-                   scenario.donations[p].kind == "pledge"], dtype=np.float64)  # fmt: skip
-    data["pledge_by"] = (("pledge",), days_to_datetime(start, by))
+    data["pledge_by"] = (("pledge",), days_to_datetime(start, _by_days(scenario)))
     for name, counts in summary.counts.items():
         dims = ("pledge",) if name == "pledge_on_time" else ("holder", "item")
         data[name] = (dims, np.asarray(counts, dtype=np.int64))

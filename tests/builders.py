@@ -19,18 +19,12 @@ import numpy as np
 
 from sim.distributions import Distribution, Fixed
 from sim.engine import ChunkResult, simulate_chunk
-from sim.scenario.model import (
-    Attrition,
-    Consumption,
-    Donation,
-    Holder,
-    Item,
-    Production,
-    Rate,
-    Scenario,
-    Schedule,
-    Tranche,
-)
+from sim.processes.attrition import Attrition
+from sim.processes.consumption import Consumption
+from sim.processes.donations import Donation, Tranche
+from sim.processes.production import Production
+from sim.processes.registry import kinds
+from sim.scenario.model import Holder, Item, Rate, Scenario, Schedule
 
 #: A small YAML scenario with every process kind and uncertain values (runner tests).
 DRAWDOWN = """\
@@ -161,33 +155,29 @@ def use(id: str, holder: str, item: str, rate: ScheduleLike, every: float = 1.0)
 
 
 def scenario(
-    *parts: Holder | Production | Donation | Attrition | Consumption,
-    items: tuple[str, ...] = (),
-    end: float = 364.0,
-    report: float = 7.0,
+    *parts: Any, items: tuple[str, ...] = (), end: float = 364.0, report: float = 7.0
 ) -> Scenario:
-    """A scenario from holders and processes (in file order); items default to those named."""
+    """A scenario from holders and processes of any registered kind (in file order); items
+    default to those named."""
     holders = [p for p in parts if isinstance(p, Holder)]
     named = list(items)
     for p in parts:
-        names: list[str] = []
         if isinstance(p, Holder):
             names = [*p.stock, *p.floor, *p.target]
-        elif isinstance(p, Production):
-            names = [p.item, *p.inputs]
-        elif isinstance(p, Donation | Attrition | Consumption):
-            names = [p.item]
-        named += [n for n in names if n not in named]
+        else:
+            names = [item for kind in kinds() if isinstance(p, kind.model)
+                     for _, item in sorted(kind.footprint(p).cells())]  # fmt: skip
+        named += [n for n in dict.fromkeys(names) if n not in named]
+    processes = {
+        kind.section: {p.id: p for p in parts if isinstance(p, kind.model)} for kind in kinds()
+    }
     return Scenario(
         name="test",
         start=dt.date(2022, 1, 1),
         end_day=float(end),
         items={i: Item(i, i) for i in named},
         holders={h.id: h for h in holders},
-        production={p.id: p for p in parts if isinstance(p, Production)},
-        donations={p.id: p for p in parts if isinstance(p, Donation)},
-        attrition={p.id: p for p in parts if isinstance(p, Attrition)},
-        consumption={p.id: p for p in parts if isinstance(p, Consumption)},
+        processes=processes,
         report_every_days=float(report),
     )
 
@@ -197,10 +187,19 @@ def run(s: Scenario, runs: int = 1, seed: int = 0, deterministic: bool = False) 
     return simulate_chunk(s, runs, np.random.SeedSequence(seed), deterministic=deterministic)
 
 
+def dense(result: ChunkResult, name: str) -> np.ndarray:
+    """Series ``name`` of a chunk as a dense float64 ``(runs, T, H, I)`` array (0 in the cells
+    it does not report)."""
+    block = result.slabs[name][result.slots[name]]
+    out = np.zeros((result.runs, block.shape[0], len(result.holders) * len(result.items)))
+    out[:, :, result.columns[name]] = block.transpose(2, 0, 1)
+    return out.reshape(result.runs, block.shape[0], len(result.holders), len(result.items))
+
+
 def at(result: ChunkResult, name: str, holder: str, item: str) -> np.ndarray:
     """The (runs, T) series ``name`` of one cell."""
     h, i = result.holders.index(holder), result.items.index(item)
-    return result.series[name][:, :, h, i]
+    return dense(result, name)[:, :, h, i]
 
 
 def metric(result: ChunkResult, name: str, holder: str, item: str) -> np.ndarray:

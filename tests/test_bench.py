@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numba
 import numpy as np
+from builders import dense
 
 from sim import kernels
 from sim.engine import simulate_chunk
@@ -51,7 +52,7 @@ def test_timed_parts_change_no_result_and_are_removed() -> None:
     for part, seconds in spent.items():  # the reference scenario enters every part
         assert seconds > 0.0, part
     for name in plain.slabs:
-        np.testing.assert_array_equal(timed.dense(name), plain.dense(name))
+        np.testing.assert_array_equal(dense(timed, name), dense(plain, name))
     assert timed.metrics.keys() == plain.metrics.keys()
     for name, values in plain.metrics.items():
         np.testing.assert_array_equal(timed.metrics[name], values)

@@ -392,7 +392,7 @@ def problems_of(text: str) -> list[str]:
 
 def test_the_base_scenario_is_good() -> None:
     scenario = load_scenario_text(BASE, "s.yaml")
-    assert list(scenario.production) == ["line"]
+    assert list(scenario.section("production")) == ["line"]
 
 
 def test_there_are_at_least_thirty_broken_files() -> None:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from builders import (
     at,
+    dense,
     give,
     holder,
     lose,
@@ -20,7 +21,8 @@ from builders import (
 )
 
 from sim.ledger import Ledger
-from sim.processes.clock import ARRIVAL, ATTRITION, CONSUMPTION, DONATION, PRODUCTION, Clock
+from sim.processes.clock import ARRIVAL, SNAPSHOT, Clock
+from sim.processes.registry import kind
 
 
 def test_constant_drawdown_depletes_at_stock_over_rate() -> None:
@@ -187,20 +189,35 @@ def test_event_order_at_equal_times(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_clock_orders_by_phase_then_index_not_insertion() -> None:
     clock = Clock()
     fired: list[str] = []
-    plan = [(CONSUMPTION, 0), (ATTRITION, 0), (DONATION, 1), (DONATION, 0), (PRODUCTION, 0)]
-    for phase, index in [*plan, (ARRIVAL, 0)]:
-        name = f"{phase}.{index}"
-        clock.at(5.0, phase, index).callbacks.append(lambda _e, n=name: fired.append(n))
-    clock.at(1.0, CONSUMPTION).callbacks.append(lambda _e: fired.append("early"))
+    phase = {s: kind(s).phase for s in ("production", "donations", "attrition", "consumption")}
+    plan = [("snapshot", SNAPSHOT, 0), ("consumption", phase["consumption"], 0),
+            ("attrition", phase["attrition"], 0), ("donations", phase["donations"], 1),
+            ("donations", phase["donations"], 0), ("production", phase["production"], 0),
+            ("arrival", ARRIVAL, 0)]  # fmt: skip
+    for name, when, index in plan:
+        label = f"{name}.{index}"
+        clock.at(5.0, when, index).callbacks.append(lambda _e, n=label: fired.append(n))
+    clock.at(1.0, phase["consumption"]).callbacks.append(lambda _e: fired.append("early"))
     clock.run()
-    assert fired == ["early", "0.0", "1.0", "2.0", "2.1", "3.0", "4.0"]
+    assert fired == ["early", "arrival.0", "production.0", "donations.0", "donations.1",
+                     "attrition.0", "consumption.0", "snapshot.0"]  # fmt: skip
     assert clock.now == 5.0
+
+
+def test_clock_runs_instant_over_once_per_instant_after_its_events() -> None:
+    clock = Clock()
+    log: list[tuple[str, float]] = []
+    clock.instant_over.append(lambda: log.append(("over", clock.now)))
+    for day, phase in ((2.0, SNAPSHOT), (2.0, ARRIVAL), (3.0, ARRIVAL)):
+        clock.at(day, phase).callbacks.append(lambda _e, d=day: log.append(("event", d)))
+    clock.run()
+    assert log == [("event", 2.0), ("event", 2.0), ("over", 2.0), ("event", 3.0), ("over", 3.0)]
 
 
 def test_deterministic_runs_are_all_the_mean() -> None:
     s = scenario(holder("us", stock={"shell": 100}), use("fire", "us", "shell", 3.0))
     r = run(s, runs=3, deterministic=True)
-    assert np.array_equal(r.series["stock"][0], r.series["stock"][2])
+    assert np.array_equal(dense(r, "stock")[0], dense(r, "stock")[2])
 
 
 def test_long_delays_grow_the_calendar_without_losing_pending_goods() -> None:

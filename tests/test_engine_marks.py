@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from builders import run
+from builders import dense, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_engine_properties import scenarios
@@ -40,7 +40,7 @@ def verified() -> Iterator[None]:
 
 
 def same(a: ChunkResult, b: ChunkResult) -> bool:
-    return all(np.array_equal(a.dense(n), b.dense(n)) for n in a.slabs) and all(
+    return all(np.array_equal(dense(a, n), dense(b, n)) for n in a.slabs) and all(
         np.array_equal(a.metrics[m], b.metrics[m], equal_nan=True) for m in a.metrics
     )
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
-from builders import give, holder, lose, make, pledge, rate, run, scenario, tranches, use
+from builders import dense, give, holder, lose, make, pledge, rate, run, scenario, tranches, use
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.distributions import Distribution, Fixed, Normal, Uniform
-from sim.ledger import FLOWS, INFLOWS, OUTFLOWS
-from sim.scenario.model import Attrition, Consumption, Donation, Holder, Production, Scenario
+from sim.flows import FLOWS, INFLOWS, OUTFLOWS
+from sim.processes.attrition import Attrition
+from sim.processes.consumption import Consumption
+from sim.processes.donations import Donation
+from sim.processes.production import Production
+from sim.scenario.model import Holder, Scenario
 
 HOLDERS, ITEMS = ("a", "b"), ("x", "y")
 
@@ -84,14 +88,15 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 @given(scenarios(), st.integers(0, 2**32 - 1))
 def test_stock_non_negative_and_ledger_balanced(s: Scenario, seed: int) -> None:
     r = run(s, runs=6, seed=seed)
-    stock = r.series["stock"]
+    series = {name: dense(r, name) for name in r.slabs}
+    stock = series["stock"]
     assert stock.min() >= 0.0
-    balance = stock[:, :1] + sum(r.series[f] for f in INFLOWS) - sum(r.series[f] for f in OUTFLOWS)
-    scale = 1.0 + max(float(np.abs(r.series[f]).max()) for f in (*FLOWS, "stock"))
+    balance = stock[:, :1] + sum(series[f] for f in INFLOWS) - sum(series[f] for f in OUTFLOWS)
+    scale = 1.0 + max(float(np.abs(series[f]).max()) for f in (*FLOWS, "stock"))
     assert np.allclose(stock, balance, rtol=0.0, atol=1e-9 * scale)
     for name in ("in_transit", "in_repair"):
-        assert r.series[name].min() >= -1e-9 * scale
+        assert series[name].min() >= -1e-9 * scale
     for name in FLOWS:
-        assert np.all(np.diff(r.series[name], axis=1) >= -1e-9 * scale), name
-        assert np.all(r.series[name][:, 0] == 0.0)
+        assert np.all(np.diff(series[name], axis=1) >= -1e-9 * scale), name
+        assert np.all(series[name][:, 0] == 0.0)
     assert np.all(r.metrics["trough"] <= stock[:, 0] + 0.0)

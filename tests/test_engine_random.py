@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from builders import at, give, holder, lose, pledge, rate, run, scenario, tranches, use
+from builders import at, dense, give, holder, lose, pledge, rate, run, scenario, tranches, use
 
 from sim.distributions import Fixed, LogNormal, Normal, Uniform
 from sim.scenario.model import Scenario
@@ -126,9 +126,9 @@ def test_cap_respected() -> None:
 def test_same_seed_same_result_other_seed_different() -> None:
     s = donor_scenario(end=120)
     a, b, c = (run(s, runs=50, seed=seed) for seed in (1, 1, 2))
-    for name in a.series:
-        assert np.array_equal(a.series[name], b.series[name]), name
-    assert not np.array_equal(a.series["stock"], c.series["stock"])
+    for name in a.slabs:
+        assert np.array_equal(dense(a, name), dense(b, name)), name
+    assert not np.array_equal(dense(a, "stock"), dense(c, "stock"))
 
 
 def test_common_random_numbers_across_variants() -> None:

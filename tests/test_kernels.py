@@ -83,24 +83,15 @@ def test_shippable(wanted, cap, stock, floor, capped, keep_floor, counted) -> No
     available = np.maximum(stock - (floor if keep_floor else 0.0), 0.0)
     shipped = np.minimum(allowed, available)
 
-    cap_left, unfilled, emptied = cap.copy(), np.zeros(RUNS), np.zeros(RUNS, dtype=bool)
+    cap_left, short, emptied = cap.copy(), np.full(RUNS, np.nan), np.zeros(RUNS, dtype=bool)
     none = np.zeros(0)
     got = kernels.shippable(wanted, cap_left if capped else none, stock, floor, keep_floor,
-                            unfilled if counted else none, emptied)  # fmt: skip
+                            short if counted else none, emptied)  # fmt: skip
     assert same(got, shipped)
-    assert same(unfilled, allowed - shipped if counted else np.zeros(RUNS))
+    assert same(short, allowed - shipped if counted else np.full(RUNS, np.nan))
     assert same(cap_left, cap - shipped if capped else cap)
     if keep_floor:
         assert same(emptied, (shipped >= available) & (available > 0.0))
-
-
-@settings(max_examples=100, deadline=None)
-@given(amounts, amounts)
-def test_limit_to_stock(wanted, stock) -> None:
-    short = np.ones(RUNS)
-    taken = kernels.limit_to_stock(wanted, stock, short)
-    assert same(taken, np.minimum(wanted, stock))
-    assert same(short, 1.0 + (wanted - taken))
 
 
 def test_record_keeps_a_slab_only_when_the_row_changed() -> None:

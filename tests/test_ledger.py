@@ -17,11 +17,19 @@ from sim.ledger import Ledger
 def ledger(stock: list[float], floor: float = 0.0, target: float | None = None) -> Ledger:
     """One active cell (column 1 of a 2-cell grid), one run per entry of ``stock``."""
     book = Ledger([("us", "shell")], [1], grid_size=2, runs=len(stock), times=3)
-    book.stock[0] = stock
-    book.floor[0] = floor
-    book.target[0] = stock if target is None else target
-    book.start()
+    start = np.array([stock], dtype=np.float64)
+    goal = start if target is None else np.full_like(start, target)
+    book.start(start, np.full_like(start, floor), goal)
     return book
+
+
+def cube(book: Ledger, name: str) -> np.ndarray:
+    """Reported series ``name`` as ``(runs, times, grid_size)``, zero in unreported cells."""
+    slabs, slots = book.series[name].stored()
+    series = slabs[slots]
+    out = np.zeros((book.runs, series.shape[0], book.grid_size))
+    out[:, :, book.columns[list(book.stored[name])]] = series.transpose(2, 0, 1)
+    return out
 
 
 def v(*values: float) -> np.ndarray:
@@ -75,14 +83,24 @@ def test_flows_balance_and_snapshot_fills_active_column() -> None:
     book = ledger([10.0])
     book.add(0, v(5.0), "produced", 1.0)
     book.remove(0, v(3.0), "consumed", 1.0)
-    book.values["unmet"][0] += 2.0  # as consumption's compiled action does
-    book.mark(0, "unmet")
+    book.count(0, "unmet", v(2.0))
     book.snapshot(1)
-    assert book.cube("stock")[0, :, 1].tolist() == [0.0, 12.0, 0.0]
-    assert book.cube("stock")[0, :, 0].tolist() == [0.0, 0.0, 0.0]  # inactive cell
-    assert book.cube("unmet")[0, 1, 1] == 2.0
-    total = book.initial + book.values["produced"] - book.values["consumed"]
-    assert np.array_equal(book.stock, total)
+    assert cube(book, "stock")[0, :, 1].tolist() == [0.0, 12.0, 0.0]
+    assert cube(book, "stock")[0, :, 0].tolist() == [0.0, 0.0, 0.0]  # inactive cell
+    assert cube(book, "unmet")[0, 1, 1] == 2.0
+    total = 10.0 + book.level("produced", 0) - book.level("consumed", 0)
+    assert np.array_equal(book.stock[0], total)
+
+
+def test_only_the_ledgers_methods_change_it() -> None:
+    book = ledger([10.0])
+    for array in (book.stock, book.floor, book.target, book.trough, book.level("sent", 0)):
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 1.0
+    with pytest.raises(ValueError, match="moves stock"):
+        book.count(0, "sent", v(1.0))  # a flow in the balance identity goes with the stock
+    with pytest.raises(ValueError, match="not a level of items on their way"):
+        book.pend(0, "stock", v(1.0))
 
 
 def test_a_dip_within_one_instant_runs_dry_but_is_not_a_replenishment() -> None:
@@ -151,15 +169,15 @@ def test_mapped_zeros_are_zero_writable_views_on_small_pages() -> None:
 
 def test_snapshot_examines_only_marked_rows_and_verify_catches_a_missed_mark() -> None:
     book = Ledger([("us", "shell"), ("eu", "shell")], [0, 1], grid_size=2, runs=2, times=4)
-    book.stock[:] = 10.0
-    book.start()
+    ten = np.full((2, 2), 10.0)
+    book.start(ten, np.zeros_like(ten), ten)
     book.snapshot(0)
-    book.values["stock"][1] += 5.0  # a write that bypasses the ledger's methods: not marked
+    book._values["stock"][1] += 5.0  # a defect in the ledger itself: a write not marked
     book.add(0, v(1.0, 2.0), "produced", 1.0)
     book.snapshot(1)
-    stock = book.cube("stock")
+    stock = cube(book, "stock")
     assert stock[:, 1].tolist() == [[11.0, 10.0], [12.0, 10.0]]  # the unmarked row not seen
-    book.values["stock"][1] += 5.0
+    book._values["stock"][1] += 5.0
     book.verify_marks = True
     with pytest.raises(RuntimeError, match="stock of cell 1 changed, not marked"):
         book.snapshot(2)

@@ -13,8 +13,9 @@ import pytest
 import sim
 from sim.distributions import Fixed, LogNormal, Scaled, Triangular, Uniform
 from sim.errors import ScenarioError, ScenarioWarning
+from sim.processes.donations import Tranche
 from sim.scenario import json_schema, load_scenario, load_scenario_text
-from sim.scenario.model import DAYS_PER_MONTH, DAYS_PER_YEAR, Rate, Schedule, Tranche
+from sim.scenario.model import DAYS_PER_MONTH, DAYS_PER_YEAR, Rate, Schedule
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -129,28 +130,28 @@ def test_the_format_example_is_normalised() -> None:
     assert us.stock["shell_155"] == LogNormal.from_interval(1.5e6, 3e6)
     assert us.floor == {"shell_155": Fixed(5e5), "m777": Fixed(700.0)}
     assert us.target == {}
-    line = s.production["us_shell_lines"]
+    line = s.section("production")["us_shell_lines"]
     assert line.to == {"us": 1.0}
     assert line.rate.days == (0.0, 523.0, 920.0, 1315.0)
     assert line.rate.rates[-1] == Rate(Fixed(1e5), DAYS_PER_MONTH)
     assert line.slip == Scaled(LogNormal.from_interval(3, 12), DAYS_PER_MONTH)
     assert line.inputs == {"charge_155": Fixed(1.0)}
     assert (line.yield_, line.every_days) == (Fixed(1.0), 7.0)
-    m777 = s.donations["pda_m777"]
+    m777 = s.section("donations")["pda_m777"]
     assert m777.kind == "deliveries" and m777.source == "us"
     assert m777.deliveries[0] == Tranche(56.0, Fixed(90.0))
     assert m777.transit == Scaled(LogNormal.from_interval(1, 4), 7.0)
-    shells = s.donations["pda_shells"]
+    shells = s.section("donations")["pda_shells"]
     assert shells.kind == "rate" and shells.transit == Uniform(7, 21)
     assert shells.rate == Schedule(
         (5.0, 311.0), (Rate(Fixed(1e5), DAYS_PER_MONTH), Rate(Fixed(6e4), DAYS_PER_MONTH))
     )
-    combat = s.attrition["m777_combat"]
+    combat = s.section("attrition")["m777_combat"]
     assert combat.kind == "proportional"
     assert combat.rate.rates == (Rate(Fixed(0.33), 273.9375),)
     assert (combat.repairable, combat.repair_time) == (Fixed(0.6), Triangular(30, 60, 120))
     assert combat.repair_to == "ukraine"
-    fires = s.consumption["ukraine_fires"]
+    fires = s.section("consumption")["ukraine_fires"]
     assert fires.every_days == 1.0
     assert fires.rate.rates[0] == Rate(LogNormal.from_interval(4000, 7000), 1.0)
 
@@ -160,13 +161,13 @@ def test_defaults_and_yaml_12_booleans() -> None:
     assert list(s.holders) == ["no", "on"]
     assert s.items["shell"] == sim.scenario.model.Item("shell", "shell", "units", None)
     assert (s.runs, s.seed, s.report_every_days, s.end_day) == (1000, 0, 7.0, DAYS_PER_YEAR)
-    assert s.donations["ship"].deliveries == (Tranche(DAYS_PER_MONTH, Fixed(5.0)),)
-    assert s.donations["ship"].keep_floor is True
-    assert s.donations["ship"].every_days == 7.0
-    assert s.attrition["wear"].kind == "count"
-    assert s.attrition["wear"].repairable == Fixed(0.0)
-    assert s.attrition["wear"].every_days == 7.0
-    assert s.consumption["use"].every_days == 1.0
+    assert s.section("donations")["ship"].deliveries == (Tranche(DAYS_PER_MONTH, Fixed(5.0)),)
+    assert s.section("donations")["ship"].keep_floor is True
+    assert s.section("donations")["ship"].every_days == 7.0
+    assert s.section("attrition")["wear"].kind == "count"
+    assert s.section("attrition")["wear"].repairable == Fixed(0.0)
+    assert s.section("attrition")["wear"].every_days == 7.0
+    assert s.section("consumption")["use"].every_days == 1.0
     assert s.source_path == "<string>"
 
 
@@ -176,7 +177,7 @@ def test_pledge_and_step_and_shares() -> None:
         "pledge: 1k, max_rate: 50/w, start: 2022-02-01, by: +6mo, every: 2w, cap: 900",
     ).replace("to: no, rate: 10/d", "to: {no: 75%, on: 0.25}, rate: 10/d, interpolate: step")
     s = load_scenario_text(text)
-    ship = s.donations["ship"]
+    ship = s.section("donations")["ship"]
     assert (ship.kind, ship.pledge, ship.max_rate) == ("pledge", Fixed(1000.0), Rate(Fixed(50), 7))
     assert (ship.start_day, ship.by_day, ship.every_days, ship.cap) == (
         31.0,
@@ -184,8 +185,8 @@ def test_pledge_and_step_and_shares() -> None:
         14.0,
         Fixed(900.0),
     )
-    assert s.production["line"].to == {"no": 0.75, "on": 0.25}
-    assert s.production["line"].rate.interpolate == "step"
+    assert s.section("production")["line"].to == {"no": 0.75, "on": 0.25}
+    assert s.section("production")["line"].rate.interpolate == "step"
 
 
 def test_scenario_is_frozen() -> None:
@@ -246,13 +247,13 @@ def test_overrides_change_the_tree_before_checking() -> None:
             "donations.pda_m777.keep_floor=false",
         ],
     )
-    assert s.production["us_shell_lines"].slip == Fixed(6 * DAYS_PER_MONTH)
+    assert s.section("production")["us_shell_lines"].slip == Fixed(6 * DAYS_PER_MONTH)
     assert s.holders["ukraine"].stock == {"shell_155": Fixed(1e4), "m777": Fixed(5.0)}
     assert s.holders["ukraine"].floor == {"m777": Fixed(2.0)}
     assert s.runs == 50
-    assert s.donations["pda_shells"].rate is not None
-    assert s.donations["pda_shells"].rate.rates[1] == Rate(Fixed(3e4), DAYS_PER_MONTH)
-    assert s.donations["pda_m777"].keep_floor is False
+    assert s.section("donations")["pda_shells"].rate is not None
+    assert s.section("donations")["pda_shells"].rate.rates[1] == Rate(Fixed(3e4), DAYS_PER_MONTH)
+    assert s.section("donations")["pda_m777"].keep_floor is False
 
 
 @pytest.mark.parametrize(

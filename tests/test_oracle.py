@@ -16,16 +16,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import dense
 
 import sim
-from sim.engine import FLOWS, LEVELS, ChunkResult, simulate_chunk
+from sim.engine import ChunkResult, simulate_chunk
+from sim.flows import FLOWS, LEVELS
+from sim.processes.registry import kinds
 from sim.scenario.model import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.naive import NaiveResult, simulate_naive  # noqa: E402
+from benchmarks.naive import NaiveResult, implements, simulate_naive  # noqa: E402
 
 SERIES = (*LEVELS, *FLOWS)
 METRIC_NAMES = ("depleted_at", "replenished_at", "trough_at", "trough")
@@ -76,7 +79,7 @@ def test_deterministic_shapes_and_labels_agree(
     assert engine.items == naive.items
     np.testing.assert_array_equal(engine.report_days, naive.report_days)
     for name in SERIES:
-        assert engine.series[name].shape == naive.series[name].shape, name
+        assert dense(engine, name).shape == naive.series[name].shape, name
 
 
 @pytest.mark.parametrize("name", SERIES)
@@ -84,7 +87,7 @@ def test_deterministic_series_identical(
     deterministic: tuple[NaiveResult, ChunkResult], name: str
 ) -> None:
     naive, engine = deterministic
-    assert _first_mismatch(naive.series[name], engine.series[name], naive) == ""
+    assert _first_mismatch(naive.series[name], dense(engine, name), naive) == ""
 
 
 @pytest.mark.parametrize("name", METRIC_NAMES)
@@ -116,6 +119,14 @@ def test_deterministic_reference_exercises_every_flow(
     naive, _ = deterministic
     for name in SERIES:
         assert np.abs(naive.series[name]).max() > 0, name
+
+
+def test_the_reference_and_the_oracle_cover_every_process_kind(reference: Scenario) -> None:
+    """A registered kind that the oracle does not simulate, or that the reference scenario
+    does not use, fails here instead of being silently left out of the comparison."""
+    for kind in kinds():
+        assert implements(kind.section), f"benchmarks/naive.py has no _{kind.section}"
+        assert reference.section(kind.section), f"benchmarks/reference.yaml has no {kind.section}"
 
 
 # -- random: same distributions ----------------------------------------------------------------
@@ -155,7 +166,7 @@ def _describe(gaps: np.ndarray, result: Result, times: list[int]) -> str:
 def test_means_agree(samples: tuple[NaiveResult, ChunkResult], name: str) -> None:
     naive, engine = samples
     times = _times(naive)
-    x, y = naive.series[name][:, times], engine.series[name][:, times]
+    x, y = naive.series[name][:, times], dense(engine, name)[:, times]
     gaps = _mean_gaps(x, y)
     assert np.all(gaps <= Z), _describe(gaps, naive, times)
 
@@ -169,7 +180,7 @@ def test_quantiles_agree(samples: tuple[NaiveResult, ChunkResult], name: str, p:
     """
     naive, engine = samples
     times = _times(naive)
-    x, y = naive.series[name][:, times], engine.series[name][:, times]
+    x, y = naive.series[name][:, times], dense(engine, name)[:, times]
     q = np.quantile(y, p, axis=0, method="inverted_cdf")
     naive_low, naive_high = (x < q).mean(axis=0), (x <= q).mean(axis=0)
     engine_low, engine_high = (y < q).mean(axis=0), (y <= q).mean(axis=0)
@@ -220,7 +231,7 @@ def test_comparison_can_fail(samples: tuple[NaiveResult, ChunkResult]) -> None:
     """The mean test notices a 5% change in stock: the tolerance is not too loose."""
     naive, engine = samples
     times = _times(naive)
-    x, y = naive.series["stock"][:, times], engine.series["stock"][:, times]
+    x, y = naive.series["stock"][:, times], dense(engine, "stock")[:, times]
     assert np.any(_mean_gaps(x * 1.05, y) > Z)
 
 

@@ -51,5 +51,5 @@ def test_readme_scenario_snippet_is_valid() -> None:
     readme = (ROOT / "README.md").read_text()
     snippet = re.findall(r"```yaml\n(.*?)```", readme, flags=re.DOTALL)[0]
     scenario = sim.load_scenario_text(snippet, name="README.md")
-    assert set(scenario.production) == {"us_shell_lines", "us_charge_line"}
-    assert scenario.production["us_shell_lines"].inputs.keys() == {"charge_155"}
+    assert set(scenario.section("production")) == {"us_shell_lines", "us_charge_line"}
+    assert scenario.section("production")["us_shell_lines"].inputs.keys() == {"charge_155"}

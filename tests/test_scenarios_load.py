@@ -37,7 +37,7 @@ def test_scenario_loads_without_problems_or_warnings(path: Path) -> None:
 def test_pda_shell_donations_are_calibrated_to_the_reported_totals() -> None:
     """~806k by 24 Aug 2022 and >2M by Aug 2023 (means of the step schedule)."""
     scenario = load_scenario(next(p for p in SCENARIOS if p.name == "us_155mm_m777.yaml"))
-    schedule = scenario.donations["pda_shells"].rate
+    schedule = scenario.section("donations")["pda_shells"].rate
     assert schedule is not None and schedule.interpolate == "step"
 
     def shipped_by(day: float) -> float:

@@ -48,15 +48,7 @@ def _validate_one(path: Path, overrides: list[str]) -> bool:
             return False
     for warning in caught:
         click.echo(f"warning: {warning.message}", err=True)
-    processes = sum(
-        len(section)
-        for section in (
-            scenario.production,
-            scenario.donations,
-            scenario.attrition,
-            scenario.consumption,
-        )
-    )
+    processes = sum(len(section) for section in scenario.processes.values())
     click.echo(
         f"{path}: ok ({len(scenario.items)} items, {len(scenario.holders)} holders, "
         f"{processes} processes)"

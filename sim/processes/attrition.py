@@ -6,28 +6,115 @@ milestones and integrated over the interval to an exposure ``H``): losses ~ Bino
 Repairable losses ~ Binomial(losses, repairable); each action's batch returns together to
 ``repair_to`` after one ``repair_time`` draw per run, counted ``in_repair`` meanwhile. Only the
 runs with losses draw a batch, and only the runs with a batch draw a repair time.
+
+Section ``attrition:`` of a scenario.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import simpy
 from numpy.typing import NDArray
+from pydantic import Field
 
 from sim import kernels
-from sim.processes.calendar import REPAIR
-from sim.processes.clock import ATTRITION, action_days
+from sim.distributions import Distribution, Fixed
+from sim.processes.clock import action_days
 from sim.processes.context import Context
+from sim.processes.kind import Footprint, Kind, Process
 from sim.processes.schedule import Integrator, draw_hazards, draw_rates
-from sim.scenario.model import Attrition
+from sim.scenario.model import Schedule
+from sim.scenario.schema import Duration, Fraction, Interpolate, ScheduleText, Strict
+
+if TYPE_CHECKING:
+    from sim.scenario.build import Builder
 
 FloatArray = NDArray[np.float64]
 
 
-def attrition(ctx: Context, spec: Attrition, index: int) -> Generator[simpy.Event, Any, None]:
+class AttritionSpec(Strict):
+    """Losses at a holder: proportional (rate) or a count (losses), some repairable."""
+
+    holder: str = Field(description="Holder id whose stock suffers losses.")
+    item: str = Field(description="Item id lost.")
+    rate: ScheduleText | None = Field(
+        None, description="Fraction lost per period under a constant hazard: 33%/9mo."
+    )
+    losses: ScheduleText | None = Field(None, description="Count of losses per period: 10/w.")
+    interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
+    repairable: Fraction = Field(0, description="Fraction of losses that can be repaired.")
+    repair_time: Duration | None = Field(None, description="Repair turnaround, drawn per batch.")
+    repair_to: str | None = Field(
+        None, description="Holder id that gets repaired items back (default: the holder)."
+    )
+    every: Duration = Field("1w", description="How often losses are applied (fixed duration).")
+
+
+@dataclass(frozen=True)
+class Attrition:
+    """Losses of ``item`` at ``holder``: proportional (``rate``) or a count rate (``losses``)."""
+
+    id: str
+    holder: str
+    item: str
+    kind: Literal["proportional", "count"]
+    rate: Schedule
+    repairable: Distribution = Fixed(0.0)
+    repair_time: Distribution | None = None  # days, drawn per repair batch
+    repair_to: str = ""  # holder that gets repaired items back ("": the holder itself)
+    every_days: float = 7.0
+
+    def __post_init__(self) -> None:
+        if not self.repair_to:
+            object.__setattr__(self, "repair_to", self.holder)
+
+
+def build(b: Builder, name: str, spec: AttritionSpec) -> Attrition | None:
+    """The attrition process ``name``, or None (with the problems reported) if it is wrong."""
+    path = ("attrition", name)
+    b.known((*path, "holder"), spec.holder, "holder")
+    b.known((*path, "item"), spec.item, "item")
+    if spec.repair_to is not None:
+        b.known((*path, "repair_to"), spec.repair_to, "holder")
+    repairable = b.value((*path, "repairable"), spec.repairable, "fraction", 1.0)
+    repair_time = None
+    if spec.repair_time is not None:
+        repair_time = b.duration((*path, "repair_time"), spec.repair_time)
+    elif repairable is not None and repairable.mean > 0:
+        b.out.error((*path, "repairable"), "repairable losses need a repair_time",
+                    "add e.g. repair_time: 1 to 2 mo")  # fmt: skip
+    every = b.every((*path, "every"), spec.every)
+    if (spec.rate is None) == (spec.losses is None):
+        what = "both" if spec.rate is not None else "neither"
+        hint = "rate: 33%/9mo (proportional) or losses: 10/w (a count)"
+        b.out.error(path, f"attrition needs exactly one of rate or losses (got {what})", hint)
+        return None
+    if spec.rate is not None:
+        kind: Literal["proportional", "count"] = "proportional"
+        rate = b.schedule((*path, "rate"), spec.rate, "fraction", spec.interpolate, 1.0)
+    else:
+        kind = "count"
+        rate = b.schedule((*path, "losses"), spec.losses, "quantity", spec.interpolate)
+    if rate is None or repairable is None or every is None:
+        return None
+    return Attrition(name, spec.holder, spec.item, kind, rate, repairable, repair_time,
+                     spec.repair_to or "", every)  # fmt: skip
+
+
+def footprint(process: Attrition) -> Footprint:
+    """Lost at the holder; repaired (and in repair) where repaired items return."""
+    back = [(process.repair_to, process.item)]
+    return Footprint.of(
+        reads=[(process.holder, process.item)],
+        lost=[(process.holder, process.item)],
+        repaired=back,
+        in_repair=back if process.repair_time is not None else [],
+    )
+
+
+def attrition(ctx: Context, spec: Attrition, index: int) -> Process:
     """Apply losses every ``every`` days and send repairable ones to repair."""
     path = f"attrition.{spec.id}"
     draws = ctx.draws(path)
@@ -42,7 +129,7 @@ def attrition(ctx: Context, spec: Attrition, index: int) -> Generator[simpy.Even
     c = ctx.cell(spec.holder, spec.item)
     ledger = ctx.ledger
     for day in action_days(spec.every_days, ctx.end_day):
-        yield ctx.clock.at(day, ATTRITION, index)
+        yield ctx.clock.at(day, KIND.phase, index)
         stock = ledger.stock[c]
         if proportional:
             losses = losses_draws.binomial(np.floor(stock), -np.expm1(-exposure.step(day)))
@@ -61,7 +148,7 @@ class _Repairs:
         self.spec = spec
         self.repairable = repairable
         self.path = f"attrition.{spec.id}.repair_time"
-        self.back = ctx.cell(spec.repair_to or spec.holder, spec.item)
+        self.back = ctx.cell(spec.repair_to, spec.item)
         self.batches = ctx.draws(f"attrition.{spec.id}.batches")
         self.times = ctx.draws(self.path)
 
@@ -80,7 +167,20 @@ class _Repairs:
         if self.spec.repair_time is None:
             every = np.zeros(self.ctx.runs)
             every[runs] = batch
-            calendar.deliver(self.back, REPAIR, every, day)
+            calendar.deliver(self.back, "in_repair", every, day)
             return
         delays = self.times.value(self.spec.repair_time, self.path, size=len(runs))
-        calendar.ship(self.back, REPAIR, runs, batch, day, delays)
+        calendar.ship(self.back, "in_repair", runs, batch, day, delays)
+
+
+KIND = Kind(
+    section="attrition",
+    label="attrition process",
+    description="Attrition process id -> process.",
+    spec=AttritionSpec,
+    model=Attrition,
+    build=build,
+    footprint=footprint,
+    process=attrition,
+    phase=30,
+)

@@ -21,22 +21,20 @@ import simpy
 from numpy.typing import NDArray
 
 from sim import kernels
+from sim.flows import PENDING
 from sim.ledger import Ledger
 from sim.processes.clock import ARRIVAL, Clock
 
 FloatArray = NDArray[np.float64]
 IndexArray = NDArray[np.intp]
-Key = tuple[int, int]  # (ledger row, kind)
-
-TRANSIT, REPAIR = 0, 1
-#: kind -> (level while pending, flow on arrival)
-KINDS = {TRANSIT: ("in_transit", "received"), REPAIR: ("in_repair", "repaired")}
+Key = tuple[int, str]  # (ledger row, pending level)
 
 
 class Calendar:
-    """Pending arrivals by day; ships into a cell's pending level and lands them in stock.
+    """Pending arrivals by day; ships into a cell's pending level (``in_transit``,
+    ``in_repair``) and lands them in stock through the level's arrival flow (``sim.flows``).
 
-    The ring of a (cell, kind) holds, in row ``day % width``, what arrives on ``day`` in each
+    The ring of a (cell, level) holds, in row ``day % width``, what arrives on ``day`` in each
     run; its ``width`` is a power of two larger than any of its pending days' distance from now
     (each ring its own: short transits keep small rings next to long repairs).
     """
@@ -50,39 +48,38 @@ class Calendar:
         self._due_offsets = np.zeros(16, dtype=bool)  # scratch: days from now with arrivals
         self._no_ring = np.zeros((0, 0))  # a key with nothing pending yet
 
-    def deliver(self, c: int, kind: int, quantity: FloatArray, day: float) -> None:
+    def deliver(self, c: int, level: str, quantity: FloatArray, day: float) -> None:
         """``quantity`` (per run) arrives in cell ``c`` at once (no transit or repair time)."""
-        self.ledger.add(c, quantity, KINDS[kind][1], day)
+        self.ledger.add(c, quantity, PENDING[level], day)
 
     def ship(
-        self, c: int, kind: int, runs: IndexArray, quantity: FloatArray, day: float,
+        self, c: int, level: str, runs: IndexArray, quantity: FloatArray, day: float,
         delays: FloatArray,
     ) -> None:  # fmt: skip
         """Send ``quantity[j]`` to cell ``c`` in run ``runs[j]``, arriving after ``delays[j]``.
 
         Only the runs that ship something are given (``runs`` ascending and distinct), so a
         delay is drawn only for a real shipment. Pending until their whole arrival day (booked
-        in the ring of ``(c, kind)``), or at once for those arriving ``day`` itself.
+        in the ring of ``(c, level)``), or at once for those arriving ``day`` itself.
         """
-        level, flow = KINDS[kind]
         arrive = np.empty(len(runs))
         latest = kernels.arrival_days(day, delays, quantity, arrive)
-        key = (c, kind)
-        now = math.floor(self.clock.now)
+        key = (c, level)
+        now = math.floor(day)
         ring = self._rings.get(key, self._no_ring)
         if latest > day and min(latest, self.last_day) - now + 1 > len(ring):
             ring = self._grow(key, int(min(latest, self.last_day)) - now + 1)
-        at_once = np.zeros(self.ledger.runs)
+        pending, at_once = np.zeros(self.ledger.runs), np.zeros(self.ledger.runs)
         due = self._due_offsets[: len(ring)]
-        immediate = kernels.book(ring, self.ledger.values[level][c], at_once, due, runs, arrive,
-                                 quantity, day, now, self.last_day)  # fmt: skip
+        immediate = kernels.book(ring, pending, at_once, due, runs, arrive, quantity, day, now,
+                                 self.last_day)  # fmt: skip
         if immediate < len(runs):
-            self.ledger.mark(c, level)
+            self.ledger.pend(c, level, pending)
             for offset in np.flatnonzero(due).tolist():
                 self._arriving(now + offset, key)
             due[:] = False
         if immediate:
-            self.ledger.add(c, at_once, flow, day)
+            self.ledger.add(c, at_once, PENDING[level], day)
 
     def _arriving(self, when: int, key: Key) -> None:
         """Something of ``key`` arrives on day ``when``: make sure an arrival event lands it."""
@@ -108,7 +105,6 @@ class Calendar:
 
     def _land(self, when: int, _event: simpy.Event) -> None:
         for key in self._due.pop(when):
-            c, kind = key
-            level, flow = KINDS[kind]
+            c, level = key
             ring = self._rings[key]
-            self.ledger.deposit(c, level, flow, ring[when % len(ring)], float(when))
+            self.ledger.deposit(c, level, ring[when % len(ring)], float(when))

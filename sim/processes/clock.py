@@ -1,50 +1,62 @@
-"""When things happen: the SimPy environment, the phase order at equal times, action days.
+"""When things happen: the SimPy environment, the order at equal times, action days.
 
-At equal times events fire in phase order (arrivals, production, donations, attrition,
-consumption, snapshot) and, within a phase, in file order. The order is carried by the event
-priority, never by insertion order: ``priority = (phase + 1) * PHASE_SPAN + index``.
+At equal times events fire in phase order: arrivals first, then each process kind by its phase
+(``sim.processes.registry``: production, donations, attrition, consumption), then the snapshot;
+within a phase, in file order.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
-from heapq import heappush
+from functools import partial
 
 import simpy
-from simpy.events import EventPriority
 
-ARRIVAL, PRODUCTION, DONATION, ATTRITION, CONSUMPTION, SNAPSHOT = range(6)
-PHASE_SPAN = 1_000_000
+#: Phases before and after every process kind's.
+ARRIVAL, SNAPSHOT = -1, 1_000_000
 
 
 class Clock(simpy.Environment):
-    """A SimPy environment whose events can be scheduled at an absolute day and phase.
+    """A SimPy environment whose events are scheduled at an absolute day, in phase order.
 
-    Scheduling at an absolute time (not ``now + delay``) keeps action days exactly ``k * every``,
-    so two actions meant for the same day are never split by float rounding. ``instant_over``
-    callbacks run once all events of an instant have fired, before time moves on.
+    Each day with something due has one SimPy timeout that wakes the clock's agenda for that
+    day; the agenda then triggers the day's events in (phase, file index) order, and SimPy
+    processes triggered events in the order they were triggered. So the order at equal times
+    is carried by the agenda, never by the order events were asked for, and only SimPy's
+    public API is used. ``instant_over`` callbacks run once all events of an instant have been
+    processed, before time moves on.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.instant_over: list[Callable[[], None]] = []
+        self._agenda: dict[float, list[tuple[int, int, int, simpy.Event]]] = {}
+        self._order = itertools.count()  # ties: first asked, first triggered
+        self.today = 0.0  # the day being processed, exactly as it was asked for
 
     def step(self) -> None:
         super().step()
-        if not self._queue or self._queue[0][0] != self.now:
+        if self.peek() != self.now:
             for callback in self.instant_over:
                 callback()
 
     def at(self, day: float, phase: int, index: int = 0) -> simpy.Event:
-        """A triggered event that fires at ``day`` in ``phase``, ``index``-th in file order."""
-        if day < self.now:
-            raise ValueError(f"cannot schedule at day {day} before now ({self.now})")
+        """An event that fires at ``day`` in ``phase``, ``index``-th in file order."""
+        if day < self.today:
+            raise ValueError(f"cannot schedule at day {day} before today ({self.today})")
         event = simpy.Event(self)
-        event._ok = True
-        event._value = None
-        priority = EventPriority((phase + 1) * PHASE_SPAN + index)
-        heappush(self._queue, (day, priority, next(self._eid), event))
+        due = self._agenda.get(day)
+        if due is None:
+            due = self._agenda[day] = []
+            self.timeout(max(day - self.now, 0.0)).callbacks.append(partial(self._wake, day))
+        due.append((phase, index, next(self._order), event))
         return event
+
+    def _wake(self, day: float, _timeout: simpy.Event) -> None:
+        self.today = day
+        for *_, event in sorted(self._agenda.pop(day), key=lambda due: due[:3]):
+            event.succeed()
 
 
 def action_days(every: float, end_day: float, offset: float = 0.0) -> Iterator[float]:

@@ -1,28 +1,86 @@
-"""Consumption: a holder uses an item at a scheduled rate; what the stock cannot meet is unmet."""
+"""Consumption: a holder uses an item at a scheduled rate; what the stock cannot meet is unmet.
+
+Section ``consumption:`` of a scenario.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import simpy
+import numpy as np
+from pydantic import Field
 
-from sim import kernels
-from sim.processes.clock import CONSUMPTION, action_days
+from sim.processes.clock import action_days
 from sim.processes.context import Context
+from sim.processes.kind import Footprint, Kind, Process
 from sim.processes.schedule import Integrator, draw_rates
-from sim.scenario.model import Consumption
+from sim.scenario.model import Schedule
+from sim.scenario.schema import Duration, Interpolate, ScheduleText, Strict
+
+if TYPE_CHECKING:
+    from sim.scenario.build import Builder
 
 
-def consumption(ctx: Context, spec: Consumption, index: int) -> Generator[simpy.Event, Any, None]:
+class ConsumptionSpec(Strict):
+    """Use of an item by its holder (fires, training)."""
+
+    holder: str = Field(description="Holder id that consumes.")
+    item: str = Field(description="Item id consumed.")
+    rate: ScheduleText = Field(description="Consumption rate, or a schedule date -> rate.")
+    interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
+    every: Duration = Field("1d", description="How often consumption is applied (fixed duration).")
+
+
+@dataclass(frozen=True)
+class Consumption:
+    id: str
+    holder: str
+    item: str
+    rate: Schedule
+    every_days: float = 1.0
+
+
+def build(b: Builder, name: str, spec: ConsumptionSpec) -> Consumption | None:
+    """The consumption process ``name``, or None (with the problems reported) if it is wrong."""
+    path = ("consumption", name)
+    b.known((*path, "holder"), spec.holder, "holder")
+    b.known((*path, "item"), spec.item, "item")
+    rate = b.schedule((*path, "rate"), spec.rate, "quantity", spec.interpolate)
+    every = b.every((*path, "every"), spec.every)
+    if rate is None or every is None:
+        return None
+    return Consumption(name, spec.holder, spec.item, rate, every)
+
+
+def footprint(process: Consumption) -> Footprint:
+    """Consumed (and unmet) at the holder."""
+    cell = [(process.holder, process.item)]
+    return Footprint.of(reads=cell, consumed=cell, unmet=cell)
+
+
+def consumption(ctx: Context, spec: Consumption, index: int) -> Process:
     """Every ``every`` days take the rate integrated over the interval, limited by the stock."""
     path = f"consumption.{spec.id}"
     demand = Integrator(draw_rates(spec.rate, ctx.draws(path), f"{path}.rate"))
     c = ctx.cell(spec.holder, spec.item)
     ledger = ctx.ledger
-    unmet = ledger.values["unmet"]
     for day in action_days(spec.every_days, ctx.end_day):
-        yield ctx.clock.at(day, CONSUMPTION, index)
-        taken = kernels.limit_to_stock(demand.step(day), ledger.stock[c], unmet[c])
-        ledger.mark(c, "unmet")
+        yield ctx.clock.at(day, KIND.phase, index)
+        wanted = demand.step(day)
+        taken = np.minimum(wanted, ledger.stock[c])
+        ledger.count(c, "unmet", wanted - taken)
         ledger.remove(c, taken, "consumed", day)
+
+
+KIND = Kind(
+    section="consumption",
+    label="consumption process",
+    description="Consumption process id -> process.",
+    spec=ConsumptionSpec,
+    model=Consumption,
+    build=build,
+    footprint=footprint,
+    process=consumption,
+    phase=40,
+)

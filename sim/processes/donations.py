@@ -1,5 +1,7 @@
 """Donations: tranches on their dates, a rate every ``every`` days, or a pledge shipped until met.
 
+Section ``donations:`` of a scenario.
+
 A donor ships what it can: with ``keep_floor`` only what it holds above its floor (never
 negative), and never more than the donation's ``cap`` in total. The shortfall of a tranche or
 a rate (not one due to the cap) is ``unfilled`` of the receiver; a pledge carries it forward.
@@ -10,25 +12,193 @@ of the receiver.
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import simpy
 from numpy.typing import NDArray
+from pydantic import Field, StrictBool
 
 from sim import kernels
-from sim.processes.calendar import TRANSIT
-from sim.processes.clock import DONATION, action_days
+from sim.distributions import Distribution
+from sim.processes.clock import action_days
 from sim.processes.context import Context
 from sim.processes.draws import Draws
+from sim.processes.kind import Footprint, Kind, Process
 from sim.processes.schedule import Integrator, draw_rates
-from sim.scenario.model import Donation
+from sim.scenario import values as v
+from sim.scenario.model import Rate, Scenario, Schedule
+from sim.scenario.problems import range_error
+from sim.scenario.schema import (
+    DateText,
+    Deliveries,
+    Duration,
+    Interpolate,
+    Quantity,
+    RateText,
+    ScheduleText,
+    Strict,
+)
+from sim.scenario.yaml_source import Path, key_text
+
+if TYPE_CHECKING:
+    from sim.scenario.build import Builder
 
 FloatArray = NDArray[np.float64]
+DonationKind = Literal["deliveries", "rate", "pledge"]
 _NONE = np.zeros(0)  # an absent per-run vector (no cap, shortfall not counted)
 _NO_RUNS = np.zeros(0, dtype=bool)
-Process = Generator[simpy.Event, Any, None]
+
+
+class DonationSpec(Strict):
+    """Transfers from one holder to another: tranches, a rate, or a pledge."""
+
+    from_: str = Field(alias="from", description="Donor holder id.")
+    to: str = Field(description="Receiving holder id.")
+    item: str = Field(description="Item id donated.")
+    deliveries: Deliveries | None = Field(None, description="Tranches: date -> quantity.")
+    rate: ScheduleText | None = Field(None, description="Shipping rate, or a schedule.")
+    interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
+    pledge: Quantity | None = Field(
+        None, description="Total promised, shipped as fast as possible."
+    )
+    max_rate: RateText | None = Field(None, description="Pledge only: fastest shipping rate.")
+    start: DateText | None = Field(None, description="Pledge only: first shipping date.")
+    by: DateText | None = Field(None, description="Pledge only: deadline (reported).")
+    every: Duration = Field("1w", description="How often a rate or pledge ships (fixed duration).")
+    transit: Duration | None = Field(None, description="Shipping time, drawn per shipment.")
+    keep_floor: StrictBool = Field(True, description="Never ship below the donor's floor.")
+    cap: Quantity | None = Field(None, description="Cumulative maximum shipped (units).")
+
+
+@dataclass(frozen=True)
+class Tranche:
+    day: float
+    quantity: Distribution
+
+
+@dataclass(frozen=True)
+class Donation:
+    """Exactly one of ``deliveries``, ``rate``, ``pledge`` is set (``kind`` says which)."""
+
+    id: str
+    source: str  # the donor holder (``from`` in YAML)
+    to: str
+    item: str
+    kind: DonationKind
+    deliveries: tuple[Tranche, ...] = ()
+    rate: Schedule | None = None
+    pledge: Distribution | None = None
+    max_rate: Rate | None = None  # pledge only
+    start_day: float = 0.0  # pledge only
+    by_day: float | None = None  # pledge deadline (reported; shipping carries on after it)
+    every_days: float = 7.0
+    transit: Distribution | None = None  # days, drawn per shipment
+    keep_floor: bool = True
+    cap: Distribution | None = None  # cumulative maximum shipped
+
+
+def pledges(scenario: Scenario) -> list[Donation]:
+    """The scenario's pledges, in file order (their fulfilment is a result of its own)."""
+    donations: Mapping[str, Donation] = scenario.section("donations")
+    return [d for d in donations.values() if d.kind == "pledge"]
+
+
+def footprint(donation: Donation) -> Footprint:
+    """Sent from the donor; received (and in transit, unfilled) at the receiver."""
+    receiver = [(donation.to, donation.item)]
+    return Footprint.of(
+        reads=[(donation.source, donation.item)],
+        sent=[(donation.source, donation.item)],
+        received=receiver,
+        in_transit=receiver if donation.transit is not None else [],
+        unfilled=receiver if donation.kind != "pledge" else [],
+    )
+
+
+# -- reading the section ------------------------------------------------------------------------
+
+
+def build(b: Builder, name: str, spec: DonationSpec) -> Donation | None:
+    """The donation ``name``, or None (with the problems reported) if it is wrong."""
+    path = ("donations", name)
+    b.known((*path, "from"), spec.from_, "holder")
+    b.known((*path, "to"), spec.to, "holder")
+    if spec.from_ == spec.to:
+        b.out.error((*path, "to"), "a donation's from and to are the same holder")
+    b.known((*path, "item"), spec.item, "item")
+    kind = _read_kind(b, path, spec)
+    every = b.every((*path, "every"), spec.every)
+    transit = b.duration((*path, "transit"), spec.transit) if spec.transit is not None else None
+    cap = b.value((*path, "cap"), spec.cap) if spec.cap is not None else None
+    if kind is None:
+        return None
+    base = Donation(name, spec.from_, spec.to, spec.item, kind, every_days=every or 7.0,
+                    transit=transit, keep_floor=spec.keep_floor, cap=cap)  # fmt: skip
+    if kind == "deliveries":
+        return replace(base, deliveries=_read_tranches(b, (*path, "deliveries"), spec.deliveries))
+    if kind == "rate":
+        return replace(base, rate=b.schedule((*path, "rate"), spec.rate, "quantity",
+                                             spec.interpolate))  # fmt: skip
+    return _read_pledge(b, spec, base)
+
+
+def _read_kind(b: Builder, path: Path, spec: DonationSpec) -> DonationKind | None:
+    every_mode: tuple[DonationKind, ...] = ("deliveries", "rate", "pledge")
+    modes = [m for m in every_mode if getattr(spec, m) is not None]
+    for option in ("max_rate", "by", "start"):
+        if getattr(spec, option) is not None and modes != ["pledge"]:
+            b.out.error((*path, option), f"'{option}' applies only to a pledge")
+    if len(modes) != 1:
+        what = " and ".join(modes) if modes else "none"
+        hint = "a donation has exactly one of deliveries:, rate:, pledge:"
+        b.out.error(path, f"a donation needs exactly one way to ship (got {what})", hint)
+        return None
+    return modes[0]
+
+
+def _read_tranches(b: Builder, path: Path, raw: Any) -> tuple[Tranche, ...]:
+    tranches: dict[float, Tranche] = {}
+    for key, value in raw.items():
+        where = (*path, key_text(key))
+        day = b.out.parse(where, v.parse_date, key, b.start)
+        quantity = b.value(where, value)
+        if day is None or quantity is None:
+            continue
+        if day in tranches and b.start is not None:
+            b.out.error(where, "two tranches on the same day", "merge them into one")
+            continue
+        b.date_in_range(where, day, f"tranche {key_text(key)}")
+        tranches[day] = Tranche(day, quantity)
+    return tuple(tranches[d] for d in sorted(tranches))
+
+
+def _read_pledge(b: Builder, spec: DonationSpec, base: Donation) -> Donation | None:
+    path = ("donations", base.id)
+    total = b.value((*path, "pledge"), spec.pledge)
+    max_rate = None
+    if spec.max_rate is not None:
+        max_rate = b.out.parse((*path, "max_rate"), v.parse_rate, spec.max_rate)
+        problem = range_error(max_rate.amount, 0.0) if max_rate else None
+        if problem is not None:
+            b.out.grammar((*path, "max_rate"), problem)
+    start_day = 0.0
+    if spec.start is not None:
+        start_day = b.out.parse((*path, "start"), v.parse_date, spec.start, b.start) or 0
+    by_day = None
+    if spec.by is not None:
+        by_day = b.out.parse((*path, "by"), v.parse_date, spec.by, b.start)
+        if by_day is not None and by_day < start_day:
+            b.out.error((*path, "by"), "the deadline is before the pledge starts")
+        elif by_day is not None:
+            b.date_in_range((*path, "by"), by_day, "deadline")
+    if total is None:
+        return None
+    return replace(base, pledge=total, max_rate=max_rate, start_day=start_day, by_day=by_day)
+
+
+# -- the process --------------------------------------------------------------------------------
 
 
 class _Giver:
@@ -41,28 +211,28 @@ class _Giver:
         self.receiver = ctx.cell(spec.to, spec.item)
         path = f"donations.{spec.id}"
         self.cap_left = draws.value(spec.cap, f"{path}.cap") if spec.cap is not None else None
-        self.transit = ctx.draws(f"{path}.transit") if spec.transit is not None else None
+        self.transit_path = f"{path}.transit"
+        self.transit = ctx.draws(self.transit_path) if spec.transit is not None else None
 
     def give(self, wanted: FloatArray, day: float, *, unfilled: bool) -> FloatArray:
         """Ship up to ``wanted`` per run now; returns what was shipped."""
         ledger, c = self.ctx.ledger, self.donor
         keep_floor = self.spec.keep_floor
-        unfilled_row = ledger.values["unfilled"][self.receiver] if unfilled else _NONE
+        short = np.empty(len(wanted)) if unfilled else _NONE
         emptied = np.empty(len(wanted), dtype=bool) if keep_floor else None
         shipped = kernels.shippable(
             wanted, _NONE if self.cap_left is None else self.cap_left, ledger.stock[c],
-            ledger.floor[c], keep_floor, unfilled_row, _NO_RUNS if emptied is None else emptied,
+            ledger.floor[c], keep_floor, short, _NO_RUNS if emptied is None else emptied,
         )  # fmt: skip
         if unfilled:
-            ledger.mark(self.receiver, "unfilled")
+            ledger.count(self.receiver, "unfilled", short)
         ledger.remove(c, shipped, "sent", day, to_floor=emptied)
         if self.transit is None or self.spec.transit is None:
-            self.ctx.calendar.deliver(self.receiver, TRANSIT, shipped, day)
+            self.ctx.calendar.deliver(self.receiver, "in_transit", shipped, day)
             return shipped
         runs = np.flatnonzero(shipped > 0.0)  # a transit time only where something ships
-        path = f"donations.{self.spec.id}.transit"
-        delays = self.transit.value(self.spec.transit, path, size=len(runs))
-        self.ctx.calendar.ship(self.receiver, TRANSIT, runs, shipped[runs], day, delays)
+        delays = self.transit.value(self.spec.transit, self.transit_path, size=len(runs))
+        self.ctx.calendar.ship(self.receiver, "in_transit", runs, shipped[runs], day, delays)
         return shipped
 
 
@@ -83,7 +253,7 @@ def _tranches(ctx: Context, spec: Donation, index: int, draws: Draws) -> Process
     dated = sorted(zip((t.day for t in spec.deliveries), range(len(quantities)), strict=True))
     for day, j in dated:
         if 0.0 <= day <= ctx.end_day:
-            yield ctx.clock.at(day, DONATION, index)
+            yield ctx.clock.at(day, KIND.phase, index)
             giver.give(quantities[j], day, unfilled=True)
 
 
@@ -93,7 +263,7 @@ def _rate(ctx: Context, spec: Donation, index: int, draws: Draws) -> Process:
     wanted = Integrator(draw_rates(spec.rate, draws, f"donations.{spec.id}.rate"))
     giver = _Giver(ctx, spec, draws)
     for day in action_days(spec.every_days, ctx.end_day):
-        yield ctx.clock.at(day, DONATION, index)
+        yield ctx.clock.at(day, KIND.phase, index)
         giver.give(wanted.step(day), day, unfilled=True)
 
 
@@ -114,7 +284,20 @@ def _pledge(ctx: Context, spec: Donation, index: int, draws: Draws) -> Process:
     for day in action_days(spec.every_days, ctx.end_day, spec.start_day):
         if not np.isnan(fulfilled).any():
             return
-        yield ctx.clock.at(day, DONATION, index)
+        yield ctx.clock.at(day, KIND.phase, index)
         shipped = giver.give(np.minimum(remaining, per_action), day, unfilled=False)
         remaining = np.where(shipped >= remaining, 0.0, remaining - shipped)
         fulfilled[(remaining <= 0.0) & np.isnan(fulfilled)] = day
+
+
+KIND = Kind(
+    section="donations",
+    label="donation",
+    description="Donation id -> donation.",
+    spec=DonationSpec,
+    model=Donation,
+    build=build,
+    footprint=footprint,
+    process=donation,
+    phase=20,
+)

@@ -1,5 +1,7 @@
 """Production: a line makes an item at a scheduled rate and credits it every ``every`` days.
 
+Section ``production:`` of a scenario.
+
 Each action makes the rate integrated over the interval just ended (``potential``), split by
 share among the receiving holders. Inputs come from the receiving holder's stock, ``q`` per unit
 made, so output is limited by the scarcest input: ``made = min(potential, min_k stock_k / q_k)``.
@@ -9,20 +11,89 @@ yield`` (rejected units still used their charges).
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import simpy
 from numpy.typing import NDArray
+from pydantic import Field
 
-from sim.processes.clock import PRODUCTION, action_days
+from sim.distributions import Distribution, Fixed
+from sim.processes.clock import action_days
 from sim.processes.context import Context
+from sim.processes.kind import Footprint, Kind, Process
 from sim.processes.schedule import Integrator, draw_rates
-from sim.scenario.model import Production
+from sim.scenario.model import Schedule
+from sim.scenario.schema import (
+    Duration,
+    Fraction,
+    Interpolate,
+    PerItem,
+    ScheduleText,
+    Shares,
+    Strict,
+)
+
+if TYPE_CHECKING:
+    from sim.scenario.build import Builder
 
 FloatArray = NDArray[np.float64]
+
+
+class ProductionSpec(Strict):
+    """A production line crediting new items to one or more holders."""
+
+    item: str = Field(description="Item id produced.")
+    to: Shares = Field(description="Holder id, or shares {holder: fraction} that sum to 1.")
+    rate: ScheduleText = Field(
+        description="Output rate (units per period), or a ramp date -> rate."
+    )
+    interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
+    slip: Duration | None = Field(None, description="Delay of every milestone after the first.")
+    yield_: Fraction = Field(1, alias="yield", description="Fraction of output accepted.")
+    inputs: PerItem = Field(
+        default_factory=dict,
+        description="Units of other items taken from the receiving holder per unit made.",
+    )
+    every: Duration = Field("1w", description="How often output is credited (fixed duration).")
+
+
+@dataclass(frozen=True)
+class Production:
+    id: str
+    item: str
+    to: Mapping[str, float]  # holder id -> share; shares sum to 1
+    rate: Schedule
+    slip: Distribution | None = None  # days; delays every milestone after the first
+    yield_: Distribution = Fixed(1.0)  # fraction of output accepted
+    inputs: Mapping[str, Distribution] = field(default_factory=dict)  # item -> units per unit made
+    every_days: float = 7.0
+
+
+def build(b: Builder, name: str, spec: ProductionSpec) -> Production | None:
+    """The line ``name``, or None (with the problems reported) if it is wrong."""
+    path = ("production", name)
+    b.known((*path, "item"), spec.item, "item")
+    shares = b.shares((*path, "to"), spec.to)
+    rate = b.schedule((*path, "rate"), spec.rate, "quantity", spec.interpolate)
+    slip = b.duration((*path, "slip"), spec.slip) if spec.slip is not None else None
+    yield_ = b.value((*path, "yield"), spec.yield_, "fraction", 1.0)
+    inputs = b.per_item((*path, "inputs"), spec.inputs)
+    if spec.item in inputs:
+        b.out.error((*path, "inputs", spec.item), "an item cannot be an input to itself")
+    every = b.every((*path, "every"), spec.every)
+    if shares is None or rate is None or yield_ is None or every is None:
+        return None
+    return Production(name, spec.item, shares, rate, slip, yield_, inputs, every)
+
+
+def footprint(line: Production) -> Footprint:
+    """Output into each receiver's stock; inputs taken from the same receiver."""
+    inputs = [(holder, item) for holder in line.to for item in line.inputs]
+    return Footprint.of(
+        reads=inputs, produced=[(holder, line.item) for holder in line.to], used=inputs
+    )
 
 
 @dataclass(frozen=True)
@@ -43,7 +114,7 @@ class _Outlet:
     inputs: tuple[_Input, ...]
 
 
-def production(ctx: Context, spec: Production, index: int) -> Generator[simpy.Event, Any, None]:
+def production(ctx: Context, spec: Production, index: int) -> Process:
     """Credit output every ``every`` days, limited by inputs at each receiver."""
     path = f"production.{spec.id}"
     draws = ctx.draws(path)
@@ -60,7 +131,7 @@ def production(ctx: Context, spec: Production, index: int) -> Generator[simpy.Ev
         for holder, share in spec.to.items()
     ]
     for day in action_days(spec.every_days, ctx.end_day):
-        yield ctx.clock.at(day, PRODUCTION, index)
+        yield ctx.clock.at(day, KIND.phase, index)
         made = potential.step(day)
         for outlet in outlets:
             _make(ctx, outlet, outlet.share * made, accepted, day)
@@ -83,3 +154,16 @@ def _make(
             used = np.minimum(made * source.per_unit, ledger.stock[source.c])
             ledger.remove(source.c, used, "used", day)
     ledger.add(outlet.c, made * accepted, "produced", day)
+
+
+KIND = Kind(
+    section="production",
+    label="production line",
+    description="Production line id -> line.",
+    spec=ProductionSpec,
+    model=Production,
+    build=build,
+    footprint=footprint,
+    process=production,
+    phase=10,
+)

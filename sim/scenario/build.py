@@ -1,8 +1,9 @@
 """From a parsed YAML tree to the normalised ``Scenario``, with every cross-field check.
 
 Structure is checked by the pydantic models in ``schema``; values are read by the grammar in
-``values``; references between sections, ranges and exclusive options are checked here. Every
-problem is collected in the ``Collector``; nothing stops at the first one.
+``values``; references between sections, ranges and exclusive options are checked here and in
+each process kind's ``build`` (``sim.processes.registry``), which uses the helpers of the
+``Builder``. Every problem is collected in the ``Collector``; nothing stops at the first one.
 """
 
 from __future__ import annotations
@@ -12,31 +13,22 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from sim.distributions import Distribution, Fixed
+from sim.processes.kind import Kind
+from sim.processes.registry import kinds
 from sim.scenario import model
 from sim.scenario import values as v
 from sim.scenario.problems import Collector, nearest, range_error, translate
-from sim.scenario.schema import (
-    PROCESS_SECTIONS,
-    AttritionSpec,
-    ConsumptionSpec,
-    DonationSpec,
-    HolderSpec,
-    ItemSpec,
-    ProductionSpec,
-    ScenarioSpec,
-)
+from sim.scenario.schema import HolderSpec, ItemSpec, scenario_spec
 from sim.scenario.yaml_source import Path, key_text
 
 ID = re.compile(r"[a-z][a-z0-9_]*")
 M = TypeVar("M", bound=BaseModel)
 INF = math.inf
-DonationKind = Literal["deliveries", "rate", "pledge"]
 
 
 class Builder:
@@ -55,7 +47,7 @@ class Builder:
 
     def check_structure(self) -> None:
         try:
-            ScenarioSpec.model_validate(self.tree)
+            scenario_spec().model_validate(self.tree)
         except ValidationError as exc:
             for error in exc.errors():
                 path, message, hint = translate(error)
@@ -93,7 +85,7 @@ class Builder:
         if "start" in tree:
             self.start = out.parse(("start",), v.parse_start, tree["start"])
         self._end()
-        every = self._every(("report_every",), tree.get("report_every", "1w"))
+        every = self.every(("report_every",), tree.get("report_every", "1w"))
 
         def good(key: str, default: Any, kind: type | tuple[type, ...]) -> Any:
             value = tree.get(key, default)
@@ -127,7 +119,8 @@ class Builder:
             return
         self.end_day = end
 
-    def _every(self, path: Path, raw: Any) -> float | None:
+    def every(self, path: Path, raw: Any) -> float | None:
+        """A positive fixed duration in days (``every``, ``report_every``)."""
         every = self.out.parse(path, v.parse_fixed_duration, raw)
         if every is not None and every <= 0:
             self.out.error(path, f"must be a positive duration, got {v.describe(raw)}", "e.g. 1w")
@@ -224,22 +217,8 @@ class Builder:
             target=self.per_item((*path, "target"), spec.target),
         )
 
-    def production(self, name: str, spec: ProductionSpec) -> model.Production | None:
-        path = ("production", name)
-        self.known((*path, "item"), spec.item, "item")
-        shares = self.shares((*path, "to"), spec.to)
-        rate = self.schedule((*path, "rate"), spec.rate, "quantity", spec.interpolate)
-        slip = self.duration((*path, "slip"), spec.slip) if spec.slip is not None else None
-        yield_ = self.value((*path, "yield"), spec.yield_, "fraction", 1.0)
-        inputs = self.per_item((*path, "inputs"), spec.inputs)
-        if spec.item in inputs:
-            self.out.error((*path, "inputs", spec.item), "an item cannot be an input to itself")
-        every = self._every((*path, "every"), spec.every)
-        if shares is None or rate is None or yield_ is None or every is None:
-            return None
-        return model.Production(name, spec.item, shares, rate, slip, yield_, inputs, every)
-
     def shares(self, path: Path, raw: Any) -> dict[str, float] | None:
+        """A holder id, or shares {holder: fraction} that sum to 1, as holder -> share."""
         if not isinstance(raw, Mapping):
             name = str(raw)
             return {name: 1.0} if self.known(path, name, "holder") else None
@@ -258,148 +237,11 @@ class Builder:
             return None
         return shares if len(shares) == len(raw) and shares else None
 
-    def donation(self, name: str, spec: DonationSpec) -> model.Donation | None:
-        path = ("donations", name)
-        self.known((*path, "from"), spec.from_, "holder")
-        self.known((*path, "to"), spec.to, "holder")
-        if spec.from_ == spec.to:
-            self.out.error((*path, "to"), "a donation's from and to are the same holder")
-        self.known((*path, "item"), spec.item, "item")
-        kind = self._donation_kind(path, spec)
-        every = self._every((*path, "every"), spec.every)
-        transit = None
-        if spec.transit is not None:
-            transit = self.duration((*path, "transit"), spec.transit)
-        cap = self.value((*path, "cap"), spec.cap) if spec.cap is not None else None
-        if kind is None:
-            return None
-        base = model.Donation(
-            name,
-            spec.from_,
-            spec.to,
-            spec.item,
-            kind,
-            every_days=every or 7.0,
-            transit=transit,
-            keep_floor=spec.keep_floor,
-            cap=cap,
-        )
-        if kind == "deliveries":
-            return replace(base, deliveries=self.tranches((*path, "deliveries"), spec.deliveries))
-        if kind == "rate":
-            rate = self.schedule((*path, "rate"), spec.rate, "quantity", spec.interpolate)
-            return replace(base, rate=rate)
-        return self.pledge(spec, base)
-
-    def _donation_kind(self, path: Path, spec: DonationSpec) -> DonationKind | None:
-        every_mode: tuple[DonationKind, ...] = ("deliveries", "rate", "pledge")
-        modes = [m for m in every_mode if getattr(spec, m) is not None]
-        for option in ("max_rate", "by", "start"):
-            if getattr(spec, option) is not None and modes != ["pledge"]:
-                self.out.error((*path, option), f"'{option}' applies only to a pledge")
-        if len(modes) != 1:
-            what = " and ".join(modes) if modes else "none"
-            hint = "a donation has exactly one of deliveries:, rate:, pledge:"
-            self.out.error(path, f"a donation needs exactly one way to ship (got {what})", hint)
-            return None
-        return modes[0]
-
-    def tranches(self, path: Path, raw: Any) -> tuple[model.Tranche, ...]:
-        tranches: dict[float, model.Tranche] = {}
-        for key, value in raw.items():
-            where = (*path, key_text(key))
-            day = self.out.parse(where, v.parse_date, key, self.start)
-            quantity = self.value(where, value)
-            if day is None or quantity is None:
-                continue
-            if day in tranches and self.start is not None:
-                self.out.error(where, "two tranches on the same day", "merge them into one")
-                continue
-            self.date_in_range(where, day, f"tranche {key_text(key)}")
-            tranches[day] = model.Tranche(day, quantity)
-        return tuple(tranches[d] for d in sorted(tranches))
-
-    def pledge(self, spec: DonationSpec, base: model.Donation) -> model.Donation | None:
-        path = ("donations", base.id)
-        total = self.value((*path, "pledge"), spec.pledge)
-        max_rate = None
-        if spec.max_rate is not None:
-            max_rate = self.out.parse((*path, "max_rate"), v.parse_rate, spec.max_rate)
-            problem = range_error(max_rate.amount, 0.0) if max_rate else None
-            if problem is not None:
-                self.out.grammar((*path, "max_rate"), problem)
-        start_day = 0.0
-        if spec.start is not None:
-            start_day = self.out.parse((*path, "start"), v.parse_date, spec.start, self.start) or 0
-        by_day = None
-        if spec.by is not None:
-            by_day = self.out.parse((*path, "by"), v.parse_date, spec.by, self.start)
-            if by_day is not None and by_day < start_day:
-                self.out.error((*path, "by"), "the deadline is before the pledge starts")
-            elif by_day is not None:
-                self.date_in_range((*path, "by"), by_day, "deadline")
-        if total is None:
-            return None
-        return replace(
-            base,
-            pledge=total,
-            max_rate=max_rate,
-            start_day=start_day,
-            by_day=by_day,
-        )
-
-    def attrition(self, name: str, spec: AttritionSpec) -> model.Attrition | None:
-        path = ("attrition", name)
-        self.known((*path, "holder"), spec.holder, "holder")
-        self.known((*path, "item"), spec.item, "item")
-        repair_to = spec.repair_to or spec.holder
-        if spec.repair_to is not None:
-            self.known((*path, "repair_to"), spec.repair_to, "holder")
-        repairable = self.value((*path, "repairable"), spec.repairable, "fraction", 1.0)
-        repair_time = None
-        if spec.repair_time is not None:
-            repair_time = self.duration((*path, "repair_time"), spec.repair_time)
-        elif repairable is not None and repairable.mean > 0:
-            self.out.error(
-                (*path, "repairable"),
-                "repairable losses need a repair_time",
-                "add e.g. repair_time: 1 to 2 mo",
-            )
-        every = self._every((*path, "every"), spec.every)
-        if (spec.rate is None) == (spec.losses is None):
-            what = "both" if spec.rate is not None else "neither"
-            hint = "rate: 33%/9mo (proportional) or losses: 10/w (a count)"
-            self.out.error(
-                path, f"attrition needs exactly one of rate or losses (got {what})", hint
-            )
-            return None
-        if spec.rate is not None:
-            kind: Literal["proportional", "count"] = "proportional"
-            rate = self.schedule((*path, "rate"), spec.rate, "fraction", spec.interpolate, 1.0)
-        else:
-            kind = "count"
-            rate = self.schedule((*path, "losses"), spec.losses, "quantity", spec.interpolate)
-        if rate is None or repairable is None or every is None:
-            return None
-        return model.Attrition(
-            name, spec.holder, spec.item, kind, rate, repairable, repair_time, repair_to, every
-        )
-
-    def consumption(self, name: str, spec: ConsumptionSpec) -> model.Consumption | None:
-        path = ("consumption", name)
-        self.known((*path, "holder"), spec.holder, "holder")
-        self.known((*path, "item"), spec.item, "item")
-        rate = self.schedule((*path, "rate"), spec.rate, "quantity", spec.interpolate)
-        every = self._every((*path, "every"), spec.every)
-        if rate is None or every is None:
-            return None
-        return model.Consumption(name, spec.holder, spec.item, rate, every)
-
     # ---- whole -----------------------------------------------------------------------------
 
     def unique_process_ids(self) -> None:
         seen: dict[str, str] = {}
-        for section in PROCESS_SECTIONS:
+        for section in (k.section for k in kinds()):
             for name in self._ids(section):
                 if name in seen:
                     self.out.error(
@@ -409,6 +251,10 @@ class Builder:
                     )
                 seen.setdefault(name, f"{section}.{name}")
 
+    def _section(self, kind: Kind) -> dict[str, Any]:
+        entries = self._entries(kind.section, kind.spec)
+        return _complete({name: kind.build(self, name, spec) for name, spec in entries})
+
     def build(self) -> model.Scenario | None:
         """The Scenario, or None when any problem was recorded."""
         self.check_structure()
@@ -416,13 +262,11 @@ class Builder:
         self.unique_process_ids()
         items = {n: self.item(n, s) for n, s in self._entries("items", ItemSpec)}
         holders = {n: self.holder(n, s) for n, s in self._entries("holders", HolderSpec)}
-        production = {
-            n: self.production(n, s) for n, s in self._entries("production", ProductionSpec)
-        }
-        donations = {n: self.donation(n, s) for n, s in self._entries("donations", DonationSpec)}
-        attrition = {n: self.attrition(n, s) for n, s in self._entries("attrition", AttritionSpec)}
-        consumption = {
-            n: self.consumption(n, s) for n, s in self._entries("consumption", ConsumptionSpec)
+        processes = {
+            k.section: _complete(
+                {n: k.build(self, n, s) for n, s in self._entries(k.section, k.spec)}
+            )
+            for k in kinds()
         }
         if self.out.errors or self.start is None:
             return None
@@ -431,10 +275,7 @@ class Builder:
             end_day=self.end_day,
             items=items,
             holders=holders,
-            production=_complete(production),
-            donations=_complete(donations),
-            attrition=_complete(attrition),
-            consumption=_complete(consumption),
+            processes=processes,
             **head,
         )
 
@@ -443,4 +284,5 @@ T = TypeVar("T")
 
 
 def _complete(entries: dict[str, T | None]) -> dict[str, T]:
+    """The entries that were read without problems."""
     return {k: e for k, e in entries.items() if e is not None}

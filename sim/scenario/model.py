@@ -5,6 +5,9 @@ The loader (``sim.scenario.load``) turns a checked YAML file into these. Convent
 - rates are per day; quantities are floats; fractions are in [0, 1];
 - every value that may be uncertain is a ``Distribution`` (``Fixed`` when it is known);
 - ids are the user's ids, in file order.
+
+Each process kind's own model (``Production``, ``Donation``, ...) is declared with its kind in
+``sim/processes/``; a ``Scenario`` holds them by section.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from sim.distributions import Distribution, Fixed
+from sim.distributions import Distribution
 
 Interpolation = Literal["linear", "step"]
 
@@ -68,69 +71,6 @@ class Holder:
 
 
 @dataclass(frozen=True)
-class Production:
-    id: str
-    item: str
-    to: Mapping[str, float]  # holder id -> share; shares sum to 1
-    rate: Schedule
-    slip: Distribution | None = None  # days; delays every milestone after the first
-    yield_: Distribution = Fixed(1.0)  # fraction of output accepted
-    inputs: Mapping[str, Distribution] = field(default_factory=dict)  # item -> units per unit made
-    every_days: float = 7.0
-
-
-@dataclass(frozen=True)
-class Tranche:
-    day: float
-    quantity: Distribution
-
-
-@dataclass(frozen=True)
-class Donation:
-    """Exactly one of ``deliveries``, ``rate``, ``pledge`` is set (``kind`` says which)."""
-
-    id: str
-    source: str  # the donor holder (``from`` in YAML)
-    to: str
-    item: str
-    kind: Literal["deliveries", "rate", "pledge"]
-    deliveries: tuple[Tranche, ...] = ()
-    rate: Schedule | None = None
-    pledge: Distribution | None = None
-    max_rate: Rate | None = None  # pledge only
-    start_day: float = 0.0  # pledge only
-    by_day: float | None = None  # pledge deadline (reported; shipping carries on after it)
-    every_days: float = 7.0
-    transit: Distribution | None = None  # days, drawn per shipment
-    keep_floor: bool = True
-    cap: Distribution | None = None  # cumulative maximum shipped
-
-
-@dataclass(frozen=True)
-class Attrition:
-    """Losses of ``item`` at ``holder``: proportional (``rate``) or a count rate (``losses``)."""
-
-    id: str
-    holder: str
-    item: str
-    kind: Literal["proportional", "count"]
-    rate: Schedule
-    repairable: Distribution = Fixed(0.0)
-    repair_time: Distribution | None = None  # days, drawn per repair batch
-    repair_to: str = ""  # holder; the loader fills in ``holder`` when omitted
-    every_days: float = 7.0
-
-
-@dataclass(frozen=True)
-class Consumption:
-    id: str
-    holder: str
-    item: str
-    rate: Schedule
-    every_days: float = 1.0
-
-
-@dataclass(frozen=True)
 class Scenario:
     """A whole checked scenario. ``end_day`` is the horizon in days after ``start``."""
 
@@ -139,10 +79,7 @@ class Scenario:
     end_day: float
     items: Mapping[str, Item]
     holders: Mapping[str, Holder]
-    production: Mapping[str, Production] = field(default_factory=dict)
-    donations: Mapping[str, Donation] = field(default_factory=dict)
-    attrition: Mapping[str, Attrition] = field(default_factory=dict)
-    consumption: Mapping[str, Consumption] = field(default_factory=dict)
+    processes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # section -> id ->
     description: str = ""
     sources: tuple[str, ...] = ()
     report_every_days: float = 7.0
@@ -154,3 +91,7 @@ class Scenario:
     @property
     def end(self) -> dt.date:
         return self.start + dt.timedelta(days=int(self.end_day))
+
+    def section(self, name: str) -> Mapping[str, Any]:
+        """The processes of section ``name`` (``production``, ...) by id; empty if none."""
+        return self.processes.get(name, {})

@@ -9,7 +9,7 @@ import yaml
 
 from sim.errors import Problem
 from sim.scenario.problems import nearest
-from sim.scenario.schema import SECTIONS, ScenarioSpec, field_names
+from sim.scenario.schema import field_names, scenario_spec, sections
 from sim.scenario.yaml_source import Path, key_text, parse_scalar
 
 _FORM = "write ID.PATH=VALUE, e.g. production.us_shell_lines.slip=6 mo"
@@ -70,10 +70,10 @@ def _apply(tree: dict[Any, Any], override: str) -> Path:
 
 
 def _check_top(tree: dict[Any, Any], parts: list[str]) -> None:
-    top = field_names(ScenarioSpec)
+    top = field_names(scenario_spec())
     if parts[0] not in top:
         raise _OverrideError(f"no such key '{parts[0]}'", nearest(parts[0], top, "keys"))
-    if parts[0] in SECTIONS and len(parts) == 1:
+    if parts[0] in sections() and len(parts) == 1:
         raise _OverrideError(f"'{parts[0]}' is a section", _FORM)
 
 

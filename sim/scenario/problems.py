@@ -12,7 +12,7 @@ from pydantic_core import ErrorDetails
 
 from sim.distributions import Distribution, Fixed
 from sim.errors import Problem
-from sim.scenario.schema import SECTIONS, ScenarioSpec, field_names
+from sim.scenario.schema import field_names, scenario_spec, sections
 from sim.scenario.values import GrammarError, describe
 from sim.scenario.yaml_source import Path, Source
 
@@ -124,6 +124,7 @@ def translate(error: ErrorDetails) -> tuple[Path, str, str]:
 
 
 def _valid_keys(loc: Path) -> list[str]:
-    if len(loc) == 3 and loc[0] in SECTIONS:
-        return field_names(SECTIONS[loc[0]])
-    return field_names(ScenarioSpec)
+    models = sections()
+    if len(loc) == 3 and loc[0] in models:
+        return field_names(models[loc[0]])
+    return field_names(scenario_spec())

@@ -1,24 +1,31 @@
-"""The raw shape of a scenario file (SCENARIO_FORMAT.md section 4) as pydantic models.
+"""The raw shape of a scenario file (docs/scenario.md) as pydantic models.
 
 These check structure only: which keys exist, which are required, which hold mappings, text,
 whole numbers or booleans. Value fields keep the text or number the user wrote; the grammar
 (``values``) reads them in ``build``. The same models generate the JSON Schema for editors.
+
+The top level, items and holders are here; each process section's entry model is declared by
+its kind (``sim.processes.registry``), and ``scenario_spec()`` puts them together.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    StrictBool,
     StrictInt,
     WithJsonSchema,
+    create_model,
 )
+
+if TYPE_CHECKING:
+    from sim.processes.kind import Kind
 
 _DATE_KEY = r"^(\d{4}-\d{2}-\d{2}|\+.+)$"
 _ID = r"^[a-z][a-z0-9_]*$"
@@ -121,11 +128,13 @@ PerItem = dict[str, Quantity]
 Interpolate = Literal["linear", "step"]
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
+    """A mapping whose keys are all known: an unknown key is an error."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class ItemSpec(_Strict):
+class ItemSpec(Strict):
     """A kind of materiel."""
 
     label: str | None = Field(None, description="Name shown in tables and charts (default: id).")
@@ -135,7 +144,7 @@ class ItemSpec(_Strict):
     )
 
 
-class HolderSpec(_Strict):
+class HolderSpec(Strict):
     """An owner of stocks (a country's army, a depot, a repair hub)."""
 
     label: str | None = Field(None, description="Name shown in tables and charts (default: id).")
@@ -152,72 +161,7 @@ class HolderSpec(_Strict):
     )
 
 
-class ProductionSpec(_Strict):
-    """A production line crediting new items to one or more holders."""
-
-    item: str = Field(description="Item id produced.")
-    to: Shares = Field(description="Holder id, or shares {holder: fraction} that sum to 1.")
-    rate: ScheduleText = Field(
-        description="Output rate (units per period), or a ramp date -> rate."
-    )
-    interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
-    slip: Duration | None = Field(None, description="Delay of every milestone after the first.")
-    yield_: Fraction = Field(1, alias="yield", description="Fraction of output accepted.")
-    inputs: PerItem = Field(
-        default_factory=dict,
-        description="Units of other items taken from the receiving holder per unit made.",
-    )
-    every: Duration = Field("1w", description="How often output is credited (fixed duration).")
-
-
-class DonationSpec(_Strict):
-    """Transfers from one holder to another: tranches, a rate, or a pledge."""
-
-    from_: str = Field(alias="from", description="Donor holder id.")
-    to: str = Field(description="Receiving holder id.")
-    item: str = Field(description="Item id donated.")
-    deliveries: Deliveries | None = Field(None, description="Tranches: date -> quantity.")
-    rate: ScheduleText | None = Field(None, description="Shipping rate, or a schedule.")
-    interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
-    pledge: Quantity | None = Field(
-        None, description="Total promised, shipped as fast as possible."
-    )
-    max_rate: RateText | None = Field(None, description="Pledge only: fastest shipping rate.")
-    start: DateText | None = Field(None, description="Pledge only: first shipping date.")
-    by: DateText | None = Field(None, description="Pledge only: deadline (reported).")
-    every: Duration = Field("1w", description="How often a rate or pledge ships (fixed duration).")
-    transit: Duration | None = Field(None, description="Shipping time, drawn per shipment.")
-    keep_floor: StrictBool = Field(True, description="Never ship below the donor's floor.")
-    cap: Quantity | None = Field(None, description="Cumulative maximum shipped (units).")
-
-
-class AttritionSpec(_Strict):
-    """Losses at a holder: proportional (rate) or a count (losses), some repairable."""
-
-    holder: str = Field(description="Holder id whose stock suffers losses.")
-    item: str = Field(description="Item id lost.")
-    rate: ScheduleText | None = Field(
-        None, description="Fraction lost per period under a constant hazard: 33%/9mo."
-    )
-    losses: ScheduleText | None = Field(None, description="Count of losses per period: 10/w.")
-    interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
-    repairable: Fraction = Field(0, description="Fraction of losses that can be repaired.")
-    repair_time: Duration | None = Field(None, description="Repair turnaround, drawn per batch.")
-    repair_to: str | None = Field(None, description="Holder id that gets repaired items back.")
-    every: Duration = Field("1w", description="How often losses are applied (fixed duration).")
-
-
-class ConsumptionSpec(_Strict):
-    """Use of an item by its holder (fires, training)."""
-
-    holder: str = Field(description="Holder id that consumes.")
-    item: str = Field(description="Item id consumed.")
-    rate: ScheduleText = Field(description="Consumption rate, or a schedule date -> rate.")
-    interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
-    every: Duration = Field("1d", description="How often consumption is applied (fixed duration).")
-
-
-class ScenarioSpec(_Strict):
+class _Scenario(Strict):
     """A stockpile scenario (format v1)."""
 
     model_config = ConfigDict(
@@ -239,32 +183,34 @@ class ScenarioSpec(_Strict):
     holders: dict[str, HolderSpec] = Field(
         description="Holder id -> holder.", json_schema_extra=_IDS
     )
-    production: dict[str, ProductionSpec] = Field(
-        default_factory=dict, description="Production line id -> line.", json_schema_extra=_IDS
-    )
-    donations: dict[str, DonationSpec] = Field(
-        default_factory=dict, description="Donation id -> donation.", json_schema_extra=_IDS
-    )
-    attrition: dict[str, AttritionSpec] = Field(
-        default_factory=dict, description="Attrition process id -> process.", json_schema_extra=_IDS
-    )
-    consumption: dict[str, ConsumptionSpec] = Field(
-        default_factory=dict,
-        description="Consumption process id -> process.",
-        json_schema_extra=_IDS,
-    )
 
 
-#: The model of each section's entries, by section name.
-SECTIONS: dict[str, type[_Strict]] = {
-    "items": ItemSpec,
-    "holders": HolderSpec,
-    "production": ProductionSpec,
-    "donations": DonationSpec,
-    "attrition": AttritionSpec,
-    "consumption": ConsumptionSpec,
-}
-PROCESS_SECTIONS = ("production", "donations", "attrition", "consumption")
+def scenario_spec() -> type[Strict]:
+    """The model of a whole scenario file: the top level plus a section per process kind."""
+    from sim.processes.registry import kinds
+
+    return _with_sections(kinds())
+
+
+@cache
+def _with_sections(kinds: tuple[Kind, ...]) -> type[Strict]:
+    sections: dict[str, Any] = {
+        k.section: (
+            dict[str, k.spec],  # type: ignore[name-defined]
+            Field(default_factory=dict, description=k.description, json_schema_extra=_IDS),
+        )
+        for k in kinds
+    }
+    model: type[Strict] = create_model("ScenarioSpec", __base__=_Scenario, **sections)
+    model.__doc__ = _Scenario.__doc__
+    return model
+
+
+def sections() -> dict[str, type[BaseModel]]:
+    """The model of each section's entries, by section name (items, holders, processes)."""
+    from sim.processes.registry import kinds
+
+    return {"items": ItemSpec, "holders": HolderSpec, **{k.section: k.spec for k in kinds()}}
 
 
 def field_names(model: type[BaseModel]) -> list[str]:
@@ -274,5 +220,5 @@ def field_names(model: type[BaseModel]) -> list[str]:
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of scenario files, for editors (yaml-language-server) and docs."""
-    schema = ScenarioSpec.model_json_schema(by_alias=True)
+    schema = scenario_spec().model_json_schema(by_alias=True)
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
