@@ -15,7 +15,7 @@ import simpy
 
 #: Phases before and after every process kind's.
 ARRIVAL, SNAPSHOT = -1, 1_000_000
-
+_SPAN = 1 << 24  # file indices per phase
 
 class Clock(simpy.Environment):
     """A SimPy environment whose events are scheduled at an absolute day, in phase order.
@@ -31,7 +31,7 @@ class Clock(simpy.Environment):
     def __init__(self) -> None:
         super().__init__()
         self.instant_over: list[Callable[[], None]] = []
-        self._agenda: dict[float, list[tuple[int, int, int, simpy.Event]]] = {}
+        self._agenda: dict[float, list[tuple[int, int, simpy.Event]]] = {}
         self._order = itertools.count()  # ties: first asked, first triggered
         self.today = 0.0  # the day being processed, exactly as it was asked for
 
@@ -50,12 +50,14 @@ class Clock(simpy.Environment):
         if due is None:
             due = self._agenda[day] = []
             self.timeout(max(day - self.now, 0.0)).callbacks.append(partial(self._wake, day))
-        due.append((phase, index, next(self._order), event))
+        due.append(((phase - ARRIVAL) * _SPAN + index, next(self._order), event))
         return event
 
     def _wake(self, day: float, _timeout: simpy.Event) -> None:
         self.today = day
-        for *_, event in sorted(self._agenda.pop(day), key=lambda due: due[:3]):
+        due = self._agenda.pop(day)
+        due.sort()  # by priority, then by the order asked for: events are never compared
+        for _, _, event in due:
             event.succeed()
 
 
