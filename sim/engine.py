@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.flows import FLOWS, LEVELS
+from sim.flows import FLOWS, LEVELS, OUT_OF_ACTION
 from sim.ledger import Allocate, Cell, Ledger, mapped_zeros
 from sim.processes.calendar import Calendar
 from sim.processes.clock import SNAPSHOT, Clock
@@ -35,12 +35,14 @@ from sim.processes.donations import pledges
 from sim.processes.registry import kinds
 from sim.scenario.model import Scenario
 
-__all__ = ["ChunkResult", "active_cells", "report_days", "reported_cells", "simulate_chunk"]
+__all__ = [
+    "ChunkResult", "active_cells", "fleets", "report_days", "reported_cells", "simulate_chunk",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
 class ChunkResult:
-    """Arrays for one chunk of runs (see the results contract, SCENARIO_FORMAT.md section 5).
+    """Arrays for one chunk of runs (see the results contract, docs/results.md).
 
     Series are compact: ``columns[name]`` are the flat indices ``h * len(items) + i`` of the
     cells where ``name`` can be non-zero (every other cell is 0), and the run vector of row ``r``
@@ -94,6 +96,30 @@ def reported_cells(scenario: Scenario) -> dict[str, set[Cell]]:
             for name, written in kind.footprint(process).writes.items():
                 cells[name] |= written
     return cells
+
+
+Fleet = tuple[str, str, tuple[str, ...]]
+
+
+def fleets(scenario: Scenario) -> list[Fleet]:
+    """Fleets with repair: (holder that loses the item, item, repair hubs counted in its fleet).
+
+    A holder whose losses come back to it is a fleet on its own. Holders that hold items out of
+    action (``sim.flows``) but lose none themselves are repair hubs: everything they hold of the
+    item counts in the fleet of each holder that loses it.
+    """
+    cells = reported_cells(scenario)
+    repairing = set().union(*(cells[name] for name in OUT_OF_ACTION))
+    losing = cells["lost"]
+    out: list[Fleet] = []
+    for item in scenario.items:
+        hubs = tuple(
+            h for h in scenario.holders if (h, item) in repairing and (h, item) not in losing
+        )
+        for holder in scenario.holders:
+            if (holder, item) in losing and ((holder, item) in repairing or hubs):
+                out.append((holder, item, hubs))
+    return out
 
 
 def simulate_chunk(

@@ -35,9 +35,9 @@ def mapped_zeros(shape: tuple[int, ...], dtype: Any) -> NDArray[Any]:
     """A zero array in its own private anonymous map of 4 KiB pages, each mapped on first touch.
 
     For trajectory slabs, written once and kept: ``np.zeros`` would ask for 2 MiB transparent
-    huge pages, which on a virtual machine that hands idle memory back to its host cost about
-    six times more per byte to fault in (benchmarks/README.md). The map is released with the
-    last array that views it.
+    huge pages, which on a virtual machine that hands idle memory back to its host cost several
+    times more per byte to fault in (``benchmarks/bench.py`` measures both). The map is released
+    with the last array that views it.
     """
     if not hasattr(mmap, "MAP_PRIVATE"):  # Windows: no such maps
         return np.zeros(shape, dtype)

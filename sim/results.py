@@ -1,6 +1,6 @@
 """Results of a run: the labelled xarray Dataset of the results contract, summary and export.
 
-The dataset (SCENARIO_FORMAT.md section 5) has coordinates ``run``, ``time``, ``holder``, ``item``
+The dataset (docs/results.md) has coordinates ``run``, ``time``, ``holder``, ``item``
 (and ``pledge``); levels and cumulative flows over (run, time, holder, item); per-run metrics over
 (run, holder, item); and the seed, scenario hash and package version in its attributes.
 
@@ -126,6 +126,12 @@ def build_dataset(
     return _eager_if_small(xr.Dataset(data, coords=coords, attrs=attrs))
 
 
+def _fleets(scenario: Scenario) -> list[tuple[str, str, tuple[str, ...]]]:
+    from sim.engine import fleets
+
+    return fleets(scenario)
+
+
 def _pledges(scenario: Scenario) -> list[Donation]:
     from sim.processes.donations import pledges
 
@@ -184,6 +190,7 @@ def contract_attrs(
         "sim_version": __version__,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "keep": "full",
+        "fleets": json.dumps([[h, i, list(hubs)] for h, i, hubs in _fleets(scenario)]),
     }
 
 

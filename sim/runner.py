@@ -27,9 +27,8 @@ from sim.summaries import ChunkSummary, merge_in_order, summarise_chunk, summary
 from sim.transfer import file_allocator, shared_folder
 
 #: Runs per chunk. Fixed (never derived from the number of workers) so results do not depend on it.
-#: 5,000 amortises most of the per-event Python work; 10,000 would be ~20 % faster per run, but a
-#: 10k-run job would then leave a second worker idle. A chunk of the reference scenario keeps
-#: ~280 MB of trajectories (see ``sim/engine.py``).
+#: Larger chunks spread the event loop's fixed cost over more runs but hold more memory and leave
+#: workers idle on small jobs (benchmarks/README.md measures the trade).
 CHUNK_RUNS = 5000
 
 #: Float type of stored trajectories of random runs (the engine computes in float64): half the

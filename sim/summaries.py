@@ -21,178 +21,31 @@ merged in chunk order (so results are identical whatever the backend or number o
 
 from __future__ import annotations
 
-import json
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.engine import ChunkResult, reported_cells
-from sim.flows import FLOWS, LEVELS
-from sim.metrics import refilled_after_trough
+from sim.engine import ChunkResult, Fleet, fleets
+from sim.flows import FLOWS, LEVELS, OUT_OF_ACTION
+from sim.outcomes import CELL_DATES
 from sim.processes.donations import pledges
+from sim.reductions import (
+    INTERIOR,
+    PROBABILITIES,
+    EventCounts,
+    Marginals,
+    concat_marginals,
+    out_of_action_share,
+    refilled_after_trough,
+)
 from sim.scenario.model import Scenario
 
 if TYPE_CHECKING:
     import xarray as xr
 
-#: Probabilities of the stored quantiles; 0 and 1 are the minimum and maximum over runs.
-PROBABILITIES = (0.0, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 1.0)
-INTERIOR = np.array(PROBABILITIES[1:-1])
-CELL_DATES = ("depleted_at", "replenished_at", "trough_at", "refilled_at")
 SLAB_BLOCK = 512  # slabs reduced at a time (bounds the float64 copy: 512 x runs)
-
-Fleet = tuple[str, str, tuple[str, ...]]
-
-
-@dataclass
-class Marginals:
-    """Per-element quantiles and mean over runs, mergeable across chunks.
-
-    Arrays have the element shape; ``weighted`` has a leading axis over ``INTERIOR``.
-    NaN values are not runs of the element (``count`` says how many runs are).
-    """
-
-    weighted: np.ndarray  # sum over chunks of count * chunk quantile
-    low: np.ndarray  # minimum over runs (NaN where no run)
-    high: np.ndarray  # maximum over runs
-    total: np.ndarray  # sum of values
-    count: np.ndarray  # number of runs with a value
-
-    @classmethod
-    def of(cls, values: np.ndarray, axis: int = 0) -> Marginals:
-        """Marginals over the runs (on ``axis``; the last axis is the fastest) of ``values``."""
-        stored = np.asarray(values)
-        values = np.asarray(stored, dtype=np.float64)
-        if values.shape[axis] == 0:
-            raise ValueError("no runs")
-        missing = np.isnan(values)
-        count = values.shape[axis] - missing.sum(axis=axis)
-        if missing.any():
-            with np.errstate(invalid="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN elements give NaN
-                q = run_quantiles(stored, axis)
-                low, high = np.nanmin(values, axis=axis), np.nanmax(values, axis=axis)
-            total = np.nansum(values, axis=axis)
-        else:
-            q = run_quantiles(stored, axis)
-            low, high = values.min(axis=axis), values.max(axis=axis)
-            total = values.sum(axis=axis)
-        weighted = np.where(count > 0, q * count, 0.0)
-        return cls(weighted, np.asarray(low), np.asarray(high), np.asarray(total), count)
-
-    def merge(self, other: Marginals) -> Marginals:
-        """Both chunks' runs together."""
-        return Marginals(
-            self.weighted + other.weighted,
-            np.fmin(self.low, other.low),
-            np.fmax(self.high, other.high),
-            self.total + other.total,
-            self.count + other.count,
-        )
-
-    def take(self, index: np.ndarray) -> Marginals:
-        """Elements ``index`` (fancy index on the element axes)."""
-        return Marginals(
-            self.weighted[:, index],
-            self.low[index],
-            self.high[index],
-            self.total[index],
-            self.count[index],
-        )
-
-    def quantiles(self) -> np.ndarray:
-        """``(len(PROBABILITIES), *shape)``: min, merged interior quantiles, max."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            interior = np.where(self.count > 0, self.weighted / self.count, np.nan)
-        return np.concatenate([self.low[None], interior, self.high[None]])
-
-    def mean(self) -> np.ndarray:
-        """Mean over the runs with a value (NaN where none)."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.count > 0, self.total / self.count, np.nan)
-
-
-def run_quantiles(values: np.ndarray, axis: int = 0) -> np.ndarray:
-    """``np.nanquantile(values, INTERIOR, axis=axis)`` (method 'linear', the same numbers; NaN
-    where every value is NaN) from one sort in the stored precision: about twice as fast as
-    NumPy's multi-point selection, and far faster than its row-by-row NaN path."""
-    ordered = np.sort(np.moveaxis(values, axis, -1), axis=-1)  # NaNs sort last
-    n = ordered.shape[-1] - np.count_nonzero(np.isnan(ordered), axis=-1)  # (*rest,)
-    last = np.maximum(n - 1, 0)
-    position = INTERIOR.reshape(-1, *([1] * n.ndim)) * last  # (Q, *rest)
-    below = np.floor(position).astype(np.intp)
-    above = np.minimum(below + 1, last)
-    gamma = position - below
-    low = _take_last(ordered, below)
-    high = _take_last(ordered, above)
-    rise = high - low
-    out: np.ndarray = low + rise * gamma
-    np.subtract(high, rise * (1 - gamma), out=out, where=gamma >= 0.5)  # as NumPy's lerp
-    out[:, n == 0] = np.nan
-    return out
-
-
-def _take_last(ordered: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``ordered[..., index[q]]`` element by element, as float64 ``(Q, *rest)``."""
-    picked = np.take_along_axis(ordered, np.moveaxis(index, 0, -1), axis=-1)
-    return np.moveaxis(picked, -1, 0).astype(np.float64)
-
-
-def concat_marginals(parts: Iterable[Marginals]) -> Marginals:
-    """Marginals of disjoint element sets side by side (along the first element axis)."""
-    parts = list(parts)
-    return Marginals(
-        np.concatenate([p.weighted for p in parts], axis=1),
-        np.concatenate([p.low for p in parts]),
-        np.concatenate([p.high for p in parts]),
-        np.concatenate([p.total for p in parts]),
-        np.concatenate([p.count for p in parts]),
-    )
-
-
-@dataclass
-class EventCounts:
-    """How many runs have an event at each (key, day): keys are cells or pledges."""
-
-    keys: np.ndarray  # (n,) int
-    days: np.ndarray  # (n,) float days since start
-    counts: np.ndarray  # (n,) int64
-
-    @classmethod
-    def of(cls, days: np.ndarray) -> EventCounts:
-        """Counts from ``days`` of shape ``(runs, keys)`` (NaN: the event does not happen)."""
-        runs, width = days.shape
-        keys = np.broadcast_to(np.arange(width), (runs, width))
-        happened = ~np.isnan(days)
-        return cls._grouped(keys[happened], days[happened], np.ones(happened.sum(), np.int64))
-
-    @classmethod
-    def _grouped(cls, keys: np.ndarray, days: np.ndarray, counts: np.ndarray) -> EventCounts:
-        """Counts summed per distinct (key, day), in key then day order."""
-        if keys.size == 0:
-            return cls(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64))
-        order = np.lexsort((days, keys))
-        keys, days, counts = keys[order], days[order], counts[order]
-        first = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]) | (days[1:] != days[:-1])])
-        summed = np.add.reduceat(counts.astype(np.int64), first)
-        return cls(keys[first].astype(np.int64), days[first], summed)
-
-    def merge(self, other: EventCounts) -> EventCounts:
-        """Both chunks' runs together."""
-        return EventCounts._grouped(
-            np.concatenate([self.keys, other.keys]),
-            np.concatenate([self.days, other.days]),
-            np.concatenate([self.counts, other.counts]),
-        )
-
-    def dense(self, width: int, grid: np.ndarray) -> np.ndarray:
-        """``(width, len(grid))`` counts on the sorted day ``grid`` (which holds every day)."""
-        out = np.zeros((width, len(grid)), dtype=np.int64)
-        np.add.at(out, (self.keys, np.searchsorted(grid, self.days)), self.counts)
-        return out
 
 
 @dataclass
@@ -227,22 +80,6 @@ class ChunkSummary:
             counts={k: v + other.counts[k] for k, v in self.counts.items()},
             clipped=clipped,
         )
-
-
-def fleets(scenario: Scenario) -> list[Fleet]:
-    """Fleets with repair, as ``sim.plots.write.availability_cells`` finds them, from the
-    scenario's structure: (holder that loses the item, item, repair hubs counted in its fleet)."""
-    cells = reported_cells(scenario)
-    repairing, losing = cells["in_repair"], cells["lost"]
-    out: list[Fleet] = []
-    for item in scenario.items:
-        hubs = tuple(
-            h for h in scenario.holders if (h, item) in repairing and (h, item) not in losing
-        )
-        for holder in scenario.holders:
-            if (holder, item) in losing and ((holder, item) in repairing or hubs):
-                out.append((holder, item, hubs))
-    return out
 
 
 def summarise_chunk(scenario: Scenario, result: ChunkResult) -> ChunkSummary:
@@ -340,7 +177,8 @@ def cell_block(result: ChunkResult, name: str, holder: str, item: str) -> np.nda
 
 def _out_of_action(result: ChunkResult, fleet_list: list[Fleet]) -> Marginals:
     """Marginals over ``(T, H, I)`` of the share of each fleet out of action (as
-    ``sim.plots.out_of_action``); no runs outside fleets and where the fleet is empty."""
+    ``sim.outcomes.Outcomes.out_of_action``); no runs outside fleets and where the fleet is
+    empty."""
     shape = (len(result.report_days), len(result.holders), len(result.items))
     out = Marginals(
         np.zeros((len(INTERIOR), *shape)),
@@ -350,13 +188,13 @@ def _out_of_action(result: ChunkResult, fleet_list: list[Fleet]) -> Marginals:
         np.zeros(shape, dtype=np.int64),
     )
     for holder, item, hubs in fleet_list:
-        away = cell_block(result, "in_repair", holder, item).astype(np.float64)
-        for other in hubs:
-            for name in ("stock", "in_repair", "in_transit"):
-                away = away + cell_block(result, name, other, item)
-        fleet = cell_block(result, "stock", holder, item) + away
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(fleet > 0, away / fleet, np.nan)
+        away = np.zeros((result.runs, len(result.report_days)))
+        for name in OUT_OF_ACTION:
+            away = away + cell_block(result, name, holder, item)
+        for hub in hubs:
+            for name in LEVELS:
+                away = away + cell_block(result, name, hub, item)
+        share = out_of_action_share(cell_block(result, "stock", holder, item) + away, away)
         cell = Marginals.of(share.T, axis=1)  # (T,)
         h, i = result.holders.index(holder), result.items.index(item)
         out.weighted[:, :, h, i] = cell.weighted
@@ -436,13 +274,7 @@ def summary_dataset(
     attrs = contract_attrs(scenario, seed=seed, runs=summary.runs, deterministic=deterministic,
                            clipped=summary.clipped)  # fmt: skip
     attrs["keep"] = "summary"
-    attrs["fleets"] = json.dumps([[h, i, list(hubs)] for h, i, hubs in fleets(scenario)])
     dataset = xr.Dataset(data, coords=coords, attrs=attrs)
     for name in (*CELL_DATES, "pledge_fulfilled_at"):
         dataset[name].attrs["long_name"] = "runs in which the event happens at this date"
     return dataset
-
-
-def is_summary(dataset: xr.Dataset) -> bool:
-    """Whether ``dataset`` holds a summary-only run (quantiles, not runs)."""
-    return str(dataset.attrs.get("keep", "full")) == "summary"

@@ -15,24 +15,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sim.flows import FLOWS, LEVELS
+
 HOLDERS = ("us", "ukraine")
 HOLDER_LABELS = ("United States", "Armed Forces of Ukraine")
 ITEMS = ("shell_155", "javelin", "m777", "charge_155")
 ITEM_LABELS = ("155mm artillery shell", "Javelin missile", "M777 towed howitzer", "Charge set")
 ITEM_UNITS = ("rounds", "missiles", "systems", "sets")
 ITEM_COSTS = (8000.0, 240_000.0, 3.9e6, np.nan)
-LEVELS = ("stock", "in_transit", "in_repair")
-FLOWS = (
-    "produced",
-    "used",
-    "received",
-    "sent",
-    "lost",
-    "repaired",
-    "consumed",
-    "unmet",
-    "unfilled",
-)
 MONTH = 365.25 / 12
 
 
@@ -163,6 +153,8 @@ def _dataset(
     variables["pledge_fulfilled_at"] = (("run", "pledge"), np.empty((runs, 0), "datetime64[ns]"))
     variables["pledge_by"] = (("pledge",), np.empty(0, "datetime64[ns]"))
     variables["pledge_total"] = (("run", "pledge"), np.empty((runs, 0)))
+    coords_pledge = {"pledge_holder": ("pledge", np.array([], str)),
+                     "pledge_item": ("pledge", np.array([], str))}  # fmt: skip
     coords = {
         "run": np.arange(runs),
         "time": time.values.astype("datetime64[ns]"),
@@ -173,6 +165,7 @@ def _dataset(
         "item_label": ("item", list(ITEM_LABELS)),
         "item_unit": ("item", list(ITEM_UNITS)),
         "item_unit_cost": ("item", np.array(ITEM_COSTS)),
+        **coords_pledge,
     }
     attrs = {
         "scenario": "Synthetic 155mm, Javelin and M777 drawdown",
@@ -187,6 +180,7 @@ def _dataset(
         "deterministic": int(runs == 1),
         "sim_version": "0.0.0+fake",
         "created": "2024-01-01T00:00:00",
+        "fleets": json.dumps([["ukraine", "m777", []]]),  # Ukraine's M777s are repaired
     }
     return xr.Dataset(variables, coords=coords, attrs=attrs)
 

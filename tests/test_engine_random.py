@@ -178,7 +178,7 @@ def test_binomial_draws_only_where_trials_but_keeps_the_stream() -> None:
 def test_transit_times_are_drawn_only_in_the_runs_that_ship() -> None:
     """One tranche from a donor empty in about half the runs: the transit stream gives the
     shipping runs its first values in run order, and no value to a run that ships nothing
-    (SCENARIO_FORMAT.md: a transit time per shipment)."""
+    (docs/model.md: a transit time per shipment)."""
     from sim.streams import stream
 
     runs, seed = 400, 5

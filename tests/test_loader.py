@@ -19,7 +19,7 @@ from sim.scenario.model import DAYS_PER_MONTH, DAYS_PER_YEAR, Rate, Schedule
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# The complete example of SCENARIO_FORMAT.md section 1.
+# The complete example of the scenario format (docs/scenario.md).
 EXAMPLE = """\
 # yaml-language-server: $schema=../scenario.schema.json
 name: US 155mm and M777 support to Ukraine, 2022-2027

@@ -1,4 +1,4 @@
-"""The results contract (SCENARIO_FORMAT.md section 5) on every flagship scenario."""
+"""The results contract (docs/results.md) on every flagship scenario."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import xarray as xr
 
 import sim
-from sim.engine import FLOWS, LEVELS
+from sim.flows import FLOWS, LEVELS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -123,10 +123,11 @@ def test_summary_dates_for_a_constant_drawdown() -> None:
 
 def test_summary_quantiles_count_never_as_after_the_end() -> None:
     """Half the runs deplete: p10 is the date, p90 is NaT (not within the horizon)."""
-    from sim.metrics import date_summary
+    from sim.metrics import date_row
+    from sim.outcomes import Dates
 
     dates = np.array(["2024-01-10"] * 5 + ["NaT"] * 5, dtype="datetime64[ns]")
-    row = date_summary(dates)
+    row = date_row(Dates.of(dates))
     assert row["p10"] == pd.Timestamp("2024-01-10")
     assert row["p90"] is pd.NaT
     assert row["probability"] == 0.5

@@ -11,10 +11,11 @@ from typing import Any
 import click
 
 from sim.cli import main
+from sim.formats import CHART_FORMATS
 
 KINDS = ("fan", "timeline", "flows", "availability")
 CELL_KINDS = ("fan", "flows", "availability")
-FORMATS = ("png", "svg", "pdf")
+FORMATS = CHART_FORMATS
 
 
 class BadInput(click.ClickException):
@@ -63,7 +64,7 @@ def chart(
     }
     if also and kind != "availability":
         raise BadInput("--also applies to --kind availability only")
-    options = {"also": also} if also else {}
+    options = {"also": also} if also else {}  # default: the hubs the run recorded
     figure = (
         plots.timeline(dataset)
         if kind == "timeline"
@@ -145,11 +146,12 @@ def _labels(a: Any, b: Any, first: Path, second: Path) -> tuple[str, str]:
 
 
 def _draw(chart: Any, *args: Any, **kwargs: Any) -> Any:
+    from sim.outcomes import NotKept
     from sim.plots import ChartError
 
     try:
         return chart(*args, **kwargs)
-    except ChartError as error:
+    except (ChartError, NotKept) as error:
         raise BadInput(str(error)) from None
 
 

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sim.formats import CHART_FORMATS
+
 try:
     import fcntl
 
@@ -35,7 +37,7 @@ except ImportError:  # Windows: no advisory locks; leftovers are then never remo
 #: Files and folders a run writes into its output folder.
 OUTPUT_FILES = frozenset({"results.nc", "summary.csv", "run.json"})
 CHART_FOLDER = "charts"
-CHART_SUFFIXES = frozenset({".png", ".svg", ".pdf"})
+CHART_SUFFIXES = frozenset(f".{fmt}" for fmt in CHART_FORMATS)
 
 
 class OutputError(Exception):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,50 +10,31 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.plots import quantiles as q
+from sim.outcomes import Outcomes, Spread, is_summary
 from sim.plots import style
 
 BANDS = ((0.90, "#fde0c5"), (0.80, "#f8b98a"), (0.50, "#ec8c4c"))  # light to dark orange
 
 
-def out_of_action(results: Any, holder: str, item: str, *, also: Sequence[str] = ()) -> np.ndarray:
-    """``in_repair / (stock + in_repair)`` per run and time; NaN where the fleet is empty.
+def out_of_action(
+    results: Any, holder: str, item: str, *, also: Sequence[str] | None = None
+) -> np.ndarray:
+    """Per run and time, the share of ``holder``'s fleet of ``item`` out of action (NaN where
+    the fleet is empty); full results only.
 
-    ``also`` names holders (a repair hub) whose stock, in_repair and in_transit belong to
-    ``holder``'s fleet and count as out of action.
+    ``also`` names holders (repair hubs) whose items count in the fleet, out of action; by
+    default the hubs the run recorded (``sim.outcomes.Outcomes.out_of_action``).
     """
     dataset = style.as_dataset(results)
-    for other in (holder, *also):
+    if is_summary(dataset):
+        raise style.ChartError("summary-only results keep no runs: chart the availability")
+    return _share(dataset, holder, item, also).values
+
+
+def _share(dataset: xr.Dataset, holder: str, item: str, also: Sequence[str] | None) -> Spread:
+    for other in (holder, *(also or ())):
         style.check_cell(dataset, other, item)
-    out = q.series(dataset, "in_repair", holder, item)
-    for other in also:
-        for name in ("stock", "in_repair", "in_transit"):
-            out = out + q.series(dataset, name, other, item)
-    fleet = q.series(dataset, "stock", holder, item) + out
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.where(fleet > 0, out / fleet, np.nan)
-
-
-def fleets(dataset: xr.Dataset) -> dict[tuple[str, str], tuple[str, ...]]:
-    """Summary-only results: the fleets whose share out of action was kept, with their hubs."""
-    return {(h, i): tuple(hubs) for h, i, hubs in json.loads(dataset.attrs.get("fleets", "[]"))}
-
-
-def _share(dataset: xr.Dataset, holder: str, item: str, also: Sequence[str]) -> q.Spread:
-    """The share out of action over runs, computed from the runs or as kept by a summary run."""
-    if not q.is_summary(dataset):
-        runs = int(dataset.attrs.get("runs", dataset.sizes["run"]))
-        return q.Spread(out_of_action(dataset, holder, item, also=also), runs)
-    style.check_cell(dataset, holder, item)
-    kept = fleets(dataset)
-    if kept.get((holder, item)) != tuple(also):
-        known = "; ".join(f"{h} {i}" + (f" with {', '.join(a)}" if a else "")
-                          for (h, i), a in kept.items()) or "none"  # fmt: skip
-        raise style.ChartError(
-            f"summary-only results keep the share out of action only for fleets: {known}"
-        )
-    return q.spread(dataset, "out_of_action", holder, item)
+    return Outcomes(dataset).out_of_action(holder, item, None if also is None else tuple(also))
 
 
 def availability(
@@ -63,7 +42,7 @@ def availability(
     holder: str,
     item: str,
     *,
-    also: Sequence[str] = (),
+    also: Sequence[str] | None = None,
     ax: Axes | None = None,
 ) -> Figure | Axes:
     """Median share out of action with 50/80/90% bands over runs (see ``out_of_action``)."""

@@ -8,7 +8,7 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.plots import quantiles as q
+from sim.outcomes import Outcomes
 from sim.plots import style
 from sim.plots.fan import draw_fan, reference_lines
 
@@ -56,7 +56,7 @@ def compare(
 def _outline_fan(ax: Axes, dataset: xr.Dataset, holder: str, item: str, name: str) -> None:
     """``b`` drawn so ``a`` shows through: hatched 50% band, dashed 90% edges, dashed median."""
     time = dataset["time"].values
-    stock = q.spread(dataset, "stock", holder, item)
+    stock = Outcomes(dataset).spread("stock", holder, item)
     if stock.many:
         low, high = stock.band(0.9)
         ax.plot(time, low, color=B_LINE, linewidth=0.9, linestyle=(0, (2, 2)))

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.plots import quantiles as q
+from sim.outcomes import Outcomes
 from sim.plots import style
 
 
@@ -53,7 +52,7 @@ def draw_fan(
 ) -> None:
     """Bands (widest first) and the median line of one cell's stock."""
     time = dataset["time"].values
-    stock = q.spread(dataset, "stock", holder, item)
+    stock = Outcomes(dataset).spread("stock", holder, item)
     prefix = f"{name}: " if name else ""
     if stock.many:
         for coverage, colour in colours:
@@ -73,7 +72,7 @@ def draw_fan(
 
 def _deterministic(ax: Axes, dataset: xr.Dataset, holder: str, item: str) -> None:
     style.check_cell(dataset, holder, item)
-    stock = q.spread(dataset, "stock", holder, item).median()  # one run: its path
+    stock = Outcomes(dataset).spread("stock", holder, item).median()  # one run: its path
     ax.plot(
         dataset["time"].values,
         stock,
@@ -105,11 +104,7 @@ def reference_lines(ax: Axes, dataset: xr.Dataset, holder: str, item: str) -> No
     ):
         if name not in dataset:
             continue
-        values = dataset[name].sel(holder=holder, item=item)
-        if q.is_summary(dataset):
-            value = float(values.sel(quantile=0.5))
-        else:
-            value = float(np.nanmedian(values.values))
+        value = float(Outcomes(dataset).per_run(name, holder, item).median())
         if value > 0:
             ax.axhline(
                 value,

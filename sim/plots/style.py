@@ -25,10 +25,11 @@ from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from sim import __version__
+from sim.formats import CHART_FORMATS
 
 FIGSIZE = (10.0, 5.625)  # inches, 16:9
 DPI = 300
-FORMATS = ("png", "svg", "pdf")
+FORMATS = CHART_FORMATS
 
 INK = "#1a1a1a"
 MUTED = "#595959"

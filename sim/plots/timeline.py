@@ -14,15 +14,13 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import ScaledTranslation
 
-from sim import metrics
-from sim.plots import quantiles as q
+from sim.outcomes import Outcomes
 from sim.plots import style
 
 QUANTILES = (0.1, 0.5, 0.9)
 BAR = 0.34  # bar height in row units
 DENSE = 5  # more rows than this: smaller labels, fewer notes
 LABEL_INCHES = 3.6  # row labels wrap to this width, so the bars keep most of the figure
-PER_RUN = ("replenished_at", "trough_at", "target", "trough")  # what refill dates need
 DEPLETED = {"facecolor": "#f4b183", "edgecolor": style.VERMILLION, "hatch": "////"}
 REPLENISHED = {"facecolor": style.SKY, "edgecolor": style.BLUE}
 
@@ -42,81 +40,31 @@ class Row:
     not_back_share: float  # runs below target at some time and not back by the end
 
 
-def refilled_after_trough(cell: xr.Dataset) -> np.ndarray:
-    """Per run, when the stock is back at target after its trough (NaT: not by the end,
-    or never below target); see ``sim.metrics.refilled_after_trough``."""
-    runs = {n: cell[n].transpose("run").values for n in PER_RUN}
-    return metrics.refilled_after_trough(
-        runs["replenished_at"], runs["trough_at"], runs["target"], runs["trough"],
-        cell["stock"].transpose("run", "time").values, cell["time"].values,
-        never=np.datetime64("NaT", "ns"),
-    )  # fmt: skip
-
-
 def drawn_down(dataset: xr.Dataset) -> list[tuple[str, str]]:
     """Cells whose stock falls below its target in some run, in file order."""
-    if q.is_summary(dataset):
-        below = dataset["drawn_down"] > 0
-    else:
-        below = (dataset["trough"] < dataset["target"]).any("run")
-    return [
-        (str(h), str(i))
-        for h in dataset["holder"].values
-        for i in dataset["item"].values
-        if bool(below.sel(holder=h, item=i))
-    ]
+    return Outcomes(dataset).drawn_down()
 
 
 def rows(dataset: xr.Dataset) -> list[Row]:
     """The timeline rows: date quantiles and shares for every drawn-down cell."""
-    if q.is_summary(dataset):
-        return [_counted_row(dataset, holder, item) for holder, item in drawn_down(dataset)]
-    out = []
-    for holder, item in drawn_down(dataset):
-        cell = dataset.sel(holder=holder, item=item)
-        depleted, depleted_share = q.event_dates(cell["depleted_at"].values, QUANTILES)
-        back = refilled_after_trough(cell)
-        replenished, replenished_share = q.event_dates(back, QUANTILES)
-        drawn = cell["trough"].values < cell["target"].values
-        trough_at, _ = q.event_dates(cell["trough_at"].values, (0.5,))
-        out.append(
-            Row(
-                holder=holder,
-                item=item,
-                depleted=depleted,
-                depleted_share=depleted_share,
-                trough_at=trough_at[0],
-                trough=float(np.nanmedian(cell["trough"].values)),
-                replenished=replenished,
-                replenished_share=replenished_share,
-                not_back_share=float(np.mean(drawn & np.isnat(back))),
-            )
-        )
-    return out
+    outcomes = Outcomes(dataset)
+    return [_row(outcomes, holder, item) for holder, item in outcomes.drawn_down()]
 
 
-def _counted_row(dataset: xr.Dataset, holder: str, item: str) -> Row:
-    """A row from a summary-only run: event-date counts, the kept trough median."""
-    cell = dataset.sel(holder=holder, item=item)
-    runs = int(dataset.attrs["runs"])
-    dates = dataset["date"].values
-
-    def when(name: str, qs: tuple[float, ...]) -> tuple[np.ndarray, float]:
-        return q.counted_event_dates(dates, cell[name].values, runs, qs)
-
-    depleted, depleted_share = when("depleted_at", QUANTILES)
-    replenished, replenished_share = when("refilled_at", QUANTILES)
-    trough_at, _ = when("trough_at", (0.5,))
+def _row(outcomes: Outcomes, holder: str, item: str) -> Row:
+    depleted = outcomes.dates("depleted_at", holder, item)
+    back = outcomes.dates("refilled_at", holder, item)
+    trough_at = outcomes.dates("trough_at", holder, item).quantiles((0.5,), among="happened")
     return Row(
         holder=holder,
         item=item,
-        depleted=depleted,
-        depleted_share=depleted_share,
+        depleted=depleted.quantiles(QUANTILES, among="happened"),
+        depleted_share=depleted.probability,
         trough_at=trough_at[0],
-        trough=float(cell["trough"].sel(quantile=0.5)),
-        replenished=replenished,
-        replenished_share=replenished_share,
-        not_back_share=int(cell["not_refilled"]) / runs,
+        trough=float(outcomes.per_run("trough", holder, item).median()),
+        replenished=back.quantiles(QUANTILES, among="happened"),
+        replenished_share=back.probability,
+        not_back_share=outcomes.not_refilled(holder, item),
     )
 
 
@@ -125,7 +73,7 @@ def timeline(results: Any, *, ax: Axes | None = None) -> Figure | Axes:
     target (medians marked), its median trough, and the share of runs not refilled by the end.
 
     Ranges are over the runs where the event happens; the shares say how many those are.
-    "Back at target" counts only after the trough (see ``refilled_after_trough``).
+    "Back at target" counts only after the trough (``sim.reductions.refilled_after_trough``).
     """
     dataset = style.as_dataset(results)
     found = rows(dataset)

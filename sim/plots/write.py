@@ -8,60 +8,23 @@ from typing import Any
 
 import xarray as xr
 
-from sim.metrics import runs_dim
+from sim.outcomes import Outcomes
 from sim.plots import style
-from sim.plots.availability import availability, fleets
+from sim.plots.availability import availability
 from sim.plots.fan import fan
 from sim.plots.flows import flows
-from sim.plots.quantiles import is_summary
 from sim.plots.timeline import drawn_down, timeline
-
-FLOW_NAMES = ("produced", "used", "received", "sent", "lost", "repaired", "consumed")
 
 
 def active(dataset: xr.Dataset) -> list[tuple[str, str]]:
-    """Cells drawn down or with any nonzero flow in any run, in file order."""
-    over = runs_dim(dataset)
-    moved = xr.zeros_like(dataset["stock"].isel({over: 0, "time": 0}), dtype=bool)
-    for name in FLOW_NAMES:
-        if name in dataset:
-            moved = moved | (dataset[name] != 0).any((over, "time"))
-    low = set(drawn_down(dataset))
-    return [
-        (str(h), str(i))
-        for h in dataset["holder"].values
-        for i in dataset["item"].values
-        if (str(h), str(i)) in low or bool(moved.sel(holder=h, item=i))
-    ]
+    """Cells drawn down or where anything moved in any run, in file order."""
+    return Outcomes(dataset).active()
 
 
 def availability_cells(dataset: xr.Dataset) -> list[tuple[str, str, tuple[str, ...]]]:
-    """Fleets with repair: (holder, item, repair hubs counted in its fleet).
-
-    A holder whose own losses return to it is charted alone. Holders that hold items in repair
-    but lose none themselves are repair hubs: each holder that loses that item is charted with
-    the hubs counted as part of its fleet (``availability(..., also=hubs)``).
-    """
-    over = runs_dim(dataset)
-    repairing = (dataset["in_repair"] > 0).any((over, "time"))
-    losing = (dataset["lost"] > 0).any((over, "time"))
-    holders = [str(h) for h in dataset["holder"].values]
-    out: list[tuple[str, str, tuple[str, ...]]] = []
-    for item in (str(i) for i in dataset["item"].values):
-        hubs = tuple(
-            h
-            for h in holders
-            if repairing.sel(holder=h, item=item) and not losing.sel(holder=h, item=item)
-        )
-        for holder in holders:
-            if not bool(losing.sel(holder=holder, item=item)):
-                continue
-            if bool(repairing.sel(holder=holder, item=item)) or hubs:
-                out.append((holder, item, hubs))
-    if is_summary(dataset):  # only the fleets whose share out of action was kept
-        kept = fleets(dataset)
-        return [(h, i, kept[h, i]) for h, i, _ in out if (h, i) in kept]
-    return out
+    """Fleets with repair, as the run recorded them: (holder, item, repair hubs counted in its
+    fleet); see ``sim.engine.fleets``."""
+    return [(h, i, hubs) for (h, i), hubs in Outcomes(dataset).fleets.items()]
 
 
 def write_charts(

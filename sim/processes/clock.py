@@ -17,6 +17,7 @@ import simpy
 ARRIVAL, SNAPSHOT = -1, 1_000_000
 _SPAN = 1 << 24  # file indices per phase
 
+
 class Clock(simpy.Environment):
     """A SimPy environment whose events are scheduled at an absolute day, in phase order.
 

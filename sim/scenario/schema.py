@@ -140,7 +140,8 @@ class ItemSpec(Strict):
     label: str | None = Field(None, description="Name shown in tables and charts (default: id).")
     unit: str = Field("units", description="What one unit is: rounds, systems, sets.")
     unit_cost: Quantity | None = Field(
-        None, description="USD per unit (optional; enables value outputs). Fixed number."
+        None,
+        description="Price per unit in USD (optional, a fixed number; recorded in the results).",
     )
 
 

@@ -1,5 +1,5 @@
 """The value grammar of scenario files: quantities, fractions, distributions, durations,
-rates, dates and schedules (SCENARIO_FORMAT.md section 2).
+rates, dates and schedules (docs/scenario.md).
 
 Every parser takes the raw YAML value (text, number or date) and returns model objects, or
 raises ``GrammarError`` saying what was expected, with an example.
