@@ -269,13 +269,17 @@ class Results:
 def open_results(path: str | Path) -> Results:
     """Read results written by ``Results.to_netcdf`` (or ``stockpile run``).
 
-    Small results are loaded whole; in big ones levels and flows stay on disk as lazy (Dask)
-    arrays, one chunk per holder and item with every run, and everything else is loaded.
+    Results whose series fit in ``EAGER_LIMIT_BYTES`` are loaded whole (no Dask needed); in
+    bigger ones levels and flows stay on disk as lazy (Dask) arrays, one chunk per holder and
+    item with every run, and everything else is loaded.
     """
     stored = xr.open_dataset(path, engine="h5netcdf")
+    series = [n for n, a in stored.data_vars.items() if a.dims == SERIES_DIMS]
+    if sum(stored[n].nbytes for n in series) <= EAGER_LIMIT_BYTES:
+        return Results(stored.load())
     for name, array in list(stored.data_vars.items()):
-        if array.dims == SERIES_DIMS:
+        if name in series:
             stored[name] = array.chunk({"run": -1, "time": -1, "holder": 1, "item": 1})
         else:
             stored[name] = array.load()
-    return Results(_eager_if_small(stored))
+    return Results(stored)

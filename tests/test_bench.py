@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numba
 import numpy as np
+import pytest
 from builders import dense
 
 from sim import kernels
@@ -38,6 +39,7 @@ def test_every_kernel_is_timed_in_one_part() -> None:
     assert not INNER & timed
 
 
+@pytest.mark.slow
 def test_timed_parts_change_no_result_and_are_removed() -> None:
     scenario = bench.load_reference()
     before = {name: getattr(kernels, name) for name in _kernels()}

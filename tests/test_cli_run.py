@@ -14,6 +14,9 @@ from click.testing import CliRunner
 
 from sim.cli import main
 
+#: Each test runs `stockpile` in a subprocess.
+pytestmark = pytest.mark.slow
+
 SCENARIO = """\
 name: Donor drawdown
 start: 2024-01-01

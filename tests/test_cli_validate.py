@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
@@ -84,6 +85,7 @@ def test_schema_prints_the_json_schema() -> None:
     assert json.loads(result.stdout) == json_schema()
 
 
+@pytest.mark.slow
 def test_validate_in_a_subprocess() -> None:
     scenarios = sorted(str(p) for p in (ROOT / "scenarios").glob("*.yaml"))
     done = subprocess.run(

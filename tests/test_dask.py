@@ -11,6 +11,9 @@ import xarray as xr
 import sim
 import sim.runner
 
+#: Starts a Dask cluster on loopback.
+pytestmark = pytest.mark.slow
+
 distributed = pytest.importorskip("distributed")
 
 SCENARIO = """\

@@ -30,6 +30,9 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.naive import NaiveResult, implements, simulate_naive  # noqa: E402
 
+#: The oracle runs 200 naive runs of the reference scenario: outside the fast loop.
+pytestmark = pytest.mark.slow
+
 SERIES = (*LEVELS, *FLOWS)
 METRIC_NAMES = ("depleted_at", "replenished_at", "trough_at", "trough")
 N_NAIVE = 200

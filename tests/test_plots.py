@@ -316,6 +316,7 @@ def png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
+@pytest.mark.slow
 def test_write_charts_writes_what_applies(
     results: xr.Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -372,6 +373,7 @@ def flagship(request: pytest.FixtureRequest) -> xr.Dataset:
     return sim.run(sim.load_scenario(request.param), runs=40, seed=1).dataset
 
 
+@pytest.mark.slow
 def test_every_chart_renders_from_a_shipped_scenario(flagship: xr.Dataset) -> None:
     from sim.plots.write import active, availability_cells
 
@@ -394,6 +396,7 @@ def test_every_chart_renders_from_a_shipped_scenario(flagship: xr.Dataset) -> No
         assert isinstance(plots.availability(flagship, holder, item, also=hubs), Figure)
 
 
+@pytest.mark.slow
 def test_timeline_with_many_rows_and_long_names_fits_the_slide() -> None:
     """The reference scenario: 12 drawn-down rows with long holder names and a title that
     needs a smaller size. Nothing cut off, labels in at most two lines, no axis warning."""

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from builders import DRAWDOWN
 
 import sim
 from sim.flows import FLOWS, LEVELS
@@ -162,3 +166,22 @@ def test_big_results_are_lazy_with_every_run_in_one_chunk(
     back = sim.open_results(tmp_path / "big.nc").dataset
     assert back.stock.chunks is not None
     xr.testing.assert_identical(ds.compute(), back.compute())
+
+
+def test_reading_and_charting_results_loads_no_engine(tmp_path: Path) -> None:
+    """Describing or charting a results file needs only xarray and matplotlib: the charts and
+    the summary import neither Numba, SimPy nor Dask, and reading a file adds no engine (xarray
+    itself loads Dask to open a NetCDF file where Dask is installed)."""
+    path = tmp_path / "results.nc"
+    sim.run(sim.load_scenario_text(DRAWDOWN), runs=20, seed=1).to_netcdf(path)
+    code = (
+        "import sys, sim, sim.metrics, sim.plots\n"
+        "print(sorted(m for m in ('numba', 'simpy', 'dask') if m in sys.modules))\n"
+        f"results = sim.open_results({str(path)!r})\n"
+        "results.summary(); sim.plots.fan(results, 'army', 'shell')\n"
+        "print(sorted(m for m in ('numba', 'simpy') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "MPLBACKEND": "Agg"})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "[]"]

@@ -80,6 +80,7 @@ def test_progress_reports_every_run(scenario) -> None:
     assert seen == [CHUNK_RUNS, 5]
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_the_local_results(scenario) -> None:
     distributed = pytest.importorskip("distributed")
     runs = CHUNK_RUNS + 250

@@ -306,6 +306,7 @@ def test_charts_render_from_summary_results(summary: sim.Results) -> None:
     assert isinstance(plots.timeline(summary), Figure)
 
 
+@pytest.mark.slow
 def test_write_charts_writes_the_charts_a_full_run_would(
     full: sim.Results, summary: sim.Results, tmp_path: Path
 ) -> None:
@@ -411,6 +412,7 @@ def test_quantiles_from_counts_equal_numpy(method: str) -> None:
     np.testing.assert_array_equal(sorted_quantiles(values, counts, qs, method), expected)
 
 
+@pytest.mark.slow
 def test_cli_summary_only_writes_every_output(tmp_path: Path) -> None:
     path = tmp_path / "summary.yaml"
     path.write_text(SCENARIO)
