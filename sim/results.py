@@ -183,6 +183,8 @@ def contract_attrs(
         "end": (scenario.start + dt.timedelta(days=scenario.end_day)).isoformat(),
         "report_every_days": float(scenario.report_every_days),
         "scenario_sha256": scenario.sha256,
+        "scenario_yaml": scenario.source_text,
+        "overrides": json.dumps(list(scenario.overrides)),
         "seed": int(seed),
         "runs": int(runs),
         "deterministic": int(deterministic),
@@ -248,6 +250,7 @@ class Results:
         return {
             "scenario": a["scenario"],
             "scenario_sha256": a["scenario_sha256"],
+            "overrides": json.loads(a.get("overrides", "[]")),
             "seed": a["seed"],
             "runs": a["runs"],
             "deterministic": bool(a["deterministic"]),

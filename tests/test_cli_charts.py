@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import xarray as xr
 from click.testing import CliRunner
 from fake_results import fake_results
 
@@ -80,12 +82,26 @@ def test_compare_two_results(saved: Path, other: Path, tmp_path: Path) -> None:
     assert out.read_bytes().startswith(b"\x89PNG")
 
 
-def test_compare_labels_runs_of_one_scenario_by_folder() -> None:
+def test_compare_labels_by_name_overrides_file_or_folder() -> None:
     from sim.cli.charts import _labels
 
-    assert _labels("S", "S", Path("base/results.nc"), Path("slip/results.nc")) == ("base", "slip")
-    assert _labels("S", "S", Path("a.nc"), Path("b.nc")) == ("a", "b")
-    assert _labels("Base", "Slip", Path("a.nc"), Path("b.nc")) == ("Base", "Slip")
+    def made(name: str, *overrides: str) -> xr.Dataset:
+        return xr.Dataset(attrs={"scenario": name, "overrides": json.dumps(list(overrides))})
+
+    s = made("S")
+    assert _labels(s, s, Path("base/results.nc"), Path("slip/results.nc")) == ("base", "slip")
+    assert _labels(s, s, Path("a.nc"), Path("b.nc")) == ("a", "b")
+    assert _labels(made("Base"), made("Slip"), Path("a.nc"), Path("b.nc")) == ("Base", "Slip")
+    slipped = made("S", "production.line.slip=6 mo")
+    assert _labels(s, slipped, Path("a.nc"), Path("a.nc")) == ("base", "production.line.slip=6 mo")
+
+
+def test_compare_takes_the_labels_it_is_given(saved: Path, other: Path, tmp_path: Path) -> None:
+    out = tmp_path / "compare.png"
+    code, output = invoke("compare", saved, other, "--labels", "Base,Slip", "--out", out)
+    assert code == 0, output
+    code, output = invoke("compare", saved, other, "--labels", "only-one", "--out", out)
+    assert code == 2 and "give two names" in output
 
 
 def test_compare_defaults_to_the_first_drawn_down_stock(

@@ -185,3 +185,20 @@ def test_reading_and_charting_results_loads_no_engine(tmp_path: Path) -> None:
                           timeout=300, env={**os.environ, "MPLBACKEND": "Agg"})  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["[]", "[]"]
+
+
+def test_results_describe_themselves_with_their_overrides(tmp_path: Path) -> None:
+    """The scenario text and the `--set` overrides of a variant are kept in the results (and
+    NetCDF), in run.json and on the charts' subtitle."""
+    from sim.plots import fan
+
+    change = "production.plant.slip=6 mo"
+    variant = sim.load_scenario_text(DRAWDOWN, overrides=[change])
+    results = sim.run(variant, runs=10, seed=1)
+    assert json.loads(results.dataset.attrs["overrides"]) == [change]
+    assert results.dataset.attrs["scenario_yaml"] == DRAWDOWN
+    assert results.metadata()["overrides"] == [change]
+    results.to_netcdf(tmp_path / "r.nc")
+    assert json.loads(sim.open_results(tmp_path / "r.nc").dataset.attrs["overrides"]) == [change]
+    figure = fan(results, "army", "shell")
+    assert any(f"Variant: {change}" in text.get_text() for text in figure.texts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -80,6 +81,11 @@ def chart(
 @click.option("--item", help="Item id (default: the first drawn-down stock in A).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from --out, else png.")
 @click.option("--out", type=click.Path(path_type=Path), help="Output file.")
+@click.option(
+    "--labels",
+    metavar="A,B",
+    help="Names of A and B in the legend (default: scenario names, overrides, or file names).",
+)
 def compare(
     first: Path,
     second: Path,
@@ -87,6 +93,7 @@ def compare(
     item: str | None,
     fmt: str | None,
     out: Path | None,
+    labels: str | None,
 ) -> None:
     """Draw the stock fans of two results A and B (e.g. two scenario variants) on one chart."""
     a, b = _open(first), _open(second)
@@ -101,8 +108,8 @@ def compare(
         holder, item = cells[0]
     fmt = _format(fmt, out)
     out = out or Path(f"compare_{holder}_{item}.{fmt}")
-    labels = _labels(a.attrs.get("scenario"), b.attrs.get("scenario"), first, second)
-    figure = _draw(plots.compare, a, b, holder, item, labels=labels)
+    names = _given_labels(labels) or _labels(a, b, first, second)
+    figure = _draw(plots.compare, a, b, holder, item, labels=names)
     _write(figure, out, fmt)
 
 
@@ -134,10 +141,24 @@ def _format(fmt: str | None, out: Path | None) -> str:
     return fmt or suffix or "png"
 
 
+def _given_labels(labels: str | None) -> tuple[str, str] | None:
+    if labels is None:
+        return None
+    parts = [part.strip() for part in labels.split(",")]
+    if len(parts) != 2 or not all(parts):
+        raise BadInput(f"--labels {labels!r}: give two names separated by a comma, e.g. Base,Slip")
+    return parts[0], parts[1]
+
+
 def _labels(a: Any, b: Any, first: Path, second: Path) -> tuple[str, str]:
-    """Scenario names when they differ, else file names, else folder names."""
-    if a and b and a != b:
-        return str(a), str(b)
+    """Scenario names when they differ, else the overrides that make each variant, else file
+    names, else folder names."""
+    names = [str(d.attrs.get("scenario", "")) for d in (a, b)]
+    if all(names) and names[0] != names[1]:
+        return names[0], names[1]
+    changes = [", ".join(json.loads(str(d.attrs.get("overrides", "[]")))) for d in (a, b)]
+    if changes[0] != changes[1]:
+        return changes[0] or "base", changes[1] or "base"
     if first.stem != second.stem:
         return first.stem, second.stem
     if first.parent.name != second.parent.name:  # base/results.nc vs slip/results.nc

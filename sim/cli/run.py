@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +14,7 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from sim.cli import main
 from sim.cli.output import OutputError, staged_folder
@@ -54,6 +55,7 @@ def run(
     summary_only: bool,
 ) -> None:
     """Simulate SCENARIO and write results.nc, summary.csv, run.json and charts/ to --out."""
+    started = time.perf_counter()
     loaded = load_or_exit(scenario, list(overrides))
     out = out or Path("out") / scenario.stem
     console = Console(stderr=True)
@@ -77,11 +79,28 @@ def run(
     except KeyboardInterrupt:
         click.echo(f"interrupted: nothing written, {out} is as it was", err=True)
         raise SystemExit(130) from None
-    Console(width=max(shutil.get_terminal_size((120, 24)).columns, 120)).print(
-        summary_table(results, summary)
-    )
+    print_table(summary_table(results, summary))
+    _report_clipped(results)
     click.echo(f"Wrote {out}{os.sep} ({results.dataset.attrs['runs']} runs, "
-               f"{results.wall_seconds:.1f} s)")  # fmt: skip
+               f"{time.perf_counter() - started:.1f} s in all)")  # fmt: skip
+
+
+def print_table(table: Table) -> None:
+    """Print ``table`` whole: on a terminal narrower than it, ids wrap instead of being cut
+    (and below its narrowest layout, the terminal wraps the lines); elsewhere (a file, a pipe,
+    a log) the lines are as wide as the table needs."""
+    terminal = Console()
+    needs = Console(width=10_000).measure(table)
+    width = max(terminal.width, needs.minimum) if terminal.is_terminal else needs.maximum
+    Console(width=width).print(table)
+
+
+def _report_clipped(results: Results) -> None:
+    """Say on screen how many draws were clipped to their field's range, by field."""
+    clipped = json.loads(str(results.dataset.attrs.get("clipped_draws", "{}")))
+    if clipped:
+        fields = ", ".join(f"{path} ({count:,})" for path, count in sorted(clipped.items()))
+        click.echo(f"note: draws clipped to their field's valid range: {fields}", err=True)
 
 
 @contextmanager
@@ -134,16 +153,22 @@ def _cell(value: object, metric: str) -> str:
 
 
 def summary_table(results: Results, summary: pd.DataFrame) -> Table:
-    """The summary as a readable table: dates as dates, counts with thousands separators."""
+    """The summary as a readable table: one section per holder and item (its ids as a
+    heading), dates as dates, counts with thousands separators. Ids and metric names wrap on a
+    narrow terminal; numbers and dates never do."""
     attrs = results.dataset.attrs
     table = Table(title=f"{attrs['scenario']} — {attrs['runs']:,} runs, seed {attrs['seed']}")
-    for column in ("holder", "item", "metric", "p10", "p50", "p90", "mean", "probability"):
-        numeric = column[0] in "pm" and column != "metric"
-        table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
-    for row in summary.to_dict("records"):
-        metric = str(row["metric"])
-        chance = row["probability"]
-        probability = "" if pd.isna(chance) else f"{float(chance):.0%}"
-        cells = [_cell(row[c], metric) for c in ("p10", "p50", "p90", "mean")]
-        table.add_row(str(row["holder"]), str(row["item"]), metric, *cells, probability)
+    table.add_column("holder · item / metric", overflow="fold", min_width=14)
+    for column in ("p10", "p50", "p90", "mean", "probability"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for (holder, item), rows in summary.groupby(["holder", "item"], sort=False):
+        if table.row_count:
+            table.add_section()
+        table.add_row(Text(f"{holder} · {item}", style="bold"))
+        for row in rows.to_dict("records"):
+            metric = str(row["metric"])
+            chance = row["probability"]
+            probability = "" if pd.isna(chance) else f"{float(chance):.0%}"
+            cells = [_cell(row[c], metric) for c in ("p10", "p50", "p90", "mean")]
+            table.add_row(f"  {metric}", *cells, probability)
     return table

@@ -138,6 +138,15 @@ def sources(dataset: xr.Dataset) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
+def overrides(dataset: xr.Dataset) -> list[str]:
+    """The ``--set`` overrides that made this variant of the scenario (attr ``overrides``)."""
+    try:
+        value = json.loads(str(dataset.attrs.get("overrides", "[]")))
+    except json.JSONDecodeError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
 def method_note(dataset: xr.Dataset, bands: bool = True) -> str:
     """Runs, seed, version and scenario hash: what a reader needs to reproduce the chart."""
     attrs = dataset.attrs
@@ -175,6 +184,9 @@ def decorate(
     title = title if title is not None else str(dataset.attrs.get("scenario", ""))
     if subtitle is None:
         subtitle = " ".join(str(dataset.attrs.get("description", "")).split())
+        changed = overrides(dataset)
+        if changed:
+            subtitle = f"Variant: {'; '.join(changed)}. {subtitle}"
     width = fig.get_figwidth() - 0.3  # inches of text line
     sub_lines = wrap(subtitle, 10, width, max_lines=2)
     note = "; ".join([*sources(dataset), *extra_sources])

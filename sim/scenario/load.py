@@ -55,7 +55,10 @@ def _load(text: str, file: str, data: bytes, overrides: Sequence[str]) -> Scenar
         raise ScenarioError(out.errors)
     for problem in out.warnings:
         warnings.warn(ScenarioWarning(str(problem)), stacklevel=3)
-    return dataclasses.replace(scenario, source_path=file, sha256=_digest(data, overrides))
+    return dataclasses.replace(
+        scenario, source_path=file, sha256=_digest(data, overrides), source_text=text,
+        overrides=tuple(overrides),
+    )  # fmt: skip
 
 
 def _digest(data: bytes, overrides: Sequence[str]) -> str:

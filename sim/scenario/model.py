@@ -87,6 +87,8 @@ class Scenario:
     seed: int = 0
     source_path: str = ""  # file it was read from ("" when built in code)
     sha256: str = ""  # of the file's bytes plus any overrides ("" when built in code)
+    source_text: str = ""  # the file as read (results keep it: they describe themselves)
+    overrides: tuple[str, ...] = ()  # the ``--set`` overrides applied, as written
 
     @property
     def end(self) -> dt.date:
