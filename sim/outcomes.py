@@ -279,6 +279,15 @@ class Outcomes:
             if i in items and holders.issuperset([h, *hubs])
         }
 
+    def fleet_mean(self, holder: str, item: str, hubs: tuple[str, ...] | None = None) -> np.ndarray:
+        """The mean fleet size over runs at each time: the holder's stock and out-of-action
+        levels, and everything at its repair hubs (means add up, so this is exact in both
+        kinds of results)."""
+        hubs = self.fleets.get((holder, item), ()) if hubs is None else hubs
+        names = [(holder, n) for n in ("stock", *OUT_OF_ACTION)]
+        names += [(hub, n) for hub in hubs for n in LEVELS]
+        return np.asarray(sum(self.spread(n, h, item).mean() for h, n in names), dtype=float)
+
     def out_of_action(self, holder: str, item: str, hubs: tuple[str, ...] | None = None) -> Spread:
         """The share of a fleet out of action at each time: items in an out-of-action level
         (``sim.flows``) at the holder, and everything at its repair ``hubs`` (default: those the

@@ -170,15 +170,42 @@ def test_timeline_has_one_row_per_drawn_down_stock(results: xr.Dataset) -> None:
         "United States\nCharge set (sets)",
     ]
     texts = [t.get_text() for t in ax.texts]
-    assert "not by 2027-12: 100% of runs" in texts  # M777s are never replaced
+    assert "not back by 2027-12: 100% of runs" in texts  # M777s are never replaced
     assert "back at target in every run" in texts  # Javelins all are
     (legend,) = ax.figure.legends
     assert [t.get_text() for t in legend.get_texts()] == [
-        "at floor: p10–p90, median",
+        "at floor: p10–p90, median (over all runs)",
         "median trough (level below)",
-        "back at target: p10–p90, median",
+        "back at target: p10–p90, median (over all runs)",
     ]
     assert ax.get_title("left").startswith("When stocks hit their floor")
+
+
+def test_the_timeline_legend_lists_only_what_it_draws(results: xr.Dataset) -> None:
+    never = results.copy()
+    never["target"] = never["target"] * 0 + 1e12  # every stock below target, none back
+    never["replenished_at"] = never["replenished_at"].where(False)
+    (legend,) = plots.timeline(never).legends
+    assert "back at target" not in " ".join(t.get_text() for t in legend.get_texts())
+
+
+def test_timeline_ranges_count_every_run_and_say_the_share() -> None:
+    """One rule with the summary table: quantiles over all runs, "never" after the end. An
+    event in 5% of runs gets no range, only its share; one in 40% a range to the edge."""
+    data = fake_results(runs=100, seed=4)
+    cell = {"holder": "us", "item": "m777"}
+    never = np.datetime64("NaT", "ns")
+    dates = np.full(100, never)
+    dates[:5] = np.datetime64("2025-01-01")
+    data.depleted_at.loc[cell] = dates
+    (row,) = [r for r in rows(data) if (r.holder, r.item) == ("us", "m777")]
+    assert np.isnat(row.depleted).all() and row.depleted_share == 0.05
+    texts = [t.get_text() for t in only_axes(plots.timeline(data)).texts]
+    assert "at floor in 5% of runs" in texts
+    dates[:40] = np.datetime64("2025-01-01")
+    data.depleted_at.loc[cell] = dates
+    (row,) = [r for r in rows(data) if (r.holder, r.item) == ("us", "m777")]
+    assert row.depleted[0] == np.datetime64("2025-01-01") and np.isnat(row.depleted[1:]).all()
 
 
 def test_timeline_with_many_rows_uses_one_line_labels(results: xr.Dataset) -> None:
@@ -215,8 +242,8 @@ def test_timeline_states_the_share_not_replenished() -> None:
     data.replenished_at.loc[cell] = dates
     ax = only_axes(plots.timeline(data))
     texts = [t.get_text() for t in ax.texts]
-    assert "not by 2027-12: 38% of runs" in texts
-    assert "2026-05" in texts
+    assert "not back by 2027-12: 38% of runs" in texts
+    assert "back in 62% of runs, median 2026-05" in texts
     (row,) = [r for r in rows(data) if (r.holder, r.item) == ("us", "m777")]
     assert row.replenished_share == pytest.approx(0.62)
 
@@ -265,9 +292,16 @@ def test_availability_is_the_share_in_repair(results: xr.Dataset) -> None:
     cell = results.sel(holder="ukraine", item="m777")
     expected = (cell.in_repair / (cell.stock + cell.in_repair)).values
     np.testing.assert_allclose(share, expected)  # both NaN before the first guns arrive
-    ax = only_axes(plots.availability(results, "ukraine", "m777"))
+    figure = plots.availability(results, "ukraine", "m777")
+    ax, right = figure.axes  # type: ignore[union-attr]
     assert len(bands(ax)) == 3
     assert ax.get_ylabel() == "share of fleet out of action"
+    assert right.get_ylabel() == "fleet, systems"  # a share of a small fleet reads as one
+    fleet = results.sel(holder="ukraine", item="m777")
+    size = (fleet.stock + fleet.in_repair).mean("run").values
+    np.testing.assert_allclose(np.asarray(right.get_lines()[0].get_ydata(), float), size)
+    with pytest.raises(plots.ChartError, match="us m777 is not a fleet with repair"):
+        plots.availability(results, "us", "m777")
     assert ax.yaxis.get_major_formatter()(0.25, 0) == "25%"
     low, high = ax.get_ylim()
     assert low == 0 and 0 < high <= 1

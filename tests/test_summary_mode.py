@@ -291,7 +291,7 @@ def test_charts_render_from_summary_results(summary: sim.Results) -> None:
     np.testing.assert_allclose(np.asarray(median.get_ydata(), float), expected)
     assert "3,000 Monte Carlo runs, seed 11" in fig.texts[-1].get_text()
 
-    (ax,) = plots.availability(summary, "ally", "gun", also=("hub",)).axes  # type: ignore[union-attr]
+    ax, _fleet = plots.availability(summary, "ally", "gun", also=("hub",)).axes  # type: ignore[union-attr]
     median = next(line for line in ax.get_lines() if line.get_label() == "median")
     kept = ds["out_of_action"].sel(holder="ally", item="gun", quantile=0.5).values
     np.testing.assert_allclose(np.asarray(median.get_ydata(), float), kept)

@@ -34,7 +34,14 @@ def out_of_action(
 def _share(dataset: xr.Dataset, holder: str, item: str, also: Sequence[str] | None) -> Spread:
     for other in (holder, *(also or ())):
         style.check_cell(dataset, other, item)
-    return Outcomes(dataset).out_of_action(holder, item, None if also is None else tuple(also))
+    outcomes = Outcomes(dataset)
+    if also is None and (holder, item) not in outcomes.fleets:
+        known = "; ".join(f"{h} {i}" for h, i in outcomes.fleets) or "none in these results"
+        raise style.ChartError(
+            f"{holder} {item} is not a fleet with repair (fleets: {known}); "
+            "name its repair hubs with --also to chart it anyway"
+        )
+    return outcomes.out_of_action(holder, item, None if also is None else tuple(also))
 
 
 def availability(
@@ -58,6 +65,7 @@ def availability(
                                 label=style.BAND_LEGEND.format(coverage))  # fmt: skip
         label = "median" if share.many else "share out of action"
         ax.plot(time, share.median(), color="#7f2704", linewidth=2.2, label=label)
+        _fleet_size(ax, dataset, holder, item, also)
         style.date_axis(ax, time[0], time[-1])
         style.percent(ax)
         high = share.band(0.9)[1]
@@ -67,7 +75,24 @@ def availability(
         holder_label = style.label(dataset, "holder", holder)
         item_label = style.label(dataset, "item", item)
         ax.set_title(f"{holder_label}: share of {item_label} fleet out of action")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+        handles = [h for a in fig.axes for h in a.get_legend_handles_labels()[0]]
+        labels = [lab for a in fig.axes for lab in a.get_legend_handles_labels()[1]]
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.08, 1.0), borderaxespad=0)
         if owned:
             style.decorate(fig, dataset)
     return fig if owned else ax
+
+
+def _fleet_size(
+    ax: Axes, dataset: xr.Dataset, holder: str, item: str, also: Sequence[str] | None
+) -> None:
+    """The fleet's mean size on a right axis, so a share of a small fleet reads as one."""
+    size = Outcomes(dataset).fleet_mean(holder, item, None if also is None else tuple(also))
+    right = ax.twinx()
+    right.plot(dataset["time"].values, size, color=style.INK, linewidth=1.1,
+               linestyle=(0, (4, 2)), label="fleet size (mean over runs, right axis)")  # fmt: skip
+    right.set_ylim(0, max(1.0, 1.15 * float(np.nanmax(size)) if np.isfinite(size).any() else 1))
+    right.set_ylabel(f"fleet, {style.unit(dataset, item)}")
+    right.grid(False)
+    right.spines["right"].set_visible(True)
+    style.thousands(right)

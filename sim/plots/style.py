@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -188,9 +189,8 @@ def decorate(
         if changed:
             subtitle = f"Variant: {'; '.join(changed)}. {subtitle}"
     width = fig.get_figwidth() - 0.3  # inches of text line
-    sub_lines = wrap(subtitle, 10, width, max_lines=2)
-    note = "; ".join([*sources(dataset), *extra_sources])
-    foot_lines = wrap(f"Sources: {note}" if note else "", 7, width, max_lines=3)
+    sub_lines = whole_sentences(subtitle, 10, width, max_lines=2)
+    foot_lines = _source_lines([*sources(dataset), *extra_sources], width)
     foot_lines.append(method_note(dataset, bands))
     height = fig.get_figheight()
     top = 0.05 + 0.2 * len(sub_lines)  # inches of header below the title
@@ -245,6 +245,35 @@ def wrap(
     return lines
 
 
+def whole_sentences(text: str, fontsize: float, width_inches: float, max_lines: int) -> list[str]:
+    """As many whole sentences of ``text`` as fit in ``max_lines`` (never one cut mid-way;
+    the full text belongs in the speaker notes); the first sentence cut with `…` only if
+    even it alone does not fit."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if s]
+    kept: list[str] = []
+    for sentence in sentences:
+        lines = wrap(" ".join([*kept, sentence]), fontsize, width_inches, max_lines=10**6)
+        if len(lines) > max_lines:
+            break
+        kept.append(sentence)
+    if not kept and sentences:
+        return wrap(sentences[0], fontsize, width_inches, max_lines)
+    return wrap(" ".join(kept), fontsize, width_inches, max_lines) if kept else []
+
+
+def _source_lines(items: Sequence[str], width_inches: float, max_lines: int = 3) -> list[str]:
+    """The footnote's sources: as many whole sources as fit, then how many more there are."""
+    if not items:
+        return []
+    for count in range(len(items), 0, -1):
+        more = len(items) - count
+        tail = f" (and {more} more source{'s' if more > 1 else ''} in the scenario)" if more else ""
+        lines = wrap(f"Sources: {'; '.join(items[:count])}{tail}", 7, width_inches, 10**6)
+        if len(lines) <= max_lines:
+            return lines
+    return wrap(f"Sources: {items[0]}", 7, width_inches, max_lines)
+
+
 _TEXT = TextToPath()
 
 
@@ -280,10 +309,16 @@ def percent(ax: Axes) -> None:
 
 
 def date_axis(ax: Axes, start: np.datetime64, end: np.datetime64) -> None:
-    """A concise dated x axis spanning exactly ``start`` to ``end``."""
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)  # type: ignore[no-untyped-call]
+    """A dated x axis spanning exactly ``start`` to ``end``: years as ``2023``, other months
+    with their year (``Mar 2023``), so no label is ambiguous."""
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=9)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    formatter = mdates.ConciseDateFormatter(locator, show_offset=False)  # type: ignore[no-untyped-call]
+    formatter = mdates.ConciseDateFormatter(  # type: ignore[no-untyped-call]
+        locator,
+        formats=["%Y", "%b %Y", "%d %b %Y", "%d %b %Y", "%d %b %Y", "%d %b %Y"],
+        zero_formats=["", "%Y", "%b %Y", "%d %b %Y", "%d %b %Y", "%d %b %Y"],
+        show_offset=False,
+    )
     ax.xaxis.set_major_formatter(formatter)
     ax.set_xlim(date_number(start), date_number(end))
 

@@ -31,7 +31,7 @@ class Row:
 
     holder: str
     item: str
-    depleted: np.ndarray  # p10, p50, p90 over runs where it happens (NaT if none)
+    depleted: np.ndarray  # p10, p50, p90 over all runs (NaT: not by the end in that share)
     depleted_share: float
     trough_at: np.datetime64  # median
     trough: float  # median
@@ -54,15 +54,15 @@ def rows(dataset: xr.Dataset) -> list[Row]:
 def _row(outcomes: Outcomes, holder: str, item: str) -> Row:
     depleted = outcomes.dates("depleted_at", holder, item)
     back = outcomes.dates("refilled_at", holder, item)
-    trough_at = outcomes.dates("trough_at", holder, item).quantiles((0.5,), among="happened")
+    trough_at = outcomes.dates("trough_at", holder, item).quantiles((0.5,))
     return Row(
         holder=holder,
         item=item,
-        depleted=depleted.quantiles(QUANTILES, among="happened"),
+        depleted=depleted.quantiles(QUANTILES),
         depleted_share=depleted.probability,
         trough_at=trough_at[0],
         trough=float(outcomes.per_run("trough", holder, item).median()),
-        replenished=back.quantiles(QUANTILES, among="happened"),
+        replenished=back.quantiles(QUANTILES),
         replenished_share=back.probability,
         not_back_share=outcomes.not_refilled(holder, item),
     )
@@ -72,8 +72,11 @@ def timeline(results: Any, *, ax: Axes | None = None) -> Figure | Axes:
     """One row per drawn-down stock: p10-p90 of the dates it hits its floor and is back at
     target (medians marked), its median trough, and the share of runs not refilled by the end.
 
-    Ranges are over the runs where the event happens; the shares say how many those are.
-    "Back at target" counts only after the trough (``sim.reductions.refilled_after_trough``).
+    One rule, as in the summary table: percentiles are over all runs, and a run where the event
+    does not happen counts as later than the end. A range whose p90 is past the end runs to the
+    right edge; an event in fewer than 10% of runs has no range, only its share. Every row says
+    in what share of runs each event happens. "Back at target" counts only after the trough
+    (``sim.reductions.refilled_after_trough``).
     """
     dataset = style.as_dataset(results)
     found = rows(dataset)
@@ -82,57 +85,75 @@ def timeline(results: Any, *, ax: Axes | None = None) -> Figure | Axes:
         time = dataset["time"].values
         end = time[-1]
         dense = len(found) > DENSE
+        drawn: set[str] = set()
         for index, row in enumerate(found):
-            _draw_row(ax, index, row, time[0], end, dense)
-        _axes(ax, dataset, found, time[0], end)
+            drawn |= _draw_row(ax, index, row, time[0], end, dense)
+        _axes(ax, dataset, found, time[0], end, drawn)
         if owned:
-            _legend_below(fig, ax, style.decorate(fig, dataset, reserve_inches=0.4))
+            _legend_below(fig, ax, style.decorate(fig, dataset, reserve_inches=0.4), drawn)
     return fig if owned else ax
 
 
 def _draw_row(
     ax: Axes, y: int, row: Row, start: np.datetime64, end: np.datetime64, dense: bool
-) -> None:
-    """Track, depletion range, trough, replenishment range and the not-refilled share.
-
-    ``dense`` (many rows) keeps only the replenishment month among the notes.
-    """
+) -> set[str]:
+    """Track, depletion range, trough, replenishment range and the shares of runs; returns
+    what it drew (for the legend). ``dense`` (many rows) keeps the notes short."""
+    drawn = set()
     ax.plot([start, end], [y, y], color=style.GRID, linewidth=1.0, zorder=1)
     if row.depleted_share > 0:
-        _range(ax, y, row.depleted, DEPLETED, "D")
-        if row.depleted_share < 1 and not dense:
-            text = f"at floor in {style.share(row.depleted_share)} of runs"
-            _note(ax, row.depleted[0], y - BAR / 2 - 0.04, text, "left")
+        if _range(ax, y, row.depleted, DEPLETED, "D", end):
+            drawn.add("depleted")
+        low = start if np.isnat(row.depleted[0]) else row.depleted[0]  # rare: no range
+        share = style.share(row.depleted_share)
+        _note(ax, low, y - BAR / 2 - 0.04, share if dense else f"at floor in {share} of runs",
+              "left")  # fmt: skip
     if not np.isnat(row.trough_at):
-        ax.plot(row.trough_at, y, marker="v", color=style.INK, markersize=8, zorder=4)
+        ax.plot(row.trough_at, y - BAR / 2 - 0.02, marker="v", color=style.INK, markersize=7,
+                markeredgecolor="white", markeredgewidth=0.8, zorder=7)  # fmt: skip
+        drawn.add("trough")
         if not dense:
-            text = f"trough {style.number(row.trough, 3)}"
-            _note(ax, row.trough_at, y + BAR / 2 + 0.04, text, "center", "top")
-    if row.replenished_share > 0:
-        _range(ax, y, row.replenished, REPLENISHED, "o")
-        month = style.month(row.replenished[1])
-        if dense:
-            _month_beside(ax, y, row, month, start, end)
-        else:
-            _note(ax, row.replenished[1], y - BAR / 2 - 0.04, month)
+            _note(ax, row.trough_at, y + BAR / 2 + 0.04, f"trough {_level(row.trough)}",
+                  "center", "top")  # fmt: skip
+    if row.replenished_share > 0 and _range(ax, y, row.replenished, REPLENISHED, "o", end):
+        drawn.add("replenished")
+        share = style.share(row.replenished_share)
+        if dense and not np.isnat(row.replenished[1]):
+            _month_beside(ax, y, row, style.month(row.replenished[1]), start, end)
+        elif not dense:
+            median = (
+                ""
+                if np.isnat(row.replenished[1])
+                else f", median {style.month(row.replenished[1])}"
+            )
+            _note(ax, row.replenished[0], y - BAR / 2 - 0.04, f"back in {share} of runs{median}",
+                  "left")  # fmt: skip
     _not_by(ax, y, row.not_back_share, end, 8.5 if dense else 9.5)
+    return drawn
 
 
-def _range(ax: Axes, y: int, dates: np.ndarray, look: dict[str, str], marker: str) -> None:
-    """A p10-p90 bar with its median marked."""
-    low, mid, high = (style.date_number(d) for d in dates)
-    width = max(high - low, 2.0)  # keep a visible sliver when all runs agree
-    ax.barh(y, width, left=low, height=BAR, linewidth=1.0, zorder=2, **look)  # type: ignore[arg-type]
-    ax.plot(
-        mid,
-        y,
-        marker=marker,
-        markersize=9,
-        color=look["edgecolor"],
-        markeredgecolor="white",
-        markeredgewidth=1.2,
-        zorder=5,
-    )
+def _level(value: float) -> str:
+    """A stock level as a briefing would say it: whole units from 10 up (no "33.1 guns")."""
+    return style.number(round(value)) if abs(value) >= 10 else style.number(value, 2)
+
+
+def _range(
+    ax: Axes, y: int, dates: np.ndarray, look: dict[str, str], marker: str, end: np.datetime64
+) -> bool:
+    """A p10-p90 bar with its median marked; a quantile past the end (NaT) runs to the right
+    edge. Nothing (False) when even p10 is past the end."""
+    low, mid, high = dates
+    if np.isnat(low):
+        return False
+    left = style.date_number(low)
+    right = style.date_number(end if np.isnat(high) else high)
+    width = max(right - left, 2.0)  # keep a visible sliver when all runs agree
+    ax.barh(y, width, left=left, height=BAR, linewidth=1.0, zorder=2, **look)  # type: ignore[arg-type]
+    if not np.isnat(mid):
+        ax.plot(style.date_number(mid), y, marker=marker, markersize=9,
+                color=look["edgecolor"], markeredgecolor="white", markeredgewidth=1.2,
+                zorder=5)  # fmt: skip
+    return True
 
 
 def _month_beside(
@@ -143,10 +164,11 @@ def _month_beside(
     room = (end - start) / 10  # about the width of the note
     marks = [d for d in (*row.depleted, row.trough_at) if not np.isnat(d)]
     before = max([start, *(d for d in marks if d <= row.replenished[0])])
-    if row.replenished[0] - before >= room or end - row.replenished[2] < room:
+    high = end if np.isnat(row.replenished[2]) else row.replenished[2]
+    if row.replenished[0] - before >= room or end - high < room:
         _note(ax, row.replenished[0], y, f"{month} ", "right", "center")
     else:
-        _note(ax, row.replenished[2], y, f"  {month}", "left", "center")
+        _note(ax, high, y, f"  {month}", "left", "center")
 
 
 def _note(
@@ -161,7 +183,7 @@ def _not_by(ax: Axes, y: int, missing: float, end: np.datetime64, fontsize: floa
     if missing <= 0:
         text, colour, weight = "back at target in every run", style.MUTED, "normal"
     else:
-        text = f"not by {style.month(end)}: {style.share(missing)} of runs"
+        text = f"not back by {style.month(end)}: {style.share(missing)} of runs"
         colour, weight = style.INK, "bold"
         beyond = ax.transData + ScaledTranslation(5 / 72, 0, ax.figure.dpi_scale_trans)
         ax.plot(end, y, marker=">", color=style.VERMILLION, markersize=10, clip_on=False, zorder=6,
@@ -182,7 +204,12 @@ def _not_by(ax: Axes, y: int, missing: float, end: np.datetime64, fontsize: floa
 
 
 def _axes(
-    ax: Axes, dataset: xr.Dataset, found: list[Row], start: np.datetime64, end: np.datetime64
+    ax: Axes,
+    dataset: xr.Dataset,
+    found: list[Row],
+    start: np.datetime64,
+    end: np.datetime64,
+    drawn: set[str],
 ) -> None:
     """Row labels, dated axis, title and legend (or a note when nothing is drawn down)."""
     style.date_axis(ax, start, end)
@@ -201,19 +228,21 @@ def _axes(
     dense = len(found) > DENSE
     labels = [_row_label(dataset, row, dense) for row in found]
     ax.set_yticks(range(len(found)), labels, fontsize=8.5 if dense else None, linespacing=1.05)
-    ax.legend(*_legend(), loc="upper center", bbox_to_anchor=(0.5, -0.07), ncols=3,
-              handler_map={tuple: HandlerTuple(ndivide=None)})  # fmt: skip
+    if drawn:
+        handles, labels = _legend(drawn)
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.07),
+                  ncols=len(labels), handler_map={tuple: HandlerTuple(ndivide=None)})  # fmt: skip
 
 
-def _legend_below(fig: Figure, ax: Axes, bottom: float) -> None:
+def _legend_below(fig: Figure, ax: Axes, bottom: float, drawn: set[str]) -> None:
     """Move the legend to a band centred on the figure at ``bottom``, so it is never cut off."""
     legend = ax.get_legend()
     if legend is None:
         return
-    handles, labels = _legend()
+    handles, labels = _legend(drawn)
     legend.remove()
-    fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, bottom), ncols=3,
-               handler_map={tuple: HandlerTuple(ndivide=None)})  # fmt: skip
+    fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, bottom),
+               ncols=len(labels), handler_map={tuple: HandlerTuple(ndivide=None)})  # fmt: skip
 
 
 def _row_label(dataset: xr.Dataset, row: Row, dense: bool) -> str:
@@ -226,16 +255,22 @@ def _row_label(dataset: xr.Dataset, row: Row, dense: bool) -> str:
     return "\n".join(line for part in parts for line in style.wrap(part, 10, LABEL_INCHES, 2))
 
 
-def _legend() -> tuple[list[Any], list[str]]:
+def _legend(drawn: set[str]) -> tuple[list[Any], list[str]]:
+    """Legend entries for what the chart drew, in a fixed order."""
     marker = {"markeredgecolor": "white", "markersize": 9, "linestyle": "none"}
-    depleted = (Patch(**DEPLETED), Line2D([], [], marker="D", color=style.VERMILLION, **marker))  # type: ignore[arg-type]
-    replenished = (Patch(**REPLENISHED), Line2D([], [], marker="o", color=style.BLUE, **marker))  # type: ignore[arg-type]
-    trough = Line2D([], [], marker="v", color=style.INK, linestyle="none", markersize=8)
-    return (
-        [depleted, trough, replenished],
-        [
-            "at floor: p10–p90, median",
+    entries = {
+        "depleted": (
+            (Patch(**DEPLETED), Line2D([], [], marker="D", color=style.VERMILLION, **marker)),  # type: ignore[arg-type]
+            "at floor: p10–p90, median (over all runs)",
+        ),
+        "trough": (
+            Line2D([], [], marker="v", color=style.INK, linestyle="none", markersize=7),
             "median trough (level below)",
-            "back at target: p10–p90, median",
-        ],
-    )
+        ),
+        "replenished": (
+            (Patch(**REPLENISHED), Line2D([], [], marker="o", color=style.BLUE, **marker)),  # type: ignore[arg-type]
+            "back at target: p10–p90, median (over all runs)",
+        ),
+    }
+    kept = [entries[name] for name in ("depleted", "trough", "replenished") if name in drawn]
+    return [handle for handle, _ in kept], [label for _, label in kept]
