@@ -64,6 +64,23 @@ def test_every_image_referenced_exists_and_none_is_stale() -> None:
     assert drawn == set(referenced)
 
 
+def anchor(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_leads_somewhere() -> None:
+    text = DOC.read_text()
+    anchors = {anchor(h) for h in re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE)}
+    links = re.findall(r"(?<!!)\[[^\]]*\]\(([^)]+)\)", text)
+    assert len(links) > 20
+    for link in links:
+        if link.startswith("#"):
+            assert link[1:] in anchors, f"no heading for {link}"
+        else:
+            assert (DOC.parent / link).exists(), f"{link} does not exist"
+
+
 @pytest.mark.slow
 def test_pictures_can_be_drawn(tmp_path: Path) -> None:
     text, pictures = ref.reference()
