@@ -26,7 +26,16 @@ from sim.processes.context import Context
 from sim.processes.kind import Footprint, Kind, Process
 from sim.processes.schedule import Integrator, draw_hazards, draw_rates
 from sim.scenario.model import Schedule
-from sim.scenario.schema import Duration, Fraction, Interpolate, ScheduleText, Strict
+from sim.scenario.schema import (
+    Duration,
+    FixedDuration,
+    Fraction,
+    Interpolate,
+    Ref,
+    ScheduleText,
+    ShareScheduleText,
+    Strict,
+)
 
 if TYPE_CHECKING:
     from sim.scenario.build import Builder
@@ -37,19 +46,19 @@ FloatArray = NDArray[np.float64]
 class AttritionSpec(Strict):
     """Losses at a holder: proportional (rate) or a count (losses), some repairable."""
 
-    holder: str = Field(description="Holder id whose stock suffers losses.")
-    item: str = Field(description="Item id lost.")
-    rate: ScheduleText | None = Field(
+    holder: Ref = Field(description="Holder id whose stock suffers losses.")
+    item: Ref = Field(description="Item id lost.")
+    rate: ShareScheduleText | None = Field(
         None, description="Fraction lost per period under a constant hazard: 33%/9mo."
     )
     losses: ScheduleText | None = Field(None, description="Count of losses per period: 10/w.")
     interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
     repairable: Fraction = Field(0, description="Fraction of losses that can be repaired.")
     repair_time: Duration | None = Field(None, description="Repair turnaround, drawn per batch.")
-    repair_to: str | None = Field(
+    repair_to: Ref | None = Field(
         None, description="Holder id that gets repaired items back (default: the holder)."
     )
-    every: Duration = Field("1w", description="How often losses are applied (fixed duration).")
+    every: FixedDuration = Field("1w", description="How often losses are applied.")
 
 
 @dataclass(frozen=True)

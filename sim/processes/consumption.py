@@ -16,7 +16,7 @@ from sim.processes.context import Context
 from sim.processes.kind import Footprint, Kind, Process
 from sim.processes.schedule import Integrator, draw_rates
 from sim.scenario.model import Schedule
-from sim.scenario.schema import Duration, Interpolate, ScheduleText, Strict
+from sim.scenario.schema import FixedDuration, Interpolate, Ref, ScheduleText, Strict
 
 if TYPE_CHECKING:
     from sim.scenario.build import Builder
@@ -25,11 +25,11 @@ if TYPE_CHECKING:
 class ConsumptionSpec(Strict):
     """Use of an item by its holder (fires, training)."""
 
-    holder: str = Field(description="Holder id that consumes.")
-    item: str = Field(description="Item id consumed.")
+    holder: Ref = Field(description="Holder id that consumes.")
+    item: Ref = Field(description="Item id consumed.")
     rate: ScheduleText = Field(description="Consumption rate, or a schedule date -> rate.")
     interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
-    every: Duration = Field("1d", description="How often consumption is applied (fixed duration).")
+    every: FixedDuration = Field("1d", description="How often consumption is applied.")
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,11 @@ from sim.scenario.schema import (
     DateText,
     Deliveries,
     Duration,
+    FixedDuration,
     Interpolate,
     Quantity,
     RateText,
+    Ref,
     ScheduleText,
     Strict,
 )
@@ -54,22 +56,32 @@ _NO_RUNS = np.zeros(0, dtype=bool)
 class DonationSpec(Strict):
     """Transfers from one holder to another: tranches, a rate, or a pledge."""
 
-    from_: str = Field(alias="from", description="Donor holder id.")
-    to: str = Field(description="Receiving holder id.")
-    item: str = Field(description="Item id donated.")
+    from_: Ref = Field(alias="from", description="Donor holder id.")
+    to: Ref = Field(description="Receiving holder id.")
+    item: Ref = Field(description="Item id donated.")
     deliveries: Deliveries | None = Field(None, description="Tranches: date -> quantity.")
     rate: ScheduleText | None = Field(None, description="Shipping rate, or a schedule.")
     interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
     pledge: Quantity | None = Field(
-        None, description="Total promised, shipped as fast as possible."
+        None,
+        description="Total promised (drawn once per run), shipped every `every` as fast as the "
+        "stock above the floor and max_rate allow.",
     )
     max_rate: RateText | None = Field(None, description="Pledge only: fastest shipping rate.")
-    start: DateText | None = Field(None, description="Pledge only: first shipping date.")
-    by: DateText | None = Field(None, description="Pledge only: deadline (reported).")
-    every: Duration = Field("1w", description="How often a rate or pledge ships (fixed duration).")
-    transit: Duration | None = Field(None, description="Shipping time, drawn per shipment.")
+    start: DateText | None = Field(
+        None, description="Pledge only: first shipping date (default: the scenario start)."
+    )
+    by: DateText | None = Field(
+        None, description="Pledge only: deadline, reported; shipping carries on after it."
+    )
+    every: FixedDuration = Field("1w", description="How often a rate or pledge ships.")
+    transit: Duration | None = Field(
+        None, description="Shipping time, drawn per shipment; arrivals rounded to whole days."
+    )
     keep_floor: StrictBool = Field(True, description="Never ship below the donor's floor.")
-    cap: Quantity | None = Field(None, description="Cumulative maximum shipped (units).")
+    cap: Quantity | None = Field(
+        None, description="Cumulative maximum shipped (units), drawn once per run."
+    )
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,11 @@ from sim.processes.schedule import Integrator, draw_rates
 from sim.scenario.model import Schedule
 from sim.scenario.schema import (
     Duration,
+    FixedDuration,
     Fraction,
     Interpolate,
     PerItem,
+    Ref,
     ScheduleText,
     Shares,
     Strict,
@@ -44,19 +46,25 @@ FloatArray = NDArray[np.float64]
 class ProductionSpec(Strict):
     """A production line crediting new items to one or more holders."""
 
-    item: str = Field(description="Item id produced.")
+    item: Ref = Field(description="Item id produced.")
     to: Shares = Field(description="Holder id, or shares {holder: fraction} that sum to 1.")
     rate: ScheduleText = Field(
         description="Output rate (units per period), or a ramp date -> rate."
     )
     interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
-    slip: Duration | None = Field(None, description="Delay of every milestone after the first.")
-    yield_: Fraction = Field(1, alias="yield", description="Fraction of output accepted.")
+    slip: Duration | None = Field(
+        None,
+        description="Delay of every milestone after the first, drawn once per run (no effect on "
+        "a single rate).",
+    )
+    yield_: Fraction = Field(
+        1, alias="yield", description="Fraction of output accepted, drawn once per run."
+    )
     inputs: PerItem = Field(
         default_factory=dict,
         description="Units of other items taken from the receiving holder per unit made.",
     )
-    every: Duration = Field("1w", description="How often output is credited (fixed duration).")
+    every: FixedDuration = Field("1w", description="How often output is credited.")
 
 
 @dataclass(frozen=True)

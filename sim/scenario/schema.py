@@ -73,32 +73,46 @@ Fraction = Annotated[
 Duration = Annotated[
     Any, _SCALAR, _json(["32mo", "6 w", "3 to 12 mo", "triangular(30, 60, 120) d"], "string")
 ]
-RateText = Annotated[
-    Any, _SCALAR, _json(["14.4k/mo", "1200/y", "4k to 7k /d", "33%/9mo"], "string")
-]
+#: A duration known exactly (``every``, ``horizon``, ``report_every``).
+FixedDuration = Annotated[Any, _SCALAR, _json(["1w", "1mo", "5y"], "string")]
+RateText = Annotated[Any, _SCALAR, _json(["14.4k/mo", "1200/y", "4k to 7k /d"], "string")]
 DateText = Annotated[
     Any,
     BeforeValidator(_scalar),
     WithJsonSchema({"type": "string", "pattern": _DATE_KEY, "examples": ["2024-09-01", "+32mo"]}),
 ]
-_RATE_SCHEMA: dict[str, Any] = {"type": "string", "examples": ["14.4k/mo", "4k to 7k /d"]}
-ScheduleText = Annotated[
+#: The scenario's first day: an ISO date only (offsets count from it).
+StartDate = Annotated[
     Any,
-    BeforeValidator(_scalar_or_mapping),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                _RATE_SCHEMA,
-                {
-                    "type": "object",
-                    "propertyNames": {"pattern": _DATE_KEY},
-                    "additionalProperties": _RATE_SCHEMA,
-                },
-            ],
-            "examples": ["18k/mo", {"2022-03-01": "100k/mo", "2023-01-01": "60k/mo"}],
-        }
-    ),
+    BeforeValidator(_scalar),
+    WithJsonSchema({"type": "string", "format": "date", "examples": ["2022-02-24"]}),
 ]
+
+
+def _schedule(examples: list[Any]) -> WithJsonSchema:
+    """The JSON Schema of a rate or a mapping date -> rate, with ``examples``."""
+    rate = {"type": "string", "examples": [examples[0]]}
+    dated = {
+        "type": "object",
+        "propertyNames": {"pattern": _DATE_KEY},
+        "additionalProperties": rate,
+    }
+    return WithJsonSchema({"anyOf": [rate, dated], "examples": examples})
+
+
+_RATE_OR_DATED = BeforeValidator(_scalar_or_mapping)
+#: A rate, or a schedule date -> rate, of quantities per period.
+ScheduleText = Annotated[
+    Any, _RATE_OR_DATED, _schedule(["18k/mo", {"2022-03-01": "100k/mo", "2023-01-01": "60k/mo"}])
+]
+#: A rate, or a schedule date -> rate, of fractions per period (proportional attrition).
+ShareScheduleText = Annotated[
+    Any,
+    _RATE_OR_DATED,
+    _schedule(["33%/9mo", {"2022-03-01": "33%/9mo", "2023-01-01": "20%/9mo"}]),
+]
+#: A reference to a holder or item by its id.
+Ref = Annotated[str, WithJsonSchema({"type": "string", "pattern": _ID, "examples": ["us"]})]
 Deliveries = Annotated[
     Any,
     BeforeValidator(_mapping),
@@ -139,9 +153,9 @@ class ItemSpec(Strict):
 
     label: str | None = Field(None, description="Name shown in tables and charts (default: id).")
     unit: str = Field("units", description="What one unit is: rounds, systems, sets.")
-    unit_cost: Quantity | None = Field(
+    unit_cost: Annotated[Any, _SCALAR, _json([8000, "3.9M"], _NUMBER_OR_TEXT_TYPE)] | None = Field(
         None,
-        description="Price per unit in USD (optional, a fixed number; recorded in the results).",
+        description="Price in USD per unit, a fixed number (optional; recorded in the results).",
     )
 
 
@@ -150,15 +164,22 @@ class HolderSpec(Strict):
 
     label: str | None = Field(None, description="Name shown in tables and charts (default: id).")
     stock: PerItem = Field(
-        default_factory=dict, description="Initial on-hand stock per item (units; default 0)."
+        default_factory=dict,
+        description="Initial on-hand stock per item (units; default 0), drawn once per run.",
     )
     floor: PerItem = Field(
         default_factory=dict,
-        description="Per item: a donor never gives below this (units; default 0).",
+        description=(
+            "Per item (units; default 0): donors never give below it; the stock is depleted "
+            "when it falls to it."
+        ),
     )
     target: PerItem = Field(
         default_factory=dict,
-        description="Per item: stock level that counts as replenished (default: initial stock).",
+        description=(
+            "Per item: the stock is replenished when back at this level (default: the "
+            "starting stock)."
+        ),
     )
 
 
@@ -174,10 +195,16 @@ class _Scenario(Strict):
     sources: list[str] = Field(
         default_factory=list, description="Where the numbers come from (printed under charts)."
     )
-    start: DateText = Field(description="First day (ISO date): the initial state.")
-    end: DateText | None = Field(None, description="Last day (ISO date or +offset from start).")
-    horizon: Duration | None = Field(None, description="Length instead of end: 5y.")
-    report_every: Duration = Field("1w", description="Time between stored snapshots.")
+    start: StartDate = Field(description="First day (ISO date): the initial state.")
+    end: DateText | None = Field(
+        None,
+        description="Last day (ISO date or +offset from start); give exactly one of end and "
+        "horizon.",
+    )
+    horizon: FixedDuration | None = Field(
+        None, description="Length instead of end (5y); give exactly one of end and horizon."
+    )
+    report_every: FixedDuration = Field("1w", description="Time between stored snapshots.")
     runs: StrictInt = Field(1000, gt=0, description="Monte Carlo runs.")
     seed: StrictInt = Field(0, ge=0, description="Random seed.")
     items: dict[str, ItemSpec] = Field(description="Item id -> item.", json_schema_extra=_IDS)
