@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import click
 
 from sim.cli import main
+from sim.cli.files import BadInput, open_results, write_whole
 from sim.formats import CHART_FORMATS
 
 KINDS = ("fan", "timeline", "flows", "availability")
@@ -19,14 +18,8 @@ CELL_KINDS = ("fan", "flows", "availability")
 FORMATS = CHART_FORMATS
 
 
-class BadInput(click.ClickException):
-    """A one-line message, exit status 2, no traceback."""
-
-    exit_code = 2
-
-
 @main.command("chart")
-@click.argument("results", type=click.Path(path_type=Path))
+@click.argument("results", type=click.Path(path_type=Path), metavar="RESULTS")
 @click.option("--kind", type=click.Choice(KINDS), default="timeline", show_default=True)
 @click.option("--holder", help="Holder id (fan, flows, availability).")
 @click.option("--item", help="Item id (fan, flows, availability).")
@@ -49,10 +42,10 @@ def chart(
     fmt: str | None,
     out: Path | None,
 ) -> None:
-    """Redraw one chart from RESULTS (a results.nc written by `stockpile run`)."""
+    """Redraw one chart from RESULTS (a run's output folder or its results.nc)."""
     if kind in CELL_KINDS and not (holder and item):
         raise BadInput(f"--kind {kind} needs --holder and --item")
-    dataset = _open(results)
+    dataset = open_results(results)
     fmt = _format(fmt, out)
     stem = "_".join(p for p in (kind, holder, item) if p) if kind in CELL_KINDS else kind
     out = out or Path(f"{stem}.{fmt}")
@@ -96,7 +89,7 @@ def compare(
     labels: str | None,
 ) -> None:
     """Draw the stock fans of two results A and B (e.g. two scenario variants) on one chart."""
-    a, b = _open(first), _open(second)
+    a, b = open_results(first), open_results(second)
     from sim import plots
 
     if not (holder and item):
@@ -111,23 +104,6 @@ def compare(
     names = _given_labels(labels) or _labels(a, b, first, second)
     figure = _draw(plots.compare, a, b, holder, item, labels=names)
     _write(figure, out, fmt)
-
-
-def _open(path: Path) -> Any:
-    """The results Dataset in ``path``, loaded into memory; BadInput when unreadable."""
-    if not path.is_file():
-        raise BadInput(f"{path}: no such results file")
-    import xarray as xr
-
-    try:
-        with xr.open_dataset(path) as stored:
-            dataset = stored.load()
-    except Exception as error:  # any reader failure means "not a results file"
-        raise BadInput(f"{path}: not a readable results file ({type(error).__name__})") from None
-    missing = [v for v in ("stock", "trough", "target", "holder", "item") if v not in dataset]
-    if missing:
-        raise BadInput(f"{path}: not a stockpile results file (no {', '.join(missing)})")
-    return dataset
 
 
 def _format(fmt: str | None, out: Path | None) -> str:
@@ -182,14 +158,4 @@ def _write(figure: Any, out: Path, fmt: str) -> None:
 
     buffer = io.BytesIO()
     save(figure, buffer, fmt)
-    temporary: Path | None = None
-    try:
-        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=".chart-", delete=False) as file:
-            temporary = Path(file.name)
-            file.write(buffer.getvalue())
-        os.replace(temporary, out)
-    except OSError as error:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
-        raise BadInput(f"{out}: cannot write ({error.strerror or error})") from None
-    click.echo(f"wrote {out}")
+    write_whole(out, lambda path: path.write_bytes(buffer.getvalue()))

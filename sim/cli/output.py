@@ -35,7 +35,9 @@ except ImportError:  # Windows: no advisory locks; leftovers are then never remo
     LOCKS = False
 
 #: Files and folders a run writes into its output folder.
-OUTPUT_FILES = frozenset({"results.nc", "summary.csv", "run.json"})
+OUTPUT_FILES = frozenset(
+    {"results.nc", "summary.csv", "run.json", "brief.pptx", "brief.pdf", "results.xlsx"}
+)
 CHART_FOLDER = "charts"
 CHART_SUFFIXES = frozenset(f".{fmt}" for fmt in CHART_FORMATS)
 

@@ -137,8 +137,11 @@ def write_outputs(
 
 
 def _csv_value(value: object) -> object:
+    """Dates as ISO dates, numbers to six significant digits, "never" as an empty cell."""
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
+    if isinstance(value, float):
+        return "" if pd.isna(value) else float(f"{value:.6g}")
     return "" if value is pd.NaT else value
 
 

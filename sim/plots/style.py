@@ -293,6 +293,14 @@ def number(value: float, significant: int | None = None) -> str:
     return f"{value:,.3g}"
 
 
+def level(value: float) -> str:
+    """A stock level as a briefing says it: whole units from 10 up (no "33.1 guns"), three
+    significant digits from 1,000 up (no "1,209,926 rounds")."""
+    if abs(value) >= 1000:
+        return number(value, 3)
+    return number(round(value)) if abs(value) >= 10 else number(value, 2)
+
+
 def share(fraction: float) -> str:
     """``38%``; never rounds a rare event to 0% or a near-certain one to 100%."""
     text = f"{fraction:.0%}"

@@ -113,7 +113,7 @@ def _draw_row(
                 markeredgecolor="white", markeredgewidth=0.8, zorder=7)  # fmt: skip
         drawn.add("trough")
         if not dense:
-            _note(ax, row.trough_at, y + BAR / 2 + 0.04, f"trough {_level(row.trough)}",
+            _note(ax, row.trough_at, y + BAR / 2 + 0.04, f"trough {style.level(row.trough)}",
                   "center", "top")  # fmt: skip
     if row.replenished_share > 0 and _range(ax, y, row.replenished, REPLENISHED, "o", end):
         drawn.add("replenished")
@@ -130,11 +130,6 @@ def _draw_row(
                   "left")  # fmt: skip
     _not_by(ax, y, row.not_back_share, end, 8.5 if dense else 9.5)
     return drawn
-
-
-def _level(value: float) -> str:
-    """A stock level as a briefing would say it: whole units from 10 up (no "33.1 guns")."""
-    return style.number(round(value)) if abs(value) >= 10 else style.number(value, 2)
 
 
 def _range(

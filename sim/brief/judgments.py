@@ -1,0 +1,75 @@
+"""Key judgments in words: when each drawn-down stock hits its floor, bottoms out and is back.
+
+The numbers are the timeline's (``sim.plots.timeline.rows``: percentiles over all runs, a run
+without the event counted as later than the end), so slide, table and chart agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from sim.plots import style
+from sim.plots.timeline import Row, rows
+
+
+@dataclass(frozen=True)
+class Judgment:
+    """One drawn-down stock, in words and as table cells."""
+
+    holder: str
+    item: str
+    stock: str  # "United States (DoD stocks): 155mm artillery shell"
+    sentence: str
+    cells: tuple[str, str, str]  # at floor, trough, back at target
+
+
+def judgments(dataset: xr.Dataset) -> list[Judgment]:
+    """One judgment per stock that falls below its target in some run, in file order."""
+    end = dataset["time"].values[-1]
+    return [_judgment(dataset, row, end) for row in rows(dataset)]
+
+
+def _judgment(dataset: xr.Dataset, row: Row, end: np.datetime64) -> Judgment:
+    holder = style.label(dataset, "holder", row.holder)
+    item = style.label(dataset, "item", row.item)
+    unit = style.unit(dataset, row.item)
+    floor = _event("falls to its floor", row.depleted_share, row.depleted)
+    trough = f"the lowest point is {style.level(row.trough)} {unit}"
+    if not np.isnat(row.trough_at):
+        trough += f" around {_month(row.trough_at)}"
+    back = _event(f"is back at its starting level by {_month(end)}", 1 - row.not_back_share,
+                  row.replenished)  # fmt: skip
+    sentence = f"{item} ({holder}) {floor}; {trough}; it {back}."
+    cells = (
+        _cell(row.depleted_share, row.depleted),
+        f"{style.level(row.trough)} {unit}" + _when(row.trough_at),
+        _cell(1 - row.not_back_share, row.replenished),
+    )
+    return Judgment(row.holder, row.item, f"{holder}: {item}", sentence[0].upper() + sentence[1:],
+                    cells)  # fmt: skip
+
+
+def _event(what: str, share: float, dates: np.ndarray) -> str:
+    text = f"{what} in {'no run' if share <= 0 else style.share(share) + ' of runs'}"
+    return text if share <= 0 or np.isnat(dates[1]) else f"{text}, median {_month(dates[1])}"
+
+
+def _cell(share: float, dates: np.ndarray) -> str:
+    if share <= 0:
+        return "in no run"
+    spread = " – ".join("after end" if np.isnat(d) else _month(d) for d in (dates[0], dates[2]))
+    median = "" if np.isnat(dates[1]) else f"median {_month(dates[1])}; "
+    return f"{style.share(share)} of runs; {median}p10–p90 {spread}"
+
+
+def _when(value: np.datetime64) -> str:
+    return "" if np.isnat(value) else f", {_month(value)}"
+
+
+def _month(value: np.datetime64) -> str:
+    """``Mar 2025``."""
+    return pd.Timestamp(value).strftime("%b %Y")

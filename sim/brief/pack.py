@@ -1,0 +1,162 @@
+"""The slide pack of one results set, or of several compared.
+
+One results set: title (scenario, date, runs, seed, overrides), key judgments in words and as
+a table, the replenishment timeline, a fan and a flows chart per key stock, availability where
+there is a fleet, assumptions (every input, overrides marked) and sources; every slide's notes
+carry what did not fit and the full sources. Several: the same key judgments side by side,
+the compared fans of each key stock and each variant's timeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import xarray as xr
+from matplotlib.figure import Figure
+
+from sim.brief.assumptions import assumptions
+from sim.brief.deck import ACCENT, BODY, MUTED, Box, Deck
+from sim.brief.judgments import judgments
+from sim.outcomes import Outcomes
+from sim.plots import availability, compare, fan, flows, style, timeline
+
+KEY_STOCKS = 6  # fans and flows for at most this many drawn-down stocks
+CHART_SIZE = (12.3, 5.5)  # inches: the slide's body
+
+
+def single(dataset: xr.Dataset) -> Deck:
+    """The pack of one results set."""
+    deck = Deck(footer=_footer(dataset))
+    notes = _notes(dataset)
+    _title(deck, dataset, notes)
+    found = judgments(dataset)
+    if found:
+        deck.bullets("Key judgments", [j.sentence for j in found], notes)
+        rows = [[j.stock, *j.cells] for j in found]
+        deck.table("Key judgments: the numbers", _JUDGMENT_HEADER, rows, _JUDGMENT_WIDTHS, notes)
+        title = "When stocks hit their floor, bottom out and are back"
+        _chart(deck, title, notes, timeline, dataset)
+    for judgment in found[:KEY_STOCKS]:
+        h, i, what = judgment.holder, judgment.item, judgment.stock
+        _chart(deck, f"{what}: on hand", notes, fan, dataset, h, i)
+        _chart(deck, f"{what}: where it went", notes, flows, dataset, h, i)
+    for holder, item in Outcomes(dataset).fleets:
+        what = f"{style.label(dataset, 'holder', holder)}: {style.label(dataset, 'item', item)}"
+        _chart(deck, f"{what}: out of action", notes, availability, dataset, holder, item)
+    _assumptions(deck, dataset, notes)
+    _sources(deck, [dataset], notes)
+    return deck
+
+
+def compared(datasets: Sequence[xr.Dataset], labels: Sequence[str]) -> Deck:
+    """The pack comparing several results sets (variants of one question)."""
+    first = datasets[0]
+    deck = Deck(footer=" · ".join(f"{label}: {_footer(d)}" for label, d in
+                                  zip(labels, datasets, strict=True)))  # fmt: skip
+    notes = "\n\n".join(f"{label}\n{_notes(d)}" for label, d in zip(labels, datasets, strict=True))
+    slide = deck.slide(f"Compared: {' vs '.join(labels)}", notes)
+    lines = [f"{label}: {d.attrs.get('scenario', '')}" + _variant(d)
+             for label, d in zip(labels, datasets, strict=True)]  # fmt: skip
+    deck.text(slide, "\n".join(lines), Box(BODY.left, BODY.top, BODY.width, 3.0))
+    by_stock = [{j.stock: j for j in judgments(d)} for d in datasets]
+    stocks = list(dict.fromkeys(s for found in by_stock for s in found))
+    rows = [[stock, *(_brief(found.get(stock)) for found in by_stock)] for stock in stocks]
+    width = (BODY.width - 3.4) / len(labels)
+    deck.table("Key judgments compared", ["stock", *labels], rows, [3.4, *[width] * len(labels)],
+               notes)  # fmt: skip
+    keys = [(j.holder, j.item, j.stock) for j in judgments(first)][:KEY_STOCKS]
+    for other, label in zip(datasets[1:], labels[1:], strict=True):
+        for holder, item, what in keys:
+            _chart(deck, f"{what}: {labels[0]} vs {label}", notes, compare, first, other,
+                   holder, item, labels=(labels[0], label))  # fmt: skip
+    for dataset, label in zip(datasets, labels, strict=True):
+        _chart(deck, f"{label}: when stocks hit their floor and are back", notes, timeline,
+               dataset)  # fmt: skip
+    _sources(deck, datasets, notes)
+    return deck
+
+
+_JUDGMENT_HEADER = ["stock", "at its floor", "lowest point", "back at its starting level"]
+_JUDGMENT_WIDTHS = [3.5, 2.95, 2.0, 3.883]
+
+
+def _title(deck: Deck, dataset: xr.Dataset, notes: str) -> None:
+    attrs = dataset.attrs
+    slide = deck.slide(str(attrs.get("scenario", "Results")), notes)
+    description = " ".join(str(attrs.get("description", "")).split())
+    deck.text(slide, description, Box(BODY.left, BODY.top, BODY.width, 2.2), sizes=(20, 18, 16))
+    deck.text(slide, _meta(dataset), Box(BODY.left, 3.7, BODY.width, 1.0), sizes=(16, 14, 12),
+              colour=MUTED)  # fmt: skip
+    changed = style.overrides(dataset)
+    if changed:
+        text = "Variant, changed from the scenario file: " + "; ".join(changed)
+        deck.text(slide, text, Box(BODY.left, 4.8, BODY.width, 1.9), sizes=(16, 14, 12),
+                  colour=ACCENT, bold=True)  # fmt: skip
+
+
+def _meta(dataset: xr.Dataset) -> str:
+    attrs = dataset.attrs
+    created = str(attrs.get("created", ""))[:10] or dt.date.today().isoformat()
+    runs = int(attrs.get("runs", 0))
+    what = ("one run with every value at its mean" if int(attrs.get("deterministic", 0))
+            else f"{runs:,} Monte Carlo runs, seed {attrs.get('seed', '')}")  # fmt: skip
+    return (f"{attrs.get('start', '')} to {attrs.get('end', '')} · {what} · results of "
+            f"{created} · stockpile {attrs.get('sim_version', '')} · scenario "
+            f"{str(attrs.get('scenario_sha256', ''))[:10]}")  # fmt: skip
+
+
+def _chart(deck: Deck, title: str, notes: str, chart: Callable[..., Any], *args: Any,
+           **options: Any) -> None:  # fmt: skip
+    """A slide with ``chart(*args, ax=..., **options)`` drawn across its body."""
+    figure = Figure(figsize=CHART_SIZE, layout="constrained")
+    with style.briefing_style():
+        chart(*args, ax=figure.add_subplot(), **options)
+    slide = deck.slide(title, notes)
+    deck.picture(slide, figure)
+
+
+def _assumptions(deck: Deck, dataset: xr.Dataset, notes: str) -> None:
+    found = assumptions(dataset)
+    if not found:
+        return
+    rows = [[a.path, a.written, a.reading] for a in found]
+    marked = [a.overridden for a in found]
+    title = "Assumptions (in orange: changed for this variant)" if any(marked) else "Assumptions"
+    deck.table(title, ["input", "as written", "uncertain: read as"], rows, [5.2, 3.0, 4.133],
+               notes, marked=marked, size=11)  # fmt: skip
+
+
+def _sources(deck: Deck, datasets: Sequence[xr.Dataset], notes: str) -> None:
+    found = list(dict.fromkeys(s for d in datasets for s in style.sources(d)))
+    if found:
+        deck.bullets("Sources", found, notes)
+
+
+def _footer(dataset: xr.Dataset) -> str:
+    return style.method_note(dataset)
+
+
+def _notes(dataset: xr.Dataset) -> str:
+    """What every slide's notes say: the full description, variant, sources and method."""
+    parts = [str(dataset.attrs.get("scenario", "")),
+             " ".join(str(dataset.attrs.get("description", "")).split())]  # fmt: skip
+    changed = style.overrides(dataset)
+    if changed:
+        parts.append("Changed for this variant: " + "; ".join(changed))
+    parts.append("Sources:\n" + "\n".join(f"- {s}" for s in style.sources(dataset)))
+    parts.append(style.method_note(dataset))
+    return "\n\n".join(p for p in parts if p)
+
+
+def _variant(dataset: xr.Dataset) -> str:
+    changed = style.overrides(dataset)
+    return f" (changed: {'; '.join(changed)})" if changed else ""
+
+
+def _brief(judgment: Any) -> str:
+    if judgment is None:
+        return "not drawn down"
+    floor, _trough, back = judgment.cells
+    return f"floor: {floor}\nback: {back}"

@@ -1,0 +1,79 @@
+"""`stockpile brief` and `stockpile export`: a slide pack and a workbook from saved results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sim.cli import main
+from sim.cli.files import BadInput, open_results, results_file, write_whole
+
+
+@main.command("brief")
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path),
+                metavar="RESULTS...")  # fmt: skip
+@click.option("--pptx", type=click.Path(path_type=Path), help="Slide pack (default: "
+              "RESULTS/brief.pptx for one run's folder).")  # fmt: skip
+@click.option("--pdf", type=click.Path(path_type=Path), help="The same pack as PDF "
+              "(needs LibreOffice).")  # fmt: skip
+@click.option("--labels", metavar="A,B,...", help="Names of compared results (default A, B...).")
+def brief(
+    results: tuple[Path, ...], pptx: Path | None, pdf: Path | None, labels: str | None
+) -> None:
+    """A briefing slide pack from RESULTS (a run's output folder or its results.nc); several
+    RESULTS make a pack comparing them."""
+    datasets = [open_results(path) for path in results]
+    names = _labels(labels, len(datasets))
+    if pptx is None and pdf is None:
+        pptx = _default(results, "brief.pptx", "--pptx")
+    from sim.brief import pack
+    from sim.brief.render import RenderError, to_pdf
+
+    deck = pack.single(datasets[0]) if len(datasets) == 1 else pack.compared(datasets, names)
+    if pptx is not None:
+        write_whole(pptx, deck.save)
+    if pdf is not None:
+        target = pdf
+
+        def render(temporary: Path) -> None:
+            source = temporary.with_name(f"{temporary.stem}.pptx")
+            try:
+                deck.save(source)
+                to_pdf(source, temporary)
+            except RenderError as error:
+                raise BadInput(f"{target}: {error}") from None
+            finally:
+                source.unlink(missing_ok=True)
+
+        write_whole(pdf, render)
+
+
+@main.command("export")
+@click.argument("results", type=click.Path(path_type=Path), metavar="RESULTS")
+@click.option("--xlsx", type=click.Path(path_type=Path), help="Workbook (default: "
+              "RESULTS/results.xlsx for a run's folder).")  # fmt: skip
+def export(results: Path, xlsx: Path | None) -> None:
+    """The summary, weekly bands, inputs and run metadata of RESULTS as an Excel workbook."""
+    dataset = open_results(results)
+    out = xlsx or _default((results,), "results.xlsx", "--xlsx")
+    from sim.brief.workbook import workbook
+
+    book = workbook(dataset)
+    write_whole(out, lambda path: book.save(str(path)))
+
+
+def _labels(labels: str | None, count: int) -> list[str]:
+    if labels is None:
+        return [chr(ord("A") + k) for k in range(count)]
+    names = [name.strip() for name in labels.split(",")]
+    if len(names) != count or not all(names):
+        raise BadInput(f"--labels {labels!r}: give {count} names separated by commas")
+    return names
+
+
+def _default(results: tuple[Path, ...], name: str, option: str) -> Path:
+    """Beside the results of one run's folder; otherwise the user names the file."""
+    if len(results) == 1:
+        return results_file(results[0]).parent / name
+    raise BadInput(f"give {option} FILE for a pack of several results")
