@@ -224,6 +224,32 @@ class Outcomes:
         fulfilled = self.dataset["pledge_fulfilled_at"].sel(pledge=pledge).values
         return float(((~np.isnat(fulfilled)) & (fulfilled <= deadline)).mean())
 
+    # -- the runs' inputs and per-run outcomes (sensitivity) -------------------------------------
+
+    def inputs(self) -> tuple[list[str], np.ndarray]:
+        """The runs' inputs: their scenario paths and an ``(n, K)`` matrix of per-run values,
+        over every run, or over the sample of runs that summary-only results kept."""
+        if "inputs" not in self.dataset:
+            raise NotKept("these results keep no inputs (written before inputs were kept)")
+        names = [str(n) for n in self.dataset["input"].values]
+        over = "sample" if self.summary else "run"
+        return names, np.asarray(self.dataset["inputs"].transpose(over, "input").values, float)
+
+    def sampled(self, name: str, holder: str, item: str) -> np.ndarray:
+        """A per-run outcome of one cell for the runs of ``inputs()``: a metric date of
+        ``CELL_DATES`` (datetime64, NaT: never), ``trough`` or ``stock_at_end``."""
+        if self.summary:
+            key = f"sampled_{name}"
+            if key not in self.dataset:
+                raise NotKept(f"summary-only results keep no per-run {name}")
+            return np.asarray(self.dataset[key].sel(holder=holder, item=item).values)
+        if name == "refilled_at":
+            return self.refilled(holder, item)
+        if name == "stock_at_end":
+            cell = self.dataset["stock"].sel(holder=holder, item=item)
+            return np.asarray(cell.isel(time=-1).transpose("run").values, dtype=float)
+        return np.asarray(self.dataset[name].sel(holder=holder, item=item).values)
+
     # -- cells -----------------------------------------------------------------------------------
 
     def drawn_down(self) -> list[Cell]:
