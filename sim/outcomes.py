@@ -213,6 +213,22 @@ class Outcomes:
             )  # fmt: skip
         return self._refilled[holder, item]
 
+    def back_by(self, holder: str, item: str) -> tuple[np.ndarray, np.ndarray]:
+        """The chance of being back at target (after the trough) by each date: distinct dates
+        and the share of runs back by each; runs never below target count as back from the
+        start (``dates[0]`` is the start)."""
+        back = self.dates("refilled_at", holder, item)
+        if self.summary:
+            never_below = self.runs - int(self.dataset["drawn_down"].sel(holder=holder, item=item))
+        else:
+            cell = self.dataset.sel(holder=holder, item=item)
+            never_below = int(np.sum(cell["trough"].values >= cell["target"].values))
+        return _cumulative(self, back, never_below)
+
+    def depleted_by(self, holder: str, item: str) -> tuple[np.ndarray, np.ndarray]:
+        """The chance of having hit the floor by each date (``dates[0]`` is the start)."""
+        return _cumulative(self, self.dates("depleted_at", holder, item), 0)
+
     def on_time(self, pledge: str) -> float | None:
         """Share of runs in which pledge ``pledge`` is fulfilled by its deadline (None: no
         deadline)."""
@@ -328,6 +344,13 @@ class Outcomes:
                 away = away + self.spread(name, hub, item).values
         fleet = stock + away
         return Spread(out_of_action_share(fleet, away), self.runs)
+
+
+def _cumulative(outcomes: Outcomes, dates: Dates, already: int) -> tuple[np.ndarray, np.ndarray]:
+    start = np.datetime64(str(outcomes.dataset.attrs["start"]), "ns")
+    days = np.concatenate([[start], dates.dates]).astype("datetime64[ns]")
+    counts = np.concatenate([[already], dates.counts])
+    return days, np.cumsum(counts) / max(outcomes.runs, 1)
 
 
 def _nanquantile(values: np.ndarray, qs: list[float]) -> np.ndarray:
