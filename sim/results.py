@@ -236,11 +236,14 @@ class Results:
         a = self.dataset.attrs
         return f"<Results {a['scenario']!r}: {a['runs']} runs, seed {a['seed']}>"
 
-    def summary(self) -> pd.DataFrame:
-        """p10/p50/p90/mean of each metric per drawn-on holder and item, and its probability."""
-        from sim.metrics import summarise
+    def summary(
+        self, quantiles: Sequence[float] | None = None, by: Sequence[dt.date] = ()
+    ) -> pd.DataFrame:
+        """p10/p50/p90 (or ``quantiles``)/mean of each metric per drawn-on holder and item, and
+        its probability; ``by`` adds the chance of each event by each date (``sim.metrics``)."""
+        from sim.metrics import QUANTILES, summarise
 
-        return summarise(self.dataset)
+        return summarise(self.dataset, QUANTILES if quantiles is None else quantiles, by)
 
     def to_netcdf(self, path: str | Path) -> None:
         """Write the dataset to a compressed NetCDF-4 file (readable by any NetCDF tool)."""

@@ -245,7 +245,7 @@ def scale_text(raw: Any, factor: float, *, human: bool = False) -> str:
     def scaled(match: re.Match[str]) -> str:
         number, _space, suffix, pct = match.groups()
         value = float(number) * {"": 1.0, "k": 1e3, "M": 1e6, "B": 1e9}[suffix] * factor
-        return f"{_show(value * 100, human)}%" if pct else _show(value, human)
+        return f"{_show(value, human)}%" if pct else _show(value, human)
 
     return _TERM.sub(scaled, amount) + slash + period
 

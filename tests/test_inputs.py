@@ -51,7 +51,10 @@ def test_every_uncertain_per_run_value_is_kept_under_its_path() -> None:
     assert inputs.sel(input="production.plant.yield").values.max() <= 1.0
 
 
-def test_inputs_do_not_depend_on_the_workers_and_survive_netcdf(tmp_path: Path) -> None:
+def test_inputs_do_not_depend_on_the_workers_and_survive_netcdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sim.runner, "CHUNK_RUNS", 100)  # three chunks on two processes
     scenario = sim.load_scenario_text(DRAWDOWN)
     one = sim.run(scenario, runs=300, seed=5).dataset
     assert "production.plant.slip" in [str(n) for n in one["input"].values]

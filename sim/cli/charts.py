@@ -35,6 +35,7 @@ class BadInput(click.ClickException):
     metavar="HOLDER",
     help="availability: a repair hub whose items count in the fleet (repeatable).",
 )
+@click.option("--bands", metavar="C,C,...", help="fan: central bands in %, e.g. 95,60.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from --out, else png.")
 @click.option(
     "--out", type=click.Path(path_type=Path), help="Output file (default: KIND[_H_I].FMT)."
@@ -45,6 +46,7 @@ def chart(
     holder: str | None,
     item: str | None,
     also: tuple[str, ...],
+    bands: str | None,
     fmt: str | None,
     out: Path | None,
 ) -> None:
@@ -64,7 +66,14 @@ def chart(
     }
     if also and kind != "availability":
         raise BadInput("--also applies to --kind availability only")
-    options = {"also": also} if also else {}  # default: the hubs the run recorded
+    options: dict[str, Any] = {"also": also} if also else {}  # default: the recorded hubs
+    if bands is not None:
+        if kind != "fan":
+            raise BadInput("--bands applies to --kind fan only")
+        try:
+            options["bands"] = [float(b) / 100 for b in bands.split(",") if b.strip()]
+        except ValueError:
+            raise BadInput(f"--bands {bands}: write coverages in %, e.g. 95,60") from None
     figure = (
         plots.timeline(dataset)
         if kind == "timeline"
