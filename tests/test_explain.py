@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 import sim
 from sim.cli import main
-from sim.explain import ExplainError, explain, first_order
+from sim.sensitivity import ExplainError, explain, first_order
 
 #: The floor is hit after (stock - 10k) / 150 days: the stock drives the date, the rate barely
 #: moves, the other holder's stock does nothing. Stocks above 64,750 last past the end.

@@ -12,7 +12,7 @@ from scipy.stats import norm
 
 from sim.cli import main
 from sim.distributions import LogNormal
-from sim.solve import Unreachable, solve
+from sim.seek import Unreachable, solve
 
 #: A depot 90k below its target, refilled by a constant line whose rate is uncertain, credited
 #: every day: back at target by day T exactly when x * R * T >= 90k, so with 80% of runs from

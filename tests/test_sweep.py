@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from sim import plots
 from sim.cli import main
-from sim.sweep import sweep
+from sim.sweeps import sweep
 from sim.vary import VaryError, parse_vary, scale_text
 
 #: 100k shells, 1,000 a day fired, a line adding P a day: empty on day 100k / (1000 - P).

@@ -46,10 +46,10 @@ def _scenario_options(command: F) -> F:
 def _bad_input() -> Iterator[None]:
     """Bad --vary, --goal or scenario: one message per problem, exit 2, no traceback."""
     from sim.errors import ScenarioError
-    from sim.explain import ExplainError
     from sim.goals import GoalError
     from sim.outcomes import NotKept
     from sim.plots import ChartError
+    from sim.sensitivity import ExplainError
     from sim.vary import VaryError
 
     try:
@@ -83,8 +83,8 @@ def solve(
     """Find the smallest (or largest) value of an input of SCENARIO that meets GOAL, with the
     same random numbers for every value tried; the last line is PATH = VALUE."""
     from sim.goals import parse_goal
-    from sim.solve import Unreachable, describe_trial
-    from sim.solve import solve as find
+    from sim.seek import Unreachable, describe_trial
+    from sim.seek import solve as find
 
     _exists(scenario)
     with _bad_input():
@@ -134,8 +134,8 @@ def sweep(
 ) -> None:
     """Run SCENARIO at every value of one or two inputs with common random numbers; print the
     outcome's p10/p50/p90 (and the goal's chance) per value."""
-    from sim.explain import parse_metric
-    from sim.sweep import sweep as run_sweep
+    from sim.sensitivity import parse_metric
+    from sim.sweeps import sweep as run_sweep
 
     _exists(scenario)
     if (holder is None) != (item is None):

@@ -54,8 +54,8 @@ def explain(
 ) -> None:
     """Rank the inputs of RESULTS (a run's folder or results.nc) or of a run of SCENARIO by
     their influence on one outcome: one input per row, most influential first."""
-    from sim.explain import ExplainError, explain, parse_metric
     from sim.outcomes import NotKept
+    from sim.sensitivity import ExplainError, explain, parse_metric
 
     if (holder is None) != (item is None):
         raise BadInput("give both --holder and --item, or neither")

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from sim.plots import style
 
 if TYPE_CHECKING:
-    from sim.sweep import Sweep
+    from sim.sweeps import Sweep
 
 BAND = "#b3d1ea"
 QUANTILES = (0.1, 0.5, 0.9)

@@ -10,8 +10,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from sim.explain import Explanation
 from sim.plots import style
+from sim.sensitivity import Explanation
 
 LOW: Any = {"facecolor": style.SKY, "edgecolor": style.BLUE}
 HIGH: Any = {"facecolor": "#f4b183", "edgecolor": style.VERMILLION, "hatch": "////"}

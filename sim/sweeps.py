@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sim.explain import Outcome, outcome
 from sim.flows import FLOWS
 from sim.goals import Goal, parse_goal
+from sim.sensitivity import Outcome, outcome
 from sim.vary import Vary, VaryError, meaning, overrides, parse_vary, read_tree
 
 #: The per-run outcome shown for each kind of goal.
