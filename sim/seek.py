@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.goals import Goal, Measure, parse_goal
-from sim.vary import Vary, VaryError, meaning, overrides, parse_vary, read_tree
+from sim.vary import Vary, VaryError, meaning, parse_vary, read_tree
+from sim.vary import overrides as changes_for
 
 MAX_STEPS = 30
 
@@ -88,14 +89,14 @@ def solve(
     *,
     runs: int | None = None,
     seed: int | None = None,
-    overrides_: Sequence[str] = (),
+    overrides: Sequence[str] = (),
     workers: int = 1,
     tolerance: float = 0.01,
     step: Step | None = None,
 ) -> Solution:
     """Find the value of ``vary`` (``PATH`` or ``PATH=A..B``; several paths are scaled by one
     factor together) at which ``goal`` holds (``sim.goals``) for the scenario file
-    ``scenario`` (with ``overrides_`` applied first). ``step`` is called after every trial.
+    ``scenario`` (with ``overrides`` applied first). ``step`` is called after every trial.
 
     Raises ``Unreachable`` when the goal holds at neither or both ends of the range,
     ``VaryError`` or ``GoalError`` for bad arguments, ``ScenarioError`` for a value that makes
@@ -105,20 +106,20 @@ def solve(
 
     specs = tuple(parse_vary(v) for v in ([vary] if isinstance(vary, str) else vary))
     _check_together(specs)
-    base = load_scenario(scenario, overrides=list(overrides_))
+    base = load_scenario(scenario, overrides=list(overrides))
     target = parse_goal(goal, list(base.holders), list(base.items))
-    tree = read_tree(scenario, overrides_)
+    tree = read_tree(scenario, overrides)
     for spec in specs:  # fail early on a path that is not in the scenario
-        overrides(spec, specs[0].low, tree)
+        changes_for(spec, specs[0].low, tree)
     runs = base.runs if runs is None else runs
     seed = base.seed if seed is None else seed
     trials: list[Trial] = []
 
     def trial(value: float) -> Trial:
-        changes = [o for spec in specs for o in overrides(spec, value, tree)]
+        changes = [o for spec in specs for o in changes_for(spec, value, tree)]
         from sim.runner import run
 
-        scenario_ = load_scenario(scenario, overrides=[*overrides_, *changes])
+        scenario_ = load_scenario(scenario, overrides=[*overrides, *changes])
         dataset = run(scenario_, runs=runs, seed=seed, workers=workers).dataset
         measure = target.measure(dataset)
         done = Trial(value, specs[0].label(value), measure, target.met(measure))

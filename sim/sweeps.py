@@ -27,7 +27,8 @@ import xarray as xr
 from sim.flows import FLOWS
 from sim.goals import Goal, parse_goal
 from sim.sensitivity import Outcome, outcome
-from sim.vary import Vary, VaryError, meaning, overrides, parse_vary, read_tree
+from sim.vary import Vary, VaryError, meaning, parse_vary, read_tree
+from sim.vary import overrides as changes_for
 
 #: The per-run outcome shown for each kind of goal.
 GOAL_METRICS = {"back": "refilled_at", "depleted": "depleted_at", "above_floor": "depleted_at"}
@@ -63,7 +64,7 @@ def sweep(
     goal: str | None = None,
     runs: int | None = None,
     seed: int | None = None,
-    overrides_: Sequence[str] = (),
+    overrides: Sequence[str] = (),
     workers: int = 1,
 ) -> Sweep:
     """Run ``scenario`` at every value of one or two ``vary`` (``PATH=V1,V2,...`` or
@@ -75,20 +76,20 @@ def sweep(
     specs = tuple(parse_vary(v, grid=True) for v in vary)
     if not 1 <= len(specs) <= 2:
         raise VaryError("a sweep varies one or two inputs")
-    base = load_scenario(scenario, overrides=list(overrides_))
+    base = load_scenario(scenario, overrides=list(overrides))
     target = None if goal is None else parse_goal(goal, list(base.holders), list(base.items))
     if target is not None:
         holder, item = holder or target.holder, item or target.item
         metric = metric or GOAL_METRICS.get(target.event, "replenished_at")
     metric = metric or "replenished_at"
-    tree = read_tree(scenario, overrides_)
+    tree = read_tree(scenario, overrides)
     values = list(itertools.product(*(s.grid() for s in specs)))
     datasets, rows = [], []
     for k, combination in enumerate(values):
         changes = [
-            o for s, v in zip(specs, combination, strict=True) for o in overrides(s, v, tree)
+            o for s, v in zip(specs, combination, strict=True) for o in changes_for(s, v, tree)
         ]
-        variant = load_scenario(scenario, overrides=[*overrides_, *changes])
+        variant = load_scenario(scenario, overrides=[*overrides, *changes])
         dataset = run(variant, runs=runs, seed=seed, workers=workers).dataset
         if holder is None or item is None:
             from sim.outcomes import Outcomes

@@ -92,7 +92,7 @@ def solve(
         click.echo(f"Solving for {', '.join(v.partition('=')[0] for v in vary)}: {goal}")
         try:
             solution = find(
-                scenario, list(vary), goal, runs=runs, seed=seed, overrides_=overrides,
+                scenario, list(vary), goal, runs=runs, seed=seed, overrides=overrides,
                 workers=workers, tolerance=tolerance,
                 step=lambda t: click.echo(describe_trial(t, target)),
             )  # fmt: skip
@@ -147,7 +147,7 @@ def sweep(
         metric = parse_metric(metric) if metric else None
         found = run_sweep(
             scenario, list(vary), metric=metric, holder=holder, item=item, goal=goal,
-            runs=runs, seed=seed, overrides_=overrides, workers=workers,
+            runs=runs, seed=seed, overrides=overrides, workers=workers,
         )  # fmt: skip
         if heatmap is not None and (found.goal is None or len(found.vary) != 2):
             raise BadInput("--heatmap needs two --vary and a --goal")
