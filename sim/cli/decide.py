@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -165,7 +166,7 @@ def sweep(
         if heatmap is not None:
             _write(plots.sweep_heatmap(found), heatmap, formats.pop(0))
     if out is not None:
-        found.dataset.to_netcdf(out, engine="h5netcdf")
+        _write_dataset(found.dataset, out)
         click.echo(f"wrote {out}")
 
 
@@ -198,6 +199,17 @@ def probability(
         figure = plots.probability(datasets, holder, item, event=event,  # type: ignore[arg-type]
                                    labels=list(labels) or None)  # fmt: skip
     _write(figure, out, fmt)
+
+
+def _write_dataset(dataset: Any, out: Path) -> None:
+    """Write beside ``out`` first and rename, so a failure leaves no partial file."""
+    temporary = out.with_name(f".{out.name}.partial")
+    try:
+        dataset.to_netcdf(temporary, engine="h5netcdf")
+        os.replace(temporary, out)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise BadInput(f"{out}: cannot write ({error.strerror or error})") from None
 
 
 def _exists(scenario: Path) -> None:
