@@ -43,6 +43,7 @@ METRICS = (*CELL_DATES, "trough", "stock_at_end", "stock@DATE")
 BOOTSTRAP = 100  # resamples for the standard error of S
 CONFIDENCE = 0.95
 HARMONICS = 10  # harmonics summed in RBD-FAST (SALib's default)
+MIN_RUNS = 100  # its bias correction needs many more runs than 2 x HARMONICS
 _AT = re.compile(r"stock@(\d{4}-\d{2}-\d{2})")
 
 
@@ -174,15 +175,15 @@ def explain(
     names, inputs = outcomes.inputs()
     target = outcome(dataset, metric, holder, item)
     y = target.values
+    varies = [k for k in range(len(names)) if np.ptp(inputs[:, k]) > 0]
+    if len(y) < MIN_RUNS:
+        raise ExplainError(f"{len(y)} runs are too few to rank inputs (run {MIN_RUNS} or more)")
     if target.censored == 1.0:
         raise ExplainError(
             f"{holder} {item}: {metric} happens in none of the {len(y):,} runs within the "
             "horizon, so no input moves it (explain another metric, e.g. trough or "
             "stock_at_end, or extend the horizon with --set end=...)"
         )
-    varies = [k for k in range(len(names)) if np.ptp(inputs[:, k]) > 0]
-    if len(y) < 20:
-        raise ExplainError(f"{len(y)} runs are too few to rank inputs (run 20 or more)")
     ranks = _ranks(y)
     rng = rng or np.random.default_rng(0)
     rows = []

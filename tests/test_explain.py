@@ -98,3 +98,9 @@ def test_cli_bad_input_exits_2(
     drained.to_netcdf(tmp_path / "results.nc")
     result = CliRunner().invoke(main, ["explain", str(tmp_path / "results.nc"), *args])
     assert result.exit_code == 2 and message in result.output
+
+
+def test_too_few_runs_are_refused() -> None:
+    few = sim.run(sim.load_scenario_text(DRAIN), runs=50, seed=1)
+    with pytest.raises(ExplainError, match="50 runs are too few"):
+        explain(few, "depleted_at", "army", "shell")

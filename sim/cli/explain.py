@@ -37,7 +37,7 @@ def results_or_run(
 @click.option("--item", help="Item id (default: the first stock drawn below its target).")
 @click.option("--top", type=click.IntRange(min=1), help="Show only the N most influential.")
 @click.option("--chart", type=click.Path(path_type=Path), help="Write the tornado chart here.")
-@click.option("--runs", type=click.IntRange(min=20), help="SCENARIO: Monte Carlo runs.")
+@click.option("--runs", type=click.IntRange(min=100), help="SCENARIO: Monte Carlo runs.")
 @click.option("--seed", type=click.IntRange(min=0), help="SCENARIO: root random seed.")
 @click.option("--set", "overrides", multiple=True, metavar="ID.PATH=VALUE",
               help="SCENARIO: override a value before running.")  # fmt: skip
