@@ -16,16 +16,22 @@ if TYPE_CHECKING:
     from sim.results import Results, open_results
     from sim.runner import run
     from sim.scenario.load import load_scenario, load_scenario_text
+    from sim.seek import solve
+    from sim.sensitivity import explain
+    from sim.sweeps import sweep
 
 __all__ = [
     "Results",
     "ScenarioError",
     "ScenarioWarning",
     "__version__",
+    "explain",
     "load_scenario",
     "load_scenario_text",
     "open_results",
     "run",
+    "solve",
+    "sweep",
 ]
 
 _HOMES = {
@@ -36,6 +42,9 @@ _HOMES = {
     "load_scenario_text": "sim.scenario.load",
     "open_results": "sim.results",
     "run": "sim.runner",
+    "explain": "sim.sensitivity",
+    "solve": "sim.seek",
+    "sweep": "sim.sweeps",
 }
 
 

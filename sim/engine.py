@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -62,6 +62,7 @@ class ChunkResult:
     pledge_fulfilled_at: dict[str, np.ndarray]  # pledge id -> (runs,) days, NaN if never
     pledge_total: dict[str, np.ndarray]  # pledge id -> (runs,) drawn totals
     clipped: dict[str, int]  # field path -> number of draws clipped to the field's range
+    inputs: dict[str, np.ndarray] = field(default_factory=dict)  # input path -> (runs,) values
 
     @property
     def runs(self) -> int:
@@ -151,7 +152,8 @@ def simulate_chunk(
     )
     clock = Clock()
     calendar = Calendar(clock, ledger, scenario.end_day)
-    ctx = Context(clock, ledger, calendar, seed, runs, deterministic, scenario.end_day)
+    ctx = Context(clock, ledger, calendar, seed, runs, deterministic, scenario.end_day,
+                  start=scenario.start)  # fmt: skip
     ledger.start(*_draw_holders(ctx, scenario))
     ledger.snapshot(0)
     _start_processes(ctx, scenario)
@@ -227,4 +229,5 @@ def _result(ctx: Context, scenario: Scenario, days: np.ndarray) -> ChunkResult:
         pledge_fulfilled_at={p: ctx.pledge_fulfilled_at[p] for p in pledged},
         pledge_total={p: ctx.pledge_total[p] for p in pledged},
         clipped=dict(ctx.clipped),
+        inputs=dict(ctx.inputs),
     )

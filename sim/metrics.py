@@ -5,47 +5,95 @@ Read from full or summary-only results through ``sim.outcomes`` (one path). Date
 event does not happen as "after the end": a p90 of NaT means that in more than 10% of runs the
 event does not happen within the horizon. ``mean`` of a date is over the runs where it happens;
 ``probability`` is the share of runs where it happens.
+
+Any quantiles can be asked for (``quantiles=(0.1, 0.5, 0.8, 0.9)`` gives columns p10, p50, p80,
+p90); summary-only results give every quantile of a date exactly, and of a number only those
+they kept (others are NaN). ``by`` adds, per holder and item, the chance of each event by each
+date: ``replenished_by:DATE`` (back at target after the trough, or never below it) and
+``depleted_by:DATE`` (at or below the floor).
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from sim.flows import SUMMARY_TOTALS
-from sim.outcomes import Dates, Outcomes, Spread
+from sim.outcomes import Dates, NotKept, Outcomes, Spread
 
 QUANTILES = (0.1, 0.5, 0.9)
 COLUMNS = ["holder", "item", "metric", "p10", "p50", "p90", "mean", "probability"]
 Row = dict[str, object]
 
 
-def summarise(dataset: xr.Dataset) -> pd.DataFrame:
-    """The summary table: holder, item, metric, p10, p50, p90, mean, probability."""
+def columns(quantiles: Sequence[float] = QUANTILES) -> list[str]:
+    """The table's columns for these quantiles: holder, item, metric, pNN..., mean, probability."""
+    return ["holder", "item", "metric", *quantile_names(quantiles), "mean", "probability"]
+
+
+def quantile_names(quantiles: Sequence[float]) -> list[str]:
+    """``p10``, ``p50``, ``p97.5`` for 0.1, 0.5, 0.975."""
+    return [f"p{100 * q:g}" for q in quantiles]
+
+
+def summarise(
+    dataset: xr.Dataset,
+    quantiles: Sequence[float] = QUANTILES,
+    by: Sequence[dt.date] = (),
+) -> pd.DataFrame:
+    """The summary table: holder, item, metric, the ``quantiles`` (default p10, p50, p90),
+    mean, probability; with a row per event and date of ``by``."""
+    quantiles = tuple(float(q) for q in quantiles)
+    if not quantiles or any(not 0 <= q <= 1 for q in quantiles):
+        raise ValueError(f"quantiles must be in [0, 1], got {quantiles}")
     outcomes = Outcomes(dataset)
-    rows = [row for h, i in outcomes.active() for row in cell_rows(outcomes, h, i)]
-    rows += pledge_rows(outcomes)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    rows = [row for h, i in outcomes.active() for row in cell_rows(outcomes, h, i, quantiles, by)]
+    rows += pledge_rows(outcomes, quantiles)
+    return pd.DataFrame(rows, columns=columns(quantiles))
 
 
-def cell_rows(outcomes: Outcomes, holder: str, item: str) -> list[Row]:
+def cell_rows(
+    outcomes: Outcomes,
+    holder: str,
+    item: str,
+    quantiles: Sequence[float] = QUANTILES,
+    by: Sequence[dt.date] = (),
+) -> list[Row]:
     """Summary rows for one holder and item."""
+    qs = tuple(quantiles)
+
+    def dates(name: str) -> Row:
+        return date_row(outcomes.dates(name, holder, item), qs)
+
     rows: list[Row] = [
-        {"metric": "depleted_at", **date_row(outcomes.dates("depleted_at", holder, item))},
-        {"metric": "replenished_at", **date_row(outcomes.dates("replenished_at", holder, item))},
-        {"metric": "trough", **number_row(outcomes.per_run("trough", holder, item))},
-        {"metric": "trough_at", **date_row(outcomes.dates("trough_at", holder, item))},
-        {"metric": "stock_at_end", **number_row(outcomes.spread("stock", holder, item).at(-1))},
-    ]
+        {"metric": "depleted_at", **dates("depleted_at")},
+        {"metric": "replenished_at", **dates("replenished_at")},
+        {"metric": "trough", **number_row(outcomes.per_run("trough", holder, item), qs)},
+        {"metric": "trough_at", **dates("trough_at")},
+        {"metric": "stock_at_end",
+         **number_row(outcomes.spread("stock", holder, item).at(-1), qs)},
+    ]  # fmt: skip
     for flow in SUMMARY_TOTALS:
         total = outcomes.spread(flow, holder, item).at(-1)
         if total.any():
-            rows.append({"metric": f"{flow}_total", **number_row(total)})
+            rows.append({"metric": f"{flow}_total", **number_row(total, qs)})
+    for day in by:
+        when = np.datetime64(day, "ns")
+        for name, (days, chance) in (
+            ("replenished_by", outcomes.back_by(holder, item)),
+            ("depleted_by", outcomes.depleted_by(holder, item)),
+        ):
+            reached = np.flatnonzero(days <= when)
+            p = float(chance[reached[-1]]) if reached.size else 0.0
+            rows.append({"metric": f"{name}:{day.isoformat()}", "probability": p})
     return [{"holder": holder, "item": item, **row} for row in rows]
 
 
-def pledge_rows(outcomes: Outcomes) -> list[Row]:
+def pledge_rows(outcomes: Outcomes, quantiles: Sequence[float] = QUANTILES) -> list[Row]:
     """Rows for each pledge: when it is fulfilled, and the chance it is by its deadline."""
     dataset = outcomes.dataset
     rows: list[Row] = []
@@ -53,31 +101,43 @@ def pledge_rows(outcomes: Outcomes) -> list[Row]:
                                     dataset["pledge_item"].values, strict=True):  # fmt: skip
         where = {"holder": str(holder), "item": str(item)}
         fulfilled = outcomes.pledge_dates(str(pledge))
-        rows.append({**where, "metric": f"pledge_fulfilled_at:{pledge}", **date_row(fulfilled)})
+        rows.append({**where, "metric": f"pledge_fulfilled_at:{pledge}",
+                     **date_row(fulfilled, tuple(quantiles))})  # fmt: skip
         on_time = outcomes.on_time(str(pledge))
         if on_time is not None:
             rows.append({**where, "metric": f"pledge_on_time:{pledge}", "probability": on_time})
     return rows
 
 
-def date_row(dates: Dates) -> Row:
+def date_row(dates: Dates, quantiles: tuple[float, ...] = QUANTILES) -> Row:
     """Quantiles (runs without the event counted as later than any date), the mean date where
     it happens, and the probability that it happens."""
     row: Row = {
-        f"p{round(q * 100)}": _timestamp(value)
-        for q, value in zip(QUANTILES, dates.quantiles(QUANTILES), strict=True)
+        name: _timestamp(value)
+        for name, value in zip(quantile_names(quantiles), dates.quantiles(quantiles), strict=True)
     }
     row["mean"] = _timestamp(dates.mean())
     row["probability"] = dates.probability
     return row
 
 
-def number_row(values: Spread) -> Row:
-    """Quantiles and mean of a per-run number; ``probability`` does not apply."""
-    row: Row = {f"p{round(q * 100)}": float(values.quantile(q)) for q in QUANTILES}
+def number_row(values: Spread, quantiles: tuple[float, ...] = QUANTILES) -> Row:
+    """Quantiles and mean of a per-run number (NaN for a quantile that summary-only results
+    did not keep); ``probability`` does not apply."""
+    row: Row = {
+        name: _quantile(values, q)
+        for name, q in zip(quantile_names(quantiles), quantiles, strict=True)
+    }
     row["mean"] = float(values.mean())
     row["probability"] = np.nan
     return row
+
+
+def _quantile(values: Spread, q: float) -> float:
+    try:
+        return float(values.quantile(q))
+    except NotKept:
+        return float("nan")
 
 
 def _timestamp(value: np.datetime64) -> object:

@@ -213,6 +213,22 @@ class Outcomes:
             )  # fmt: skip
         return self._refilled[holder, item]
 
+    def back_by(self, holder: str, item: str) -> tuple[np.ndarray, np.ndarray]:
+        """The chance of being back at target (after the trough) by each date: distinct dates
+        and the share of runs back by each; runs never below target count as back from the
+        start (``dates[0]`` is the start)."""
+        back = self.dates("refilled_at", holder, item)
+        if self.summary:
+            never_below = self.runs - int(self.dataset["drawn_down"].sel(holder=holder, item=item))
+        else:
+            cell = self.dataset.sel(holder=holder, item=item)
+            never_below = int(np.sum(cell["trough"].values >= cell["target"].values))
+        return _cumulative(self, back, never_below)
+
+    def depleted_by(self, holder: str, item: str) -> tuple[np.ndarray, np.ndarray]:
+        """The chance of having hit the floor by each date (``dates[0]`` is the start)."""
+        return _cumulative(self, self.dates("depleted_at", holder, item), 0)
+
     def on_time(self, pledge: str) -> float | None:
         """Share of runs in which pledge ``pledge`` is fulfilled by its deadline (None: no
         deadline)."""
@@ -223,6 +239,32 @@ class Outcomes:
             return int(self.dataset["pledge_on_time"].sel(pledge=pledge)) / self.runs
         fulfilled = self.dataset["pledge_fulfilled_at"].sel(pledge=pledge).values
         return float(((~np.isnat(fulfilled)) & (fulfilled <= deadline)).mean())
+
+    # -- the runs' inputs and per-run outcomes (sensitivity) -------------------------------------
+
+    def inputs(self) -> tuple[list[str], np.ndarray]:
+        """The runs' inputs: their scenario paths and an ``(n, K)`` matrix of per-run values,
+        over every run, or over the sample of runs that summary-only results kept."""
+        if "inputs" not in self.dataset:
+            raise NotKept("these results keep no inputs (written before inputs were kept)")
+        names = [str(n) for n in self.dataset["input"].values]
+        over = "sample" if self.summary else "run"
+        return names, np.asarray(self.dataset["inputs"].transpose(over, "input").values, float)
+
+    def sampled(self, name: str, holder: str, item: str) -> np.ndarray:
+        """A per-run outcome of one cell for the runs of ``inputs()``: a metric date of
+        ``CELL_DATES`` (datetime64, NaT: never), ``trough`` or ``stock_at_end``."""
+        if self.summary:
+            key = f"sampled_{name}"
+            if key not in self.dataset:
+                raise NotKept(f"summary-only results keep no per-run {name}")
+            return np.asarray(self.dataset[key].sel(holder=holder, item=item).values)
+        if name == "refilled_at":
+            return self.refilled(holder, item)
+        if name == "stock_at_end":
+            cell = self.dataset["stock"].sel(holder=holder, item=item)
+            return np.asarray(cell.isel(time=-1).transpose("run").values, dtype=float)
+        return np.asarray(self.dataset[name].sel(holder=holder, item=item).values)
 
     # -- cells -----------------------------------------------------------------------------------
 
@@ -311,6 +353,13 @@ class Outcomes:
                 away = away + self.spread(name, hub, item).values
         fleet = stock + away
         return Spread(out_of_action_share(fleet, away), self.runs)
+
+
+def _cumulative(outcomes: Outcomes, dates: Dates, already: int) -> tuple[np.ndarray, np.ndarray]:
+    start = np.datetime64(str(outcomes.dataset.attrs["start"]), "ns")
+    days = np.concatenate([[start], dates.dates]).astype("datetime64[ns]")
+    counts = np.concatenate([[already], dates.counts])
+    return days, np.cumsum(counts) / max(outcomes.runs, 1)
 
 
 def _nanquantile(values: np.ndarray, qs: list[float]) -> np.ndarray:

@@ -119,11 +119,28 @@ def build_dataset(
     by = np.array([np.nan if b is None else b for b in by_days], dtype=np.float64)
     data["pledge_by"] = (("pledge",), days_to_datetime(scenario.start, by))
 
+    names = input_names(chunks)
+    matrices = [input_matrix(c.inputs, names, c.runs) for c in chunks]
+    data["inputs"] = (("run", "input"), gather(matrices))
+
     coords = contract_coords(scenario, first.report_days, runs=runs)
+    coords["input"] = np.array(names, dtype=str)
     attrs = contract_attrs(
         scenario, seed=seed, runs=runs, deterministic=deterministic, clipped=_clipped(chunks)
     )
     return _eager_if_small(xr.Dataset(data, coords=coords, attrs=attrs))
+
+
+def input_names(chunks: Sequence[ChunkResult]) -> list[str]:
+    """The paths of the runs' inputs, in the order they were drawn (the same in every chunk)."""
+    return list(chunks[0].inputs)
+
+
+def input_matrix(inputs: dict[str, np.ndarray], names: Sequence[str], runs: int) -> np.ndarray:
+    """``(runs, len(names))`` per-run input values (float64)."""
+    if not names:
+        return np.zeros((runs, 0))
+    return np.stack([np.asarray(inputs[n], dtype=np.float64) for n in names], axis=1)
 
 
 def _fleets(scenario: Scenario) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -221,11 +238,14 @@ class Results:
         a = self.dataset.attrs
         return f"<Results {a['scenario']!r}: {a['runs']} runs, seed {a['seed']}>"
 
-    def summary(self) -> pd.DataFrame:
-        """p10/p50/p90/mean of each metric per drawn-on holder and item, and its probability."""
-        from sim.metrics import summarise
+    def summary(
+        self, quantiles: Sequence[float] | None = None, by: Sequence[dt.date] = ()
+    ) -> pd.DataFrame:
+        """p10/p50/p90 (or ``quantiles``)/mean of each metric per drawn-on holder and item, and
+        its probability; ``by`` adds the chance of each event by each date (``sim.metrics``)."""
+        from sim.metrics import QUANTILES, summarise
 
-        return summarise(self.dataset)
+        return summarise(self.dataset, QUANTILES if quantiles is None else quantiles, by)
 
     def to_netcdf(self, path: str | Path) -> None:
         """Write the dataset to a compressed NetCDF-4 file (readable by any NetCDF tool)."""

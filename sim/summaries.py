@@ -17,6 +17,12 @@ merged in chunk order (so results are identical whatever the backend or number o
   fulfilled): exact counts of runs per distinct event day (days come from the event grid, so the
   number of distinct days is bounded by the horizon, not by the runs); "never" is the rest.
 - Counts of runs drawn below target, not back by the end, and pledges on time: exact.
+- The runs' inputs, for sensitivity (``sim.explain``): a sample of runs, the first
+  ``SAMPLE_PER_CHUNK`` of each chunk and at most ``SAMPLE_MAX`` in all, with their per-run
+  outcomes (metric dates, trough, stock at the end). Runs are independent, so this is a simple
+  random sample of the runs; a bounded sample of pairs keeps every dependence between inputs
+  and outcomes (which binned statistics chosen in advance would not) at a fixed memory cost,
+  and ranking inputs from 20,000 runs has a standard error of about 0.01 of the variance.
 """
 
 from __future__ import annotations
@@ -46,6 +52,34 @@ if TYPE_CHECKING:
     import xarray as xr
 
 SLAB_BLOCK = 512  # slabs reduced at a time (bounds the float64 copy: 512 x runs)
+SAMPLE_PER_CHUNK = 1000  # runs of each chunk whose inputs and outcomes are kept
+SAMPLE_MAX = 20_000  # runs kept in all
+#: Per-run outcomes kept for the sampled runs, over (holder, item): days since start or numbers.
+SAMPLED = ("depleted_at", "replenished_at", "trough_at", "refilled_at", "trough", "stock_at_end")
+
+
+@dataclass
+class Sample:
+    """Inputs ``(n, K)`` and per-run outcomes ``(n, H, I)`` of a sample of the runs."""
+
+    names: tuple[str, ...]
+    inputs: np.ndarray
+    outcomes: dict[str, np.ndarray]
+
+    @property
+    def size(self) -> int:
+        return int(self.inputs.shape[0])
+
+    def merge(self, other: Sample) -> Sample:
+        """This sample, then as many of ``other``'s runs as ``SAMPLE_MAX`` leaves room for."""
+        room = max(SAMPLE_MAX - self.size, 0)
+        if room == 0 or other.size == 0:
+            return self
+        return Sample(
+            self.names,
+            np.concatenate([self.inputs, other.inputs[:room]]),
+            {k: np.concatenate([v, other.outcomes[k][:room]]) for k, v in self.outcomes.items()},
+        )
 
 
 @dataclass
@@ -61,6 +95,7 @@ class ChunkSummary:
     per_run: dict[str, Marginals]  # floor, target, trough -> (H, I); pledge_total -> (P,)
     dates: dict[str, EventCounts]  # CELL_DATES (key: flat cell) and pledge_fulfilled_at
     counts: dict[str, np.ndarray]  # drawn_down, not_refilled (H, I); pledge_on_time (P,)
+    sample: Sample
     clipped: dict[str, int] = field(default_factory=dict)
 
     def merge(self, other: ChunkSummary) -> ChunkSummary:
@@ -78,6 +113,7 @@ class ChunkSummary:
             per_run={k: v.merge(other.per_run[k]) for k, v in self.per_run.items()},
             dates={k: v.merge(other.dates[k]) for k, v in self.dates.items()},
             counts={k: v + other.counts[k] for k, v in self.counts.items()},
+            sample=self.sample.merge(other.sample),
             clipped=clipped,
         )
 
@@ -117,8 +153,29 @@ def summarise_chunk(scenario: Scenario, result: ChunkResult) -> ChunkSummary:
             "not_refilled": (drawn & np.isnan(refilled)).sum(axis=0).reshape(shape),
             "pledge_on_time": on_time.sum(axis=0),
         },
+        sample=_sample(result, refilled),
         clipped={k: int(v) for k, v in result.clipped.items()},
     )
+
+
+def _sample(result: ChunkResult, refilled: np.ndarray) -> Sample:
+    """The first ``SAMPLE_PER_CHUNK`` runs' inputs and per-run outcomes."""
+    from sim.results import input_matrix
+
+    n = min(result.runs, SAMPLE_PER_CHUNK)
+    names = tuple(result.inputs)
+    stock = np.zeros((n, len(result.holders), len(result.items)))
+    for h, holder in enumerate(result.holders):
+        for i, item in enumerate(result.items):
+            stock[:, h, i] = cell_block(result, "stock", holder, item)[:n, -1]
+    outcomes = {
+        **{k: result.metrics[k][:n] for k in ("depleted_at", "replenished_at", "trough_at")},
+        "refilled_at": refilled[:n],
+        "trough": result.metrics["trough"][:n],
+        "stock_at_end": stock,
+    }
+    inputs = input_matrix(result.inputs, names, result.runs)[:n]
+    return Sample(names, inputs, {k: np.asarray(v, dtype=np.float64) for k, v in outcomes.items()})
 
 
 def _by_days(scenario: Scenario) -> np.ndarray:
@@ -268,7 +325,15 @@ def summary_dataset(
     for name, counts in summary.counts.items():
         dims = ("pledge",) if name == "pledge_on_time" else ("holder", "item")
         data[name] = (dims, np.asarray(counts, dtype=np.int64))
+    sample = summary.sample
+    data["inputs"] = (("sample", "input"), sample.inputs)
+    for name in SAMPLED:
+        values = sample.outcomes[name]
+        if name.endswith("_at"):
+            values = days_to_datetime(start, values)
+        data[f"sampled_{name}"] = (("sample", "holder", "item"), values)
     coords = contract_coords(scenario, summary.report_days, runs=None)
+    coords["input"] = np.array(sample.names, dtype=str)
     coords["quantile"] = np.array(PROBABILITIES)
     coords["date"] = days_to_datetime(start, grid)
     attrs = contract_attrs(scenario, seed=seed, runs=summary.runs, deterministic=deterministic,

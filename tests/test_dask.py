@@ -55,3 +55,19 @@ def test_a_killed_worker_does_not_change_the_result(monkeypatch: pytest.MonkeyPa
         survivors = set(client.run(os.getpid).values())
     assert killed and killed[0] not in survivors, "a worker was killed during the run"
     xr.testing.assert_identical(local.drop_attrs(), remote.dataset.drop_attrs())
+
+
+def test_summary_only_results_keep_the_same_inputs_on_dask(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sim.runner, "CHUNK_RUNS", 500)
+    scenario = sim.load_scenario_text(SCENARIO)
+    local = sim.run(scenario, runs=1500, seed=3, keep="summary").dataset
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        remote = sim.run(scenario, runs=1500, seed=3, keep="summary", scheduler=client).dataset
+    assert remote.sizes["sample"] == 1500  # every run of three small chunks
+    for name in ("inputs", "sampled_depleted_at", "sampled_stock_at_end"):
+        xr.testing.assert_identical(local[name], remote[name])

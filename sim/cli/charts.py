@@ -29,6 +29,7 @@ FORMATS = CHART_FORMATS
     metavar="HOLDER",
     help="availability: a repair hub whose items count in the fleet (repeatable).",
 )
+@click.option("--bands", metavar="C,C,...", help="fan: central bands in %, e.g. 95,60.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from --out, else png.")
 @click.option(
     "--out", type=click.Path(path_type=Path), help="Output file (default: KIND[_H_I].FMT)."
@@ -39,6 +40,7 @@ def chart(
     holder: str | None,
     item: str | None,
     also: tuple[str, ...],
+    bands: str | None,
     fmt: str | None,
     out: Path | None,
 ) -> None:
@@ -46,7 +48,7 @@ def chart(
     if kind in CELL_KINDS and not (holder and item):
         raise BadInput(f"--kind {kind} needs --holder and --item")
     dataset = open_results(results)
-    fmt = _format(fmt, out)
+    fmt = chart_format(fmt, out)
     stem = "_".join(p for p in (kind, holder, item) if p) if kind in CELL_KINDS else kind
     out = out or Path(f"{stem}.{fmt}")
     from sim import plots
@@ -58,13 +60,20 @@ def chart(
     }
     if also and kind != "availability":
         raise BadInput("--also applies to --kind availability only")
-    options = {"also": also} if also else {}  # default: the hubs the run recorded
+    options: dict[str, Any] = {"also": also} if also else {}  # default: the recorded hubs
+    if bands is not None:
+        if kind != "fan":
+            raise BadInput("--bands applies to --kind fan only")
+        try:
+            options["bands"] = [float(b) / 100 for b in bands.split(",") if b.strip()]
+        except ValueError:
+            raise BadInput(f"--bands {bands}: write coverages in %, e.g. 95,60") from None
     figure = (
         plots.timeline(dataset)
         if kind == "timeline"
         else _draw(draw[kind], dataset, holder, item, **options)
     )
-    _write(figure, out, fmt)
+    write_figure(figure, out, fmt)
 
 
 @main.command("compare")
@@ -99,14 +108,14 @@ def compare(
         if not cells:
             raise BadInput(f"{first}: no stock is drawn down; give --holder and --item")
         holder, item = cells[0]
-    fmt = _format(fmt, out)
+    fmt = chart_format(fmt, out)
     out = out or Path(f"compare_{holder}_{item}.{fmt}")
     names = _given_labels(labels) or _labels(a, b, first, second)
     figure = _draw(plots.compare, a, b, holder, item, labels=names)
-    _write(figure, out, fmt)
+    write_figure(figure, out, fmt)
 
 
-def _format(fmt: str | None, out: Path | None) -> str:
+def chart_format(fmt: str | None, out: Path | None) -> str:
     suffix = out.suffix.lstrip(".").lower() if out else ""
     if fmt and suffix and suffix != fmt:
         raise BadInput(f"--out {out} does not end in .{fmt}")
@@ -152,7 +161,7 @@ def _draw(chart: Any, *args: Any, **kwargs: Any) -> Any:
         raise BadInput(str(error)) from None
 
 
-def _write(figure: Any, out: Path, fmt: str) -> None:
+def write_figure(figure: Any, out: Path, fmt: str) -> None:
     """Render fully in memory first, so a failure leaves no partial file."""
     from sim.plots import save
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import time
@@ -42,6 +43,11 @@ from sim.runner import run as run_scenario
     is_flag=True,
     help="Keep quantiles, means and event-date counts, not every run (for very many runs).",
 )
+@click.option("--quantiles", callback=lambda _c, _p, v: parse_quantiles(v), default="10,50,90",
+              show_default=True, metavar="Q,Q,...",
+              help="Percentiles in the summary, e.g. 10,50,80,90.")  # fmt: skip
+@click.option("--by", "by", multiple=True, type=click.DateTime(["%Y-%m-%d"]), metavar="DATE",
+              help="Add the chance of being back at target and at the floor by DATE.")  # fmt: skip
 def run(
     scenario: Path,
     runs: int | None,
@@ -53,6 +59,8 @@ def run(
     overrides: tuple[str, ...],
     charts: bool,
     summary_only: bool,
+    quantiles: tuple[float, ...],
+    by: tuple[dt.datetime, ...],
 ) -> None:
     """Simulate SCENARIO and write results.nc, summary.csv, run.json and charts/ to --out."""
     started = time.perf_counter()
@@ -68,7 +76,7 @@ def run(
                     scheduler=scheduler, progress=advance,
                     keep="summary" if summary_only else "full",
                 )  # fmt: skip
-            summary = results.summary()
+            summary = results.summary(quantiles, [d.date() for d in by])
             # The one run at the means ("the spreadsheet answer") is drawn on the fan charts.
             at_means = (
                 None if deterministic or not charts else run_scenario(loaded, deterministic=True)
@@ -126,7 +134,7 @@ def write_outputs(
     """results.nc, summary.csv, run.json and (if asked) charts/ into ``folder``."""
     results.to_netcdf(folder / "results.nc")
     csv = summary.copy()
-    for column in ("p10", "p50", "p90", "mean"):
+    for column in _value_columns(summary):
         csv[column] = csv[column].map(_csv_value)
     csv.to_csv(folder / "summary.csv", index=False)
     (folder / "run.json").write_text(json.dumps(results.metadata(), indent=2) + "\n")
@@ -134,6 +142,22 @@ def write_outputs(
         from sim.plots import write_charts
 
         write_charts(results, folder / "charts", deterministic=deterministic)
+
+
+def parse_quantiles(text: str) -> tuple[float, ...]:
+    """``10,50,80,90`` (percentiles) as ``(0.1, 0.5, 0.8, 0.9)``; exit 2 when unreadable."""
+    try:
+        values = tuple(float(part) / 100 for part in text.split(",") if part.strip())
+    except ValueError:
+        values = ()
+    if not values or any(not 0 <= q <= 1 for q in values):
+        raise click.BadParameter(f"{text!r}: write percentiles from 0 to 100, e.g. 10,50,80,90")
+    return values
+
+
+def _value_columns(summary: pd.DataFrame) -> list[str]:
+    """The quantile columns and the mean."""
+    return [c for c in summary.columns if c.startswith("p") and c != "probability"] + ["mean"]
 
 
 def _csv_value(value: object) -> object:
@@ -147,7 +171,8 @@ def _csv_value(value: object) -> object:
 
 def _cell(value: object, metric: str) -> str:
     if value is pd.NaT or value is None:
-        return "after end" if metric.endswith("_at") or ":" in metric else ""
+        dated = metric.endswith("_at") or metric.startswith("pledge_fulfilled_at:")
+        return "after end" if dated else ""
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
     if isinstance(value, float):
@@ -162,7 +187,8 @@ def summary_table(results: Results, summary: pd.DataFrame) -> Table:
     attrs = results.dataset.attrs
     table = Table(title=f"{attrs['scenario']} — {attrs['runs']:,} runs, seed {attrs['seed']}")
     table.add_column("holder · item / metric", overflow="fold", min_width=14)
-    for column in ("p10", "p50", "p90", "mean", "probability"):
+    values = _value_columns(summary)
+    for column in (*values, "probability"):
         table.add_column(column, justify="right", no_wrap=True)
     for (holder, item), rows in summary.groupby(["holder", "item"], sort=False):
         if table.row_count:
@@ -172,6 +198,6 @@ def summary_table(results: Results, summary: pd.DataFrame) -> Table:
             metric = str(row["metric"])
             chance = row["probability"]
             probability = "" if pd.isna(chance) else f"{float(chance):.0%}"
-            cells = [_cell(row[c], metric) for c in ("p10", "p50", "p90", "mean")]
+            cells = [_cell(row[c], metric) for c in values]
             table.add_row(f"  {metric}", *cells, probability)
     return table

@@ -1,4 +1,6 @@
-"""Briefing charts from results: fan, timeline, flows, availability, compare; write_charts.
+"""Briefing charts from results: fan, timeline, flows, availability, compare, tornado,
+probability, sweep_bands, sweep_heatmap;
+write_charts.
 
 Each chart takes results (a ``Results`` or its ``xarray.Dataset``), draws into ``ax`` when
 given one, and otherwise returns a new 16:9 Figure with title, subtitle and sources. Nothing
@@ -9,8 +11,11 @@ from sim.plots.availability import availability, out_of_action
 from sim.plots.compare import compare
 from sim.plots.fan import fan
 from sim.plots.flows import flows
+from sim.plots.probability import probability
 from sim.plots.style import ChartError, save
+from sim.plots.sweep import sweep_bands, sweep_heatmap
 from sim.plots.timeline import drawn_down, timeline
+from sim.plots.tornado import tornado
 from sim.plots.write import write_charts
 
 __all__ = [
@@ -21,7 +26,11 @@ __all__ = [
     "fan",
     "flows",
     "out_of_action",
+    "probability",
     "save",
+    "sweep_bands",
+    "sweep_heatmap",
     "timeline",
+    "tornado",
     "write_charts",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import xarray as xr
@@ -18,24 +19,37 @@ def fan(
     item: str,
     *,
     deterministic: Any = None,
+    bands: Sequence[float] | None = None,
     ax: Axes | None = None,
 ) -> Figure | Axes:
-    """Median stock with nested 50/80/90% bands over runs, floor and target lines.
+    """Median stock with nested 50/80/90% bands (or the central ``bands``, e.g. ``(0.95,
+    0.6)``) over runs, floor and target lines.
 
     ``deterministic`` (results with one run) adds its path as a dashed line.
     Returns the new Figure, or ``ax`` when drawing into the caller's axes.
     """
     dataset = style.as_dataset(results)
     style.check_cell(dataset, holder, item)
+    colours = style.FAN_BANDS if bands is None else band_colours(bands)
     with style.briefing_style():
         fig, ax, owned = style.new_figure(ax)
-        draw_fan(ax, dataset, holder, item)
+        draw_fan(ax, dataset, holder, item, colours=colours)
         if deterministic is not None:
             _deterministic(ax, style.as_dataset(deterministic), holder, item)
         _finish(ax, dataset, holder, item)
         if owned:
             style.decorate(fig, dataset)
     return fig if owned else ax
+
+
+def band_colours(bands: Sequence[float]) -> tuple[tuple[float, str], ...]:
+    """Central coverages, widest first, each with a blue that darkens as bands narrow."""
+    ordered = sorted({float(b) for b in bands}, reverse=True)
+    if not ordered or any(not 0 < b < 1 for b in ordered):
+        raise style.ChartError(f"bands are coverages between 0 and 1, got {list(bands)}")
+    ramp = ("#deebf7", "#c6dbef", "#b3d1ea", "#9ecae1", "#6fa6d6", "#4a8cc7")
+    step = max(len(ramp) // len(ordered), 1)
+    return tuple((b, ramp[min(k * step, len(ramp) - 1)]) for k, b in enumerate(ordered))
 
 
 def draw_fan(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,10 +29,14 @@ class Context:
     clipped: dict[str, int] = field(default_factory=dict)
     pledge_total: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     pledge_fulfilled_at: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+    inputs: dict[str, NDArray[np.float64]] = field(default_factory=dict)  # path -> (runs,)
+    start: dt.date | None = None  # the scenario's start (dated input paths)
 
     def draws(self, key: str) -> Draws:
-        """Draws from the stream named ``key`` (a process or holder path)."""
-        return Draws(stream(self.seed, key), self.runs, self.deterministic, self.clipped)
+        """Draws from the stream named ``key`` (a process or holder path); the per-run values
+        they draw are kept in ``inputs``."""
+        return Draws(stream(self.seed, key), self.runs, self.deterministic, self.clipped,
+                     self.inputs, self.start)  # fmt: skip
 
     def cell(self, holder: str, item: str) -> int:
         """The ledger row of (holder, item)."""

@@ -260,7 +260,8 @@ def donation(ctx: Context, spec: Donation, index: int) -> Process:
 
 def _tranches(ctx: Context, spec: Donation, index: int, draws: Draws) -> Process:
     path = f"donations.{spec.id}.deliveries"
-    quantities = [draws.value(t.quantity, path) for t in spec.deliveries]
+    quantities = [draws.value(t.quantity, path, key=draws.dated(path, t.day))
+                  for t in spec.deliveries]  # fmt: skip
     giver = _Giver(ctx, spec, draws)
     dated = sorted(zip((t.day for t in spec.deliveries), range(len(quantities)), strict=True))
     for day, j in dated:

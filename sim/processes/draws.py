@@ -2,10 +2,15 @@
 
 In deterministic mode every distribution gives its mean and every random process its expected
 value (binomial ``n * p``, Poisson its mean), so no random number is used.
+
+Every uncertain value drawn once per run is also kept, under its scenario path, in ``inputs``
+(the runs' inputs, for sensitivity: ``sim.explain``). Values drawn per shipment or batch
+(``size=``) are not inputs and are not kept.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from functools import cache
 
@@ -30,7 +35,8 @@ def within(dist: Distribution, low: float, high: float) -> bool:
 
 
 class Draws:
-    """Draws of ``runs`` values at a time from ``rng``; ``clipped`` counts clips by field path."""
+    """Draws of ``runs`` values at a time from ``rng``; ``clipped`` counts clips by field path,
+    ``inputs`` keeps each uncertain per-run value by its scenario path (None: not kept)."""
 
     def __init__(
         self,
@@ -38,11 +44,22 @@ class Draws:
         runs: int,
         deterministic: bool,
         clipped: dict[str, int],
+        inputs: dict[str, FloatArray] | None = None,
+        start: dt.date | None = None,
     ) -> None:
         self.rng = rng
         self.runs = runs
         self.deterministic = deterministic
         self.clipped = clipped
+        self.inputs = inputs
+        self.start = start
+
+    def dated(self, path: str, day: float) -> str:
+        """The path of the value at a dated key (a milestone, a tranche): ``PATH.2023-08-01``,
+        or ``PATH.+DAYd`` when the start date is not known."""
+        if self.start is None:
+            return f"{path}.+{day:g}d"
+        return f"{path}.{(self.start + dt.timedelta(days=day)).isoformat()}"
 
     def value(
         self,
@@ -51,17 +68,28 @@ class Draws:
         low: float = 0.0,
         high: float = math.inf,
         size: int | None = None,
+        key: str | None = None,
     ) -> FloatArray:
         """One value per run (or ``size`` values), clipped to ``[low, high]``; clips are
-        counted under ``path``."""
+        counted under ``path``. A per-run value of an uncertain ``dist`` is kept as an input
+        under ``key`` (default ``path``; a schedule's milestones each have their own)."""
         values = draw(dist, self.rng, self.runs if size is None else size,
                       deterministic=self.deterministic)  # fmt: skip
         if within(dist, low, high):  # nothing to count; clip float dust at the bounds
-            return np.clip(values, low, high, out=values)
-        clips = int(np.count_nonzero((values < low) | (values > high)))
-        if clips:
-            self.clipped[path] = self.clipped.get(path, 0) + clips
-        return np.clip(values, low, high)
+            values = np.clip(values, low, high, out=values)
+        else:
+            clips = int(np.count_nonzero((values < low) | (values > high)))
+            if clips:
+                self.clipped[path] = self.clipped.get(path, 0) + clips
+            values = np.clip(values, low, high)
+        if size is None and self.inputs is not None and dist.variance > 0:
+            key = path if key is None else key
+            taken, n = key, 1
+            while key in self.inputs:  # two values under one path (only built in code): KEY#2
+                n += 1
+                key = f"{taken}#{n}"
+            self.inputs[key] = values.copy()
+        return values
 
     def binomial(self, n: FloatArray, p: FloatArray | float) -> FloatArray:
         """Binomial(n, p) per run (``n`` whole numbers, below 0 taken as 0); ``n * p`` when

@@ -137,8 +137,14 @@ def draw_rates(
     schedule: Schedule, draws: Draws, path: str, slip: FloatArray | None = None
 ) -> DrawnSchedule:
     """Draw each milestone's rate (per day, clipped >= 0) once per run; ``slip`` moves all
-    milestones after the first by the run's slip."""
-    rates = np.stack([draws.value(r.amount, path) / r.period_days for r in schedule.rates])
+    milestones after the first by the run's slip. Each milestone's draw is kept as the input
+    ``PATH.DATE`` (just ``PATH`` for a single rate)."""
+    rates = np.stack(
+        [
+            draws.value(r.amount, path, key=milestone_key(schedule, draws, path, j)) / r.period_days
+            for j, r in enumerate(schedule.rates)
+        ]
+    )
     days = np.asarray(schedule.days, dtype=np.float64)
     if slip is not None and len(days) > 1 and np.any(slip != 0):
         if np.all(slip == slip[0]):
@@ -150,14 +156,21 @@ def draw_rates(
     return DrawnSchedule.build(days, rates, linear=schedule.interpolate == "linear")
 
 
+def milestone_key(schedule: Schedule, draws: Draws, path: str, j: int) -> str:
+    """The input path of milestone ``j``: ``PATH`` for a single rate, else ``PATH.DATE``."""
+    return path if len(schedule.rates) == 1 else draws.dated(path, schedule.days[j])
+
+
 def draw_hazards(schedule: Schedule, draws: Draws, path: str) -> DrawnSchedule:
     """Proportional attrition: each milestone's fraction ``r`` per ``P`` days becomes the
     constant hazard ``-ln(1 - r) / P`` (fractions clipped to [0, 1))."""
+    fractions = [
+        draws.value(r.amount, path, 0.0, MAX_LOSS_FRACTION,
+                    key=milestone_key(schedule, draws, path, j))
+        for j, r in enumerate(schedule.rates)
+    ]  # fmt: skip
     hazards = np.stack(
-        [
-            -np.log1p(-draws.value(r.amount, path, 0.0, MAX_LOSS_FRACTION)) / r.period_days
-            for r in schedule.rates
-        ]
+        [-np.log1p(-f) / r.period_days for f, r in zip(fractions, schedule.rates, strict=True)]
     )
     days = np.asarray(schedule.days, dtype=np.float64)
     return DrawnSchedule.build(days, hazards, linear=schedule.interpolate == "linear")

@@ -1,0 +1,218 @@
+"""`stockpile solve`, `sweep` and `probability`: what it would take, and the chance by date."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from sim.cli import main
+from sim.cli.charts import chart_format, write_figure
+from sim.cli.files import BadInput, open_results
+from sim.cli.problems import exit_with_problems
+
+UNREACHABLE = 1
+
+_SCENARIO_OPTIONS = [
+    click.option("--runs", type=click.IntRange(min=20), help="Monte Carlo runs per value."),
+    click.option("--seed", type=click.IntRange(min=0), help="Root seed, the same for every value."),
+    click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=1,
+        show_default=True,
+        help="Local processes to run chunks on.",
+    ),
+    click.option(
+        "--set",
+        "overrides",
+        multiple=True,
+        metavar="ID.PATH=VALUE",
+        help="Override a value of SCENARIO first.",
+    ),
+]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _scenario_options(command: F) -> F:
+    for option in reversed(_SCENARIO_OPTIONS):
+        command = option(command)
+    return command
+
+
+@contextmanager
+def _bad_input() -> Iterator[None]:
+    """Bad --vary, --goal or scenario: one message per problem, exit 2, no traceback."""
+    from sim.errors import ScenarioError
+    from sim.goals import GoalError
+    from sim.outcomes import NotKept
+    from sim.plots import ChartError
+    from sim.sensitivity import ExplainError
+    from sim.vary import VaryError
+
+    try:
+        yield
+    except ScenarioError as error:
+        exit_with_problems([str(p) for p in error.problems])
+    except (GoalError, VaryError, ExplainError, NotKept, ChartError) as error:
+        raise BadInput(str(error)) from None
+
+
+@main.command("solve")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--vary", "vary", multiple=True, required=True, metavar="PATH[=A..B]",
+              help="The input to solve for: x0.5..x4 scales it, 0..24 mo sets it (default "
+                   "x0.1..x10). Several are scaled together by one factor.")  # fmt: skip
+@click.option("--goal", required=True, help='e.g. "us.shell_155 replenished by 2026-12-31 '
+              'with 80%" (docs/decisions.md).')  # fmt: skip
+@click.option("--tolerance", type=click.FloatRange(min=1e-4, max=0.5), default=0.01,
+              show_default=True, help="Stop when the bracket is this narrow.")  # fmt: skip
+@_scenario_options
+def solve(
+    scenario: Path,
+    vary: tuple[str, ...],
+    goal: str,
+    tolerance: float,
+    runs: int | None,
+    seed: int | None,
+    workers: int,
+    overrides: tuple[str, ...],
+) -> None:
+    """Find the smallest (or largest) value of an input of SCENARIO that meets GOAL, with the
+    same random numbers for every value tried; the last line is PATH = VALUE."""
+    from sim.goals import parse_goal
+    from sim.seek import Unreachable, describe_trial
+    from sim.seek import solve as find
+
+    _exists(scenario)
+    with _bad_input():
+        target = parse_goal(goal)
+        click.echo(f"Solving for {', '.join(v.partition('=')[0] for v in vary)}: {goal}")
+        try:
+            solution = find(
+                scenario, list(vary), goal, runs=runs, seed=seed, overrides=overrides,
+                workers=workers, tolerance=tolerance,
+                step=lambda t: click.echo(describe_trial(t, target)),
+            )  # fmt: skip
+        except Unreachable as error:
+            click.echo(f"unreachable: {error}", err=True)
+            raise SystemExit(UNREACHABLE) from None
+    for line in solution.lines():
+        click.echo(line)
+
+
+@main.command("sweep")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--vary", "vary", multiple=True, required=True, metavar="PATH=VALUES",
+              help="One or two inputs: V1,V2,... (x1.5 scales, 30k/mo sets), A..B:N.")  # fmt: skip
+@click.option("--goal", help="Also tabulate the chance of a goal (and draw its heat map).")
+@click.option("--metric", help="Outcome to band (default: from the goal, else replenished_at).")
+@click.option("--holder", help="Holder id (default: from the goal, else the first drawn down).")
+@click.option("--item", help="Item id (default: from the goal, else the first drawn down).")
+@click.option("--out", type=click.Path(path_type=Path), help="Write every variant's results "
+              "(one NetCDF file with a variant dimension).")  # fmt: skip
+@click.option("--chart", type=click.Path(path_type=Path), help="Write the bands chart here.")
+@click.option("--heatmap", type=click.Path(path_type=Path),
+              help="Two inputs and a goal: write the heat map of its chance here.")  # fmt: skip
+@_scenario_options
+def sweep(
+    scenario: Path,
+    vary: tuple[str, ...],
+    goal: str | None,
+    metric: str | None,
+    holder: str | None,
+    item: str | None,
+    out: Path | None,
+    chart: Path | None,
+    heatmap: Path | None,
+    runs: int | None,
+    seed: int | None,
+    workers: int,
+    overrides: tuple[str, ...],
+) -> None:
+    """Run SCENARIO at every value of one or two inputs with common random numbers; print the
+    outcome's p10/p50/p90 (and the goal's chance) per value."""
+    from sim.sensitivity import parse_metric
+    from sim.sweeps import sweep as run_sweep
+
+    _exists(scenario)
+    if (holder is None) != (item is None):
+        raise BadInput("give both --holder and --item, or neither")
+    if out is not None and out.suffix != ".nc":
+        raise BadInput(f"--out {out}: write the sweep to a .nc file")
+    formats = [chart_format(None, path) for path in (chart, heatmap) if path is not None]
+    with _bad_input():
+        metric = parse_metric(metric) if metric else None
+        found = run_sweep(
+            scenario, list(vary), metric=metric, holder=holder, item=item, goal=goal,
+            runs=runs, seed=seed, overrides=overrides, workers=workers,
+        )  # fmt: skip
+        if heatmap is not None and (found.goal is None or len(found.vary) != 2):
+            raise BadInput("--heatmap needs two --vary and a --goal")
+        table = found.table.drop(columns=["variant"])
+        if "goal" in table:
+            table["goal"] = [f"{p:.1%} ± {se:.1%}" for p, se in
+                             zip(table["goal"], table.pop("goal_se"), strict=True)]  # fmt: skip
+        click.echo(f"{found.metric} of {found.holder} {found.item}"
+                   + (f"; goal: {found.goal.text}" if found.goal else ""))  # fmt: skip
+        click.echo(table.to_string(index=False))
+        from sim import plots
+
+        if chart is not None:
+            write_figure(plots.sweep_bands(found), chart, formats.pop(0))
+        if heatmap is not None:
+            write_figure(plots.sweep_heatmap(found), heatmap, formats.pop(0))
+    if out is not None:
+        _write_dataset(found.dataset, out)
+        click.echo(f"wrote {out}")
+
+
+@main.command("probability")
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--holder", required=True, help="Holder id.")
+@click.option("--item", required=True, help="Item id.")
+@click.option("--event", type=click.Choice(["back", "floor"]), default="back", show_default=True,
+              help="back: back at target after its trough; floor: at its floor.")  # fmt: skip
+@click.option("--label", "labels", multiple=True, help="A name per RESULTS (default: scenario).")
+@click.option("--out", type=click.Path(path_type=Path), help="Output file [probability_H_I.png].")
+def probability(
+    results: tuple[Path, ...],
+    holder: str,
+    item: str,
+    event: str,
+    labels: tuple[str, ...],
+    out: Path | None,
+) -> None:
+    """Chart the chance that a stock is back at target (or at its floor) by each date, for one
+    or several RESULTS (run folders or results.nc) on one chart."""
+    from sim import plots
+
+    datasets = [open_results(p / "results.nc" if p.is_dir() else p) for p in results]
+    if labels and len(labels) != len(results):
+        raise BadInput("give one --label per RESULTS")
+    fmt = chart_format(None, out)
+    out = out or Path(f"probability_{holder}_{item}.{fmt}")
+    with _bad_input():
+        figure = plots.probability(datasets, holder, item, event=event,  # type: ignore[arg-type]
+                                   labels=list(labels) or None)  # fmt: skip
+    write_figure(figure, out, fmt)
+
+
+def _write_dataset(dataset: Any, out: Path) -> None:
+    """Write beside ``out`` first and rename, so a failure leaves no partial file."""
+    temporary = out.with_name(f".{out.name}.partial")
+    try:
+        dataset.to_netcdf(temporary, engine="h5netcdf")
+        os.replace(temporary, out)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise BadInput(f"{out}: cannot write ({error.strerror or error})") from None
+
+
+def _exists(scenario: Path) -> None:
+    if not scenario.is_file():
+        exit_with_problems([f"{scenario}: no such scenario file"])
