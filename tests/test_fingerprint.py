@@ -20,6 +20,7 @@ import pytest
 import xarray as xr
 
 import sim
+from sim.values import is_value_variable
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Arrays of the results contract (format v1, section 5), in a fixed order.
@@ -62,10 +63,12 @@ def digest(dataset: xr.Dataset, names: Iterable[str]) -> str:
 
 
 def summary_fingerprint() -> str:
-    """The summary-only dataset of the reference scenario (every array it holds)."""
+    """The summary-only dataset of the reference scenario (every array it holds but the
+    values in money, which came later: ``sim.values``)."""
     scenario = sim.load_scenario(ROOT / "benchmarks" / "reference.yaml")
     dataset = sim.run(scenario, runs=RUNS, seed=SEED, keep="summary").dataset
-    return digest(dataset, sorted(str(n) for n in dataset.data_vars))
+    names = sorted(str(n) for n in dataset.data_vars if not is_value_variable(str(n)))
+    return digest(dataset, names)
 
 
 CASES = sorted([*(ROOT / "scenarios").glob("*.yaml"), ROOT / "benchmarks" / "reference.yaml"])

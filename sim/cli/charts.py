@@ -13,7 +13,7 @@ import click
 from sim.cli import main
 from sim.formats import CHART_FORMATS
 
-KINDS = ("fan", "timeline", "flows", "availability")
+KINDS = ("fan", "timeline", "flows", "availability", "value")
 CELL_KINDS = ("fan", "flows", "availability")
 FORMATS = CHART_FORMATS
 
@@ -27,7 +27,7 @@ class BadInput(click.ClickException):
 @main.command("chart")
 @click.argument("results", type=click.Path(path_type=Path))
 @click.option("--kind", type=click.Choice(KINDS), default="timeline", show_default=True)
-@click.option("--holder", help="Holder id (fan, flows, availability).")
+@click.option("--holder", help="Holder id (fan, flows, availability, value).")
 @click.option("--item", help="Item id (fan, flows, availability).")
 @click.option(
     "--also",
@@ -51,9 +51,13 @@ def chart(
     """Redraw one chart from RESULTS (a results.nc written by `stockpile run`)."""
     if kind in CELL_KINDS and not (holder and item):
         raise BadInput(f"--kind {kind} needs --holder and --item")
+    if kind == "value" and not holder:
+        raise BadInput("--kind value needs --holder")
     dataset = _open(results)
     fmt = _format(fmt, out)
     stem = "_".join(p for p in (kind, holder, item) if p) if kind in CELL_KINDS else kind
+    if kind == "value":
+        stem = f"value_{holder}"
     out = out or Path(f"{stem}.{fmt}")
     from sim import plots
 
@@ -65,11 +69,12 @@ def chart(
     if also and kind != "availability":
         raise BadInput("--also applies to --kind availability only")
     options = {"also": also} if also else {}  # default: the hubs the run recorded
-    figure = (
-        plots.timeline(dataset)
-        if kind == "timeline"
-        else _draw(draw[kind], dataset, holder, item, **options)
-    )
+    if kind == "timeline":
+        figure = plots.timeline(dataset)
+    elif kind == "value":
+        figure = _draw(plots.value, dataset, holder)
+    else:
+        figure = _draw(draw[kind], dataset, holder, item, **options)
     _write(figure, out, fmt)
 
 

@@ -18,6 +18,8 @@ from rich.table import Table
 from sim.cli import main
 from sim.cli.output import OutputError, staged_folder
 from sim.cli.problems import exit_with_problems, load_or_exit
+from sim.currency import label, money
+from sim.metrics import money_metric
 from sim.results import Results
 from sim.runner import run as run_scenario
 
@@ -123,11 +125,13 @@ def _csv_value(value: object) -> object:
     return "" if value is pd.NaT else value
 
 
-def _cell(value: object, metric: str) -> str:
+def _cell(value: object, metric: str, currency: str = "USD") -> str:
     if value is pd.NaT or value is None:
         return "after end" if metric.endswith("_at") or ":" in metric else ""
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
+    if isinstance(value, float) and money_metric(metric):
+        return "" if pd.isna(value) else money(value, currency)
     if isinstance(value, float):
         return "" if pd.isna(value) else f"{value:,.0f}"
     return str(value)
@@ -136,7 +140,11 @@ def _cell(value: object, metric: str) -> str:
 def summary_table(results: Results, summary: pd.DataFrame) -> Table:
     """The summary as a readable table: dates as dates, counts with thousands separators."""
     attrs = results.dataset.attrs
-    table = Table(title=f"{attrs['scenario']} — {attrs['runs']:,} runs, seed {attrs['seed']}")
+    currency = str(attrs.get("currency", "USD"))
+    title = f"{attrs['scenario']} — {attrs['runs']:,} runs, seed {attrs['seed']}"
+    if any(money_metric(str(m)) for m in summary["metric"]):
+        title += f"; values in {label(currency)}"
+    table = Table(title=title)
     for column in ("holder", "item", "metric", "p10", "p50", "p90", "mean", "probability"):
         numeric = column[0] in "pm" and column != "metric"
         table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
@@ -144,6 +152,6 @@ def summary_table(results: Results, summary: pd.DataFrame) -> Table:
         metric = str(row["metric"])
         chance = row["probability"]
         probability = "" if pd.isna(chance) else f"{float(chance):.0%}"
-        cells = [_cell(row[c], metric) for c in ("p10", "p50", "p90", "mean")]
+        cells = [_cell(row[c], metric, currency) for c in ("p10", "p50", "p90", "mean")]
         table.add_row(str(row["holder"]), str(row["item"]), metric, *cells, probability)
     return table

@@ -1,4 +1,5 @@
-"""Briefing charts from results: fan, timeline, flows, availability, compare; write_charts.
+"""Briefing charts from results: fan, timeline, flows, availability, value, compare;
+write_charts.
 
 Each chart takes results (a ``Results`` or its ``xarray.Dataset``), draws into ``ax`` when
 given one, and otherwise returns a new 16:9 Figure with title, subtitle and sources. Nothing
@@ -11,6 +12,7 @@ from sim.plots.fan import fan
 from sim.plots.flows import flows
 from sim.plots.style import ChartError, save
 from sim.plots.timeline import drawn_down, timeline
+from sim.plots.value import value
 from sim.plots.write import write_charts
 
 __all__ = [
@@ -23,5 +25,6 @@ __all__ = [
     "out_of_action",
     "save",
     "timeline",
+    "value",
     "write_charts",
 ]
