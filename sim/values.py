@@ -78,13 +78,14 @@ def value_block(chunk: ChunkResult, name: str, h: int, i: int) -> np.ndarray:
     runs, times = chunk.runs, len(chunk.report_days)
     if chunk.items[i] not in chunk.prices:
         return np.full((runs, times), np.nan)
-    price = price_block(chunk, i)
+    price = chunk.prices[chunk.items[i]].T  # (runs, T), or (runs, 1) when it does not change
     if name == REPLACEMENT_COST:
         stock = block(chunk, "stock", h, i)
         stock = np.zeros((runs, times)) if stock is None else stock
-        short = np.maximum(chunk.target[:, h, i][:, None] - stock, 0.0)
-        result: np.ndarray = short * price
-        return result
+        short = np.subtract(chunk.target[:, h, i][:, None], stock, out=stock)
+        np.maximum(short, 0.0, out=short)
+        short *= price
+        return short
     valued = block(chunk, name, h, i)  # moved while the price changed: valued as it happened
     if valued is not None:
         return valued
@@ -92,8 +93,8 @@ def value_block(chunk: ChunkResult, name: str, h: int, i: int) -> np.ndarray:
     varies = chunk.prices[chunk.items[i]].shape[0] > 1
     if quantity is None or (varies and VALUE_OF[name] not in LEVELS):
         return np.zeros((runs, times))
-    result = quantity * price
-    return result
+    quantity *= price
+    return quantity
 
 
 def _cell(chunks: Sequence[ChunkResult], name: str, h: int, i: int, dtype: str) -> np.ndarray:

@@ -40,6 +40,8 @@ DIGESTS = {
     "howitzers_ukraine:deterministic": "df9f5fe6f0b82f227b11f57f4ebd2c59",
     "javelin_stinger:random": "2735f67aab62c8937d4fbf89da7d0604",
     "javelin_stinger:deterministic": "134028ce1724ec1486d06f745fe9f2d3",
+    "us_155mm_dollars:random": "b2adf637ac39f41503cf58ab5c03ec4b",
+    "us_155mm_dollars:deterministic": "e3ce186f6bee08982f2167d781992fe3",
     "us_155mm_m777:random": "57a3e3c961763df167c94e56ed6a9648",
     "us_155mm_m777:deterministic": "0499c2a6c77849e66b71512f800dc1a4",
     "reference:summary": "895c7d1059fc997abf1fd025b362b926",

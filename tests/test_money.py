@@ -156,6 +156,29 @@ def test_a_funded_line_with_a_slip_and_a_price_ramp_matches_quadrature() -> None
         assert bought[run] == pytest.approx(np.sum(rate / cost) / 400, rel=1e-6)
 
 
+@pytest.mark.parametrize("every", [1.0, 7.0, 91.0, 365.25])
+def test_funds_over_a_steep_price_ramp_match_adaptive_quadrature(every: float) -> None:
+    """A ramp of funds (to day 50) over a price rising tenfold in 60 days, escalating 20% a
+    year: the units bought by any action interval match scipy's adaptive quadrature."""
+    from scipy import integrate
+
+    schedule = DrawnSchedule.build(np.array([0.0, 50.0]), np.array([[1e6], [5e6]]), linear=True)
+    growth = math.log1p(0.2) / DAYS_PER_YEAR
+    price = PricePath(np.array([0.0, 60.0]), np.array([[1e3], [1e4]]), np.array([growth]))
+    stepper = Funded(schedule, price)
+    days = np.arange(every, 730.0 + 1e-9, every)
+    bought = sum(float(stepper.step(float(d))[0]) for d in days)
+
+    def units(t: float) -> float:
+        funds = 1e6 + 4e6 * min(t, 50.0) / 50.0
+        return funds / ((1e3 + 9e3 * min(t, 60.0) / 60.0) * math.exp(growth * t))
+
+    pieces = [(0.0, 50.0), (50.0, 60.0), (60.0, float(days[-1]))]
+    exact = sum(integrate.quad(units, a, b, epsabs=0, epsrel=1e-13, limit=200)[0]
+                for a, b in pieces)  # fmt: skip
+    assert bought == pytest.approx(exact, rel=1e-12)
+
+
 def test_stock_floor_and_target_in_money_are_bought_at_the_price_on_start() -> None:
     result = chunk("""\
 items: {shell: {unit: rounds, unit_cost: {2022-01-01: 2k, 2023-01-01: 8k}}}
@@ -465,6 +488,7 @@ def test_the_value_chart_and_write_charts(tmp_path: Path) -> None:
     assert legend is not None
     assert [t.get_text() for t in legend.get_texts()] == [text for _, text, *_ in LINES]
     assert ax.get_yticklabels()[1].get_text().startswith("$")
+    assert not any(t.get_parse_math() for t in fig.texts)  # "$1.5k and $4k" is not mathtext
     written = {p.name for p in plots.write_charts(results, tmp_path)}
     assert "value_us.png" in written and "value_ua.png" not in written
     plain = sim.run(load_scenario_text(HEAD + "items: {x: {}}\nholders: {a: {stock: {x: 1}}}\n"))

@@ -9,7 +9,7 @@ the process converts it here, at the price of the time of its action (docs/model
 - a rate in money (a funded line, a donation or consumption rate) buys, over an action's
   interval, ``integral of funds(t) / price(t) dt``: exactly the money integral over the price
   when the price does not change in time, otherwise Gauss-Legendre quadrature on each piece
-  where both are smooth (relative error below 1e-12 for the price paths the format allows).
+  where both are smooth, at most a week long (relative error below 1e-12).
 
 Units bought are not rounded: like every flow of the ledger they are real numbers.
 
@@ -48,7 +48,7 @@ FloatArray = NDArray[np.float64]
 #: Lowest price a draw is clipped to (a price must be > 0 to convert money into units).
 MIN_PRICE = 1e-9
 #: Longest piece integrated by one Gauss-Legendre rule (days); longer pieces are split.
-PIECE_DAYS = 31.0
+PIECE_DAYS = 7.0
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(8)
 
 
