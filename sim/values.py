@@ -82,7 +82,7 @@ def value_block(chunk: ChunkResult, name: str, h: int, i: int) -> np.ndarray:
     if name == REPLACEMENT_COST:
         stock = block(chunk, "stock", h, i)
         stock = np.zeros((runs, times)) if stock is None else stock
-        short = np.subtract(chunk.target[:, h, i][:, None], stock, out=stock)
+        short: np.ndarray = np.subtract(chunk.target[:, h, i][:, None], stock, out=stock)
         np.maximum(short, 0.0, out=short)
         short *= price
         return short
