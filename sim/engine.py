@@ -19,7 +19,7 @@ footprints), and a row that did not change since the previous reported time shar
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,8 +32,10 @@ from sim.processes.calendar import Calendar
 from sim.processes.clock import SNAPSHOT, Clock
 from sim.processes.context import Context
 from sim.processes.donations import pledges
+from sim.processes.draws import Draws
+from sim.processes.prices import Prices, Valuation, amount_of
 from sim.processes.registry import kinds
-from sim.scenario.model import Scenario
+from sim.scenario.model import Amount, Money, Scenario
 
 __all__ = [
     "ChunkResult", "active_cells", "fleets", "report_days", "reported_cells", "simulate_chunk",
@@ -63,6 +65,10 @@ class ChunkResult:
     pledge_total: dict[str, np.ndarray]  # pledge id -> (runs,) drawn totals
     clipped: dict[str, int]  # field path -> number of draws clipped to the field's range
     inputs: dict[str, np.ndarray] = field(default_factory=dict)  # input path -> (runs,) values
+    #: Priced item -> its price at each reported day (T, runs), or (1, runs) when it does not
+    #: change in time. Values of flows of items whose price changes are series of their own in
+    #: ``slabs`` (``sent_value``, ...: ``sim.processes.prices.Valuation``).
+    prices: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def runs(self) -> int:
@@ -154,16 +160,23 @@ def simulate_chunk(
     calendar = Calendar(clock, ledger, scenario.end_day)
     ctx = Context(clock, ledger, calendar, seed, runs, deterministic, scenario.end_day,
                   start=scenario.start)  # fmt: skip
+    ctx.prices = Prices.draw(ctx, {i: item.price for i, item in scenario.items.items()})
     ledger.start(*_draw_holders(ctx, scenario))
-    ledger.snapshot(0)
+    valuation = Valuation(ledger, ctx.prices, clock, len(days), precision, allocate)
+    snapshots: list[Callable[[int], None]] = [ledger.snapshot]
+    if valuation.active:  # items whose price changes: flows valued as they happen
+        snapshots.insert(0, valuation.snapshot)
+        clock.instant_over.append(valuation.settle)
+    for snapshot in snapshots:
+        snapshot(0)
     _start_processes(ctx, scenario)
-    clock.process(_snapshots(ctx, days))
+    clock.process(_snapshots(ctx, days, snapshots))
     clock.instant_over.append(ledger.settle)
     clock.run()
     touched = ledger.unstored_touched()
     if touched:
         raise RuntimeError(f"engine defect: {touched} moved in cells they do not report")
-    return _result(ctx, scenario, days)
+    return _result(ctx, scenario, days, valuation)
 
 
 def _draw_holders(ctx: Context, scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -174,19 +187,26 @@ def _draw_holders(ctx: Context, scenario: Scenario) -> tuple[np.ndarray, np.ndar
     for holder in scenario.holders.values():
         path = f"holders.{holder.id}"
         draws = ctx.draws(path)
-        for item, dist in holder.stock.items():
-            stock[ctx.cell(holder.id, item)] = draws.value(dist, f"{path}.stock.{item}")
-        for item, dist in holder.floor.items():
-            floor[ctx.cell(holder.id, item)] = draws.value(dist, f"{path}.floor.{item}")
+        for item, amount in holder.stock.items():
+            stock[ctx.cell(holder.id, item)] = _units(ctx, draws, item, amount, f"{path}.stock")
+        for item, amount in holder.floor.items():
+            floor[ctx.cell(holder.id, item)] = _units(ctx, draws, item, amount, f"{path}.floor")
         for item in scenario.items:
             if (holder.id, item) not in ctx.ledger.row:
                 continue
             c = ctx.cell(holder.id, item)
             if item in holder.target:
-                target[c] = draws.value(holder.target[item], f"{path}.target.{item}")
+                target[c] = _units(ctx, draws, item, holder.target[item], f"{path}.target")
             else:
                 target[c] = stock[c]
     return stock, floor, target
+
+
+def _units(ctx: Context, draws: Draws, item: str, amount: Amount, where: str) -> np.ndarray:
+    """A holder's amount of ``item`` drawn per run: in units, or in money bought at the price
+    on start."""
+    drawn = draws.value(amount_of(amount), f"{where}.{item}")
+    return ctx.prices.units(item, drawn, 0.0) if isinstance(amount, Money) else drawn
 
 
 def _start_processes(ctx: Context, scenario: Scenario) -> None:
@@ -195,13 +215,18 @@ def _start_processes(ctx: Context, scenario: Scenario) -> None:
             ctx.clock.process(kind.process(ctx, process, index))
 
 
-def _snapshots(ctx: Context, days: np.ndarray) -> Generator[simpy.Event, Any, None]:
+def _snapshots(
+    ctx: Context, days: np.ndarray, snapshots: list[Callable[[int], None]]
+) -> Generator[simpy.Event, Any, None]:
     for k in range(1, len(days)):
         yield ctx.clock.at(float(days[k]), SNAPSHOT)
-        ctx.ledger.snapshot(k)
+        for snapshot in snapshots:
+            snapshot(k)
 
 
-def _result(ctx: Context, scenario: Scenario, days: np.ndarray) -> ChunkResult:
+def _result(
+    ctx: Context, scenario: Scenario, days: np.ndarray, valuation: Valuation
+) -> ChunkResult:
     ledger, runs = ctx.ledger, ctx.runs
     holders, items = tuple(scenario.holders), tuple(scenario.items)
     grid = len(holders) * len(items)
@@ -211,13 +236,15 @@ def _result(ctx: Context, scenario: Scenario, days: np.ndarray) -> ChunkResult:
         return ledger.full(rows, fill, grid).reshape(shape)
 
     pledged = [d.id for d in pledges(scenario)]
+    series = {**ledger.series, **valuation.series}
+    columns = {name: ledger.columns[list(rows)] for name, rows in ledger.stored.items()}
     return ChunkResult(
         report_days=days,
         holders=holders,
         items=items,
-        slabs={name: t.stored()[0] for name, t in ledger.series.items()},
-        slots={name: t.stored()[1] for name, t in ledger.series.items()},
-        columns={name: ledger.columns[list(rows)] for name, rows in ledger.stored.items()},
+        slabs={name: t.stored()[0] for name, t in series.items()},
+        slots={name: t.stored()[1] for name, t in series.items()},
+        columns={**columns, **valuation.columns(ledger.columns)},
         floor=full(ledger.floor, 0.0),
         target=full(ledger.target, 0.0),
         metrics={
@@ -230,4 +257,5 @@ def _result(ctx: Context, scenario: Scenario, days: np.ndarray) -> ChunkResult:
         pledge_total={p: ctx.pledge_total[p] for p in pledged},
         clipped=dict(ctx.clipped),
         inputs=dict(ctx.inputs),
+        prices={item: ctx.prices.at_report_days(item, days) for item in ctx.prices.paths},
     )

@@ -9,6 +9,10 @@ the balance identity that holds in every run, cell and reported time::
 
 so ``unmet`` and ``unfilled`` (demand or deliveries that did not happen) have sign 0.
 
+Where items have a price, every level and flow also has a value in money (``VALUES``): a
+level's at the price of the day, a flow's at the price of the day each movement happened
+(``sim.processes.prices``, ``sim.values``), and ``replacement_cost``.
+
 >>> [q.name for q in QUANTITIES if q.sign > 0]
 ['produced', 'received', 'repaired']
 """
@@ -26,7 +30,8 @@ class Quantity:
 
     ``arrives_by``: for a level of items on their way (pending), the flow by which they land in
     stock. ``out_of_action``: items in this level belong to a fleet but cannot be used.
-    ``summary_total``: the summary table shows its total at the end where it is not zero.
+    ``summary_total``: the summary table shows its total at the end where it is not zero;
+    ``summary_value``: likewise its value in money, where the item has a price.
     ``colour`` and ``dashes`` draw it on the flows chart (inflows solid, outflows dashed).
     """
 
@@ -41,6 +46,7 @@ class Quantity:
     out_of_action: bool = False
     summary_total: bool = False
     chart: bool = True
+    summary_value: bool = False
 
 
 # Okabe-Ito hues that differ in lightness too (readable in greyscale).
@@ -63,9 +69,10 @@ QUANTITIES: tuple[Quantity, ...] = (
     Quantity("received", False, "received (donations in)", "Donated items arrived into stock.",
              +1, _GREEN),
     Quantity("sent", False, "sent (donations out)", "Items donated: left the donor's stock.",
-             -1, _VERMILLION, _DASHED),
+             -1, _VERMILLION, _DASHED, summary_value=True),
     Quantity("lost", False, "lost (incl. repairable)",
-             "Items lost to attrition, repairable or not.", -1, _PURPLE, _DOTTED),
+             "Items lost to attrition, repairable or not.", -1, _PURPLE, _DOTTED,
+             summary_value=True),
     Quantity("repaired", False, "back from repair", "Repaired items returned into stock.",
              +1, _SKY),
     Quantity("consumed", False, "consumed (fired, used up)", "Items used up by consumption.",
@@ -93,6 +100,22 @@ SUMMARY_TOTALS = tuple(q.name for q in QUANTITIES if q.summary_total)
 CHARTED = tuple(
     q.name for q in sorted(QUANTITIES, key=lambda q: -q.sign) if q.chart and not q.level
 )
+
+
+def value_name(name: str) -> str:
+    """The variable holding the value in money of a level or flow: ``sent`` -> ``sent_value``."""
+    return f"{name}_value"
+
+
+#: What it costs, at the price of the day, to bring a stock back up to its target.
+REPLACEMENT_COST = "replacement_cost"
+#: Values in money of every level and flow (where the item has a price), in table order, and
+#: the replacement cost: ``stock_value``, ``in_transit_value``, ..., ``replacement_cost``.
+VALUES = (*(value_name(q.name) for q in QUANTITIES), REPLACEMENT_COST)
+#: Value -> the level or flow it is the value of (none for the replacement cost).
+VALUE_OF = {value_name(q.name): q.name for q in QUANTITIES}
+#: Flows whose value the summary shows where the item has a price (``sent``, ``lost``).
+SUMMARY_VALUES = tuple(q.name for q in QUANTITIES if q.summary_value)
 
 
 def balance(initial: float, flows: dict[str, float]) -> float:

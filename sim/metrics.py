@@ -1,5 +1,9 @@
 """The summary table: per holder and item, when stocks hit their floor, bottom out and are back.
 
+Where items have a price the table adds, in the results' currency, the value of what was
+donated and lost (``sim.flows.SUMMARY_VALUES``) and the replacement cost at the end, per item
+and, for a holder with more than one priced item, over all of them (item ``all``).
+
 Read from full or summary-only results through ``sim.outcomes`` (one path). Date metrics
 (``depleted_at``, ``replenished_at``, ``trough_at``, pledge fulfilment) count the runs where the
 event does not happen as "after the end": a p90 of NaT means that in more than 10% of runs the
@@ -22,12 +26,21 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sim.flows import SUMMARY_TOTALS
+from sim.flows import REPLACEMENT_COST, SUMMARY_TOTALS, SUMMARY_VALUES, value_name
 from sim.outcomes import Dates, NotKept, Outcomes, Spread
 
 QUANTILES = (0.1, 0.5, 0.9)
-COLUMNS = ["holder", "item", "metric", "p10", "p50", "p90", "mean", "probability"]
 Row = dict[str, object]
+#: The item of rows totalled over a holder's priced items.
+ALL_ITEMS = "all"
+#: Rows in money: the value at the end of each of these, as metric ``NAME_total`` or
+#: ``replacement_cost_at_end``.
+MONEY = (*(value_name(flow) for flow in SUMMARY_VALUES), REPLACEMENT_COST)
+
+
+def money_metric(metric: str) -> bool:
+    """Whether a summary row is in money (the results' currency)."""
+    return metric.removesuffix("_total").removesuffix("_at_end") in MONEY
 
 
 def columns(quantiles: Sequence[float] = QUANTILES) -> list[str]:
@@ -51,7 +64,9 @@ def summarise(
     if not quantiles or any(not 0 <= q <= 1 for q in quantiles):
         raise ValueError(f"quantiles must be in [0, 1], got {quantiles}")
     outcomes = Outcomes(dataset)
-    rows = [row for h, i in outcomes.active() for row in cell_rows(outcomes, h, i, quantiles, by)]
+    active = outcomes.active()
+    rows = [row for h, i in active for row in cell_rows(outcomes, h, i, quantiles, by)]
+    rows += total_rows(outcomes, active, quantiles)
     rows += pledge_rows(outcomes, quantiles)
     return pd.DataFrame(rows, columns=columns(quantiles))
 
@@ -81,6 +96,11 @@ def cell_rows(
         total = outcomes.spread(flow, holder, item).at(-1)
         if total.any():
             rows.append({"metric": f"{flow}_total", **number_row(total, qs)})
+    if item in outcomes.priced:
+        for name in MONEY:
+            value = outcomes.spread(name, holder, item).at(-1)
+            if value.any():
+                rows.append({"metric": _money_metric_name(name), **number_row(value, qs)})
     for day in by:
         when = np.datetime64(day, "ns")
         for name, (days, chance) in (
@@ -91,6 +111,27 @@ def cell_rows(
             p = float(chance[reached[-1]]) if reached.size else 0.0
             rows.append({"metric": f"{name}:{day.isoformat()}", "probability": p})
     return [{"holder": holder, "item": item, **row} for row in rows]
+
+
+def _money_metric_name(name: str) -> str:
+    return f"{name}_at_end" if name == REPLACEMENT_COST else f"{name}_total"
+
+
+def total_rows(
+    outcomes: Outcomes, active: list[tuple[str, str]], quantiles: Sequence[float] = QUANTILES
+) -> list[Row]:
+    """Values over all priced items of each holder with more than one of them moving."""
+    rows: list[Row] = []
+    for holder in dict.fromkeys(h for h, _ in active):
+        for name in MONEY:
+            moving = [i for h, i in active if h == holder and i in outcomes.priced
+                      and outcomes.spread(name, h, i).at(-1).any()]  # fmt: skip
+            if len(moving) > 1:
+                total = outcomes.holder_value(name, holder).at(-1)
+                metric = _money_metric_name(name)
+                rows.append({"holder": holder, "item": ALL_ITEMS, "metric": metric,
+                             **number_row(total, tuple(quantiles))})  # fmt: skip
+    return rows
 
 
 def pledge_rows(outcomes: Outcomes, quantiles: Sequence[float] = QUANTILES) -> list[Row]:

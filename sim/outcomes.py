@@ -20,6 +20,7 @@ from functools import cached_property
 import numpy as np
 import xarray as xr
 
+from sim.currency import DEFAULT as DEFAULT_CURRENCY
 from sim.flows import FLOWS, LEVELS, OUT_OF_ACTION
 from sim.reductions import out_of_action_share, refilled_after_trough, sorted_quantiles
 
@@ -166,6 +167,36 @@ class Outcomes:
 
     def pledge_total(self, pledge: str) -> Spread:
         return self._spread("pledge_total", (), pledge=pledge)
+
+    # -- money -----------------------------------------------------------------------------------
+
+    @property
+    def currency(self) -> str:
+        """The ISO code of every value in these results."""
+        return str(self.dataset.attrs.get("currency", DEFAULT_CURRENCY))
+
+    @cached_property
+    def priced(self) -> list[str]:
+        """Items with a price (their levels and flows have values), in file order."""
+        if "unit_price" not in self.dataset:
+            return []
+        known = self.dataset["unit_price"].notnull().any((runs_dim(self.dataset), "time"))
+        return [str(i) for i in self.dataset["item"].values if bool(known.sel(item=i))]
+
+    def holder_value(self, name: str, holder: str) -> Spread:
+        """Value ``name`` (``sent_value``, ``replacement_cost``, ...) summed over ``holder``'s
+        priced items, over runs at each reported time. Summary-only results keep these sums
+        for ``sim.summaries.BY_HOLDER``."""
+        if self.summary:
+            kept = f"{name}_by_holder"
+            if kept not in self.dataset:
+                raise NotKept(f"summary-only results keep no total of {name} over items")
+            return self._spread(kept, ("time",), holder=holder)
+        if not self.priced:
+            raise NotKept("no item has a price: these results hold no values")
+        cells = self.dataset[name].sel(holder=holder, item=self.priced)
+        total = cells.sum("item", skipna=True).transpose("run", "time").values
+        return Spread(np.asarray(total, dtype=float), self.runs)
 
     def _spread(self, name: str, dims: tuple[str, ...], **where: str) -> Spread:
         array = self.dataset[name].sel(where)

@@ -24,7 +24,7 @@ import numpy as np
 import xarray as xr
 
 from sim._version import __version__
-from sim.flows import FLOWS, LEVELS
+from sim.flows import FLOWS, LEVELS, VALUES
 from sim.scenario.model import Scenario
 
 if TYPE_CHECKING:
@@ -96,6 +96,12 @@ def build_dataset(
     data: dict[str, tuple[tuple[str, ...], Any]] = {}
     for name in (*LEVELS, *FLOWS):
         data[name] = (cube, lazy_series(chunks, name))
+    if first.prices:  # values in money where items have a price (sim.values)
+        from sim.values import UNIT_PRICE, lazy_prices, lazy_values
+
+        data[UNIT_PRICE] = (("run", "time", "item"), lazy_prices(chunks))
+        for name in VALUES:
+            data[name] = (cube, lazy_values(chunks, name))
     data["floor"] = (cell, gather([c.floor for c in chunks]))
     data["target"] = (cell, gather([c.target for c in chunks]))
     data["trough"] = (cell, gather([c.metrics["trough"] for c in chunks]))
@@ -178,6 +184,7 @@ def contract_coords(
         "pledge": np.array([p.id for p in pledges], dtype=str),
         "pledge_holder": ("pledge", np.array([p.to for p in pledges], str)),
         "pledge_item": ("pledge", np.array([p.item for p in pledges], str)),
+        "pledge_unit": ("pledge", np.array([_pledge_unit(scenario, p) for p in pledges], str)),
         "holder_label": ("holder", [h.label for h in holders]),
         "item_label": ("item", [i.label for i in items]),
         "item_unit": ("item", [i.unit for i in items]),
@@ -186,6 +193,15 @@ def contract_coords(
     if runs is not None:
         coords = {"run": np.arange(runs), **coords}
     return coords
+
+
+def _pledge_unit(scenario: Scenario, pledge: Donation) -> str:
+    """What a pledge's total is counted in: the scenario's currency, or the item's unit."""
+    from sim.scenario.model import Money
+
+    if isinstance(pledge.pledge, Money):
+        return scenario.currency
+    return scenario.items[pledge.item].unit
 
 
 def contract_attrs(
@@ -206,6 +222,7 @@ def contract_attrs(
         "runs": int(runs),
         "deterministic": int(deterministic),
         "clipped_draws": json.dumps(clipped),
+        "currency": scenario.currency,
         "sim_version": __version__,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "keep": "full",

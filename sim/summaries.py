@@ -23,6 +23,10 @@ merged in chunk order (so results are identical whatever the backend or number o
   random sample of the runs; a bounded sample of pairs keeps every dependence between inputs
   and outcomes (which binned statistics chosen in advance would not) at a fixed memory cost,
   and ranking inputs from 20,000 runs has a standard error of about 0.01 of the variance.
+- Where items have a price: the values in money of every level and flow and the replacement
+  cost (``sim.values``), their totals over each holder's items (``BY_HOLDER``) and the price
+  of each item, as quantiles like the other series. A value whose price is one known number
+  is its quantity's quantiles scaled by the price.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import ChunkResult, Fleet, fleets
-from sim.flows import FLOWS, LEVELS, OUT_OF_ACTION
+from sim.flows import FLOWS, LEVELS, OUT_OF_ACTION, REPLACEMENT_COST, VALUE_OF, VALUES
 from sim.outcomes import CELL_DATES
 from sim.processes.donations import pledges
 from sim.reductions import (
@@ -47,6 +51,7 @@ from sim.reductions import (
     refilled_after_trough,
 )
 from sim.scenario.model import Scenario
+from sim.values import UNIT_PRICE, moves, price_block, priced, value_block
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -82,6 +87,10 @@ class Sample:
         )
 
 
+#: Values also summed over each holder's priced items (the value chart, the summary's totals).
+BY_HOLDER = ("sent_value", "produced_value", "lost_value", REPLACEMENT_COST)
+
+
 @dataclass
 class ChunkSummary:
     """What a summary-only run keeps of one chunk (size independent of its runs)."""
@@ -97,6 +106,8 @@ class ChunkSummary:
     counts: dict[str, np.ndarray]  # drawn_down, not_refilled (H, I); pledge_on_time (P,)
     sample: Sample
     clipped: dict[str, int] = field(default_factory=dict)
+    prices: Marginals | None = None  # (T, I) price of each item (None: no item has one)
+    by_holder: dict[str, Marginals] = field(default_factory=dict)  # BY_HOLDER -> (T, H)
 
     def merge(self, other: ChunkSummary) -> ChunkSummary:
         """Both chunks together (merge in chunk order for bit-identical results)."""
@@ -115,6 +126,10 @@ class ChunkSummary:
             counts={k: v + other.counts[k] for k, v in self.counts.items()},
             sample=self.sample.merge(other.sample),
             clipped=clipped,
+            prices=None
+            if self.prices is None or other.prices is None
+            else self.prices.merge(other.prices),
+            by_holder={k: v.merge(other.by_holder[k]) for k, v in self.by_holder.items()},
         )
 
 
@@ -131,12 +146,18 @@ def summarise_chunk(scenario: Scenario, result: ChunkResult) -> ChunkSummary:
     by = _by_days(scenario)
     with np.errstate(invalid="ignore"):
         on_time = (~np.isnan(fulfilled)) & (fulfilled <= by[None, :])
+    series = {name: _series(result, name) for name in (*LEVELS, *FLOWS)}
+    prices, by_holder = None, {}
+    if result.prices:
+        series.update(_values(result, series))
+        by_holder = {name: _holder_totals(result, name, series[name]) for name in BY_HOLDER}
+        prices = _prices(result)
     return ChunkSummary(
         runs=result.runs,
         report_days=result.report_days,
         holders=result.holders,
         items=result.items,
-        series={name: _series(result, name) for name in (*LEVELS, *FLOWS)},
+        series=series,
         out_of_action=_out_of_action(result, fleets(scenario)),
         per_run={
             "floor": Marginals.of(result.floor),
@@ -155,6 +176,8 @@ def summarise_chunk(scenario: Scenario, result: ChunkResult) -> ChunkSummary:
         },
         sample=_sample(result, refilled),
         clipped={k: int(v) for k, v in result.clipped.items()},
+        prices=prices,
+        by_holder=by_holder,
     )
 
 
@@ -176,6 +199,90 @@ def _sample(result: ChunkResult, refilled: np.ndarray) -> Sample:
     }
     inputs = input_matrix(result.inputs, names, result.runs)[:n]
     return Sample(names, inputs, {k: np.asarray(v, dtype=np.float64) for k, v in outcomes.items()})
+
+
+def _constant(shape: tuple[int, ...], runs: int, value: float) -> Marginals:
+    """Marginals of ``value`` in every run (``runs`` 0: no runs, NaN)."""
+    fill = value if runs else np.nan
+    return Marginals(
+        np.full((len(INTERIOR), *shape), value * runs if runs else 0.0),
+        np.full(shape, fill),
+        np.full(shape, fill),
+        np.full(shape, value * runs),
+        np.full(shape, runs, dtype=np.int64),
+    )
+
+
+def _put(into: Marginals, index: tuple[slice | int, ...], cell: Marginals) -> None:
+    """Write ``cell``'s elements at ``index`` of ``into`` (element axes)."""
+    into.weighted[(slice(None), *index)] = cell.weighted
+    into.low[index], into.high[index] = cell.low, cell.high
+    into.total[index], into.count[index] = cell.total, cell.count
+
+
+def _cell(m: Marginals, index: tuple[slice | int, ...]) -> Marginals:
+    return Marginals(m.weighted[(slice(None), *index)], m.low[index], m.high[index],
+                     m.total[index], m.count[index])  # fmt: skip
+
+
+def _known_price(result: ChunkResult, i: int) -> float | None:
+    """Item ``i``'s price when it is one number in every run and at every time."""
+    price = result.prices[result.items[i]]
+    first = float(price.flat[0])
+    return first if price.shape[0] == 1 and bool(np.all(price == first)) else None
+
+
+def _values(result: ChunkResult, series: dict[str, Marginals]) -> dict[str, Marginals]:
+    """Marginals of every value (``sim.flows.VALUES``) at every (time, holder, item): NaN
+    (no runs) where the item has no price, 0 where the value cannot move."""
+    times, holders = len(result.report_days), len(result.holders)
+    shape = (times, holders, len(result.items))
+    out = {}
+    for name in VALUES:
+        marginals = _constant(shape, 0, 0.0)
+        for i in priced(result):
+            price = _known_price(result, i)
+            for h in range(holders):
+                index = (slice(None), h, i)
+                if not moves(result, name, h, i):
+                    cell = _constant((times,), result.runs, 0.0)
+                elif price is not None and name in VALUE_OF:  # a scaled copy: same order
+                    base = _cell(series[VALUE_OF[name]], index)
+                    cell = Marginals(base.weighted * price, base.low * price,
+                                     base.high * price, base.total * price, base.count)  # fmt: skip
+                else:
+                    cell = Marginals.of(value_block(result, name, h, i).T, axis=1)
+                _put(marginals, index, cell)
+        out[name] = marginals
+    return out
+
+
+def _prices(result: ChunkResult) -> Marginals:
+    """Marginals over ``(T, I)`` of each item's price (no runs where it has none)."""
+    times = len(result.report_days)
+    out = _constant((times, len(result.items)), 0, 0.0)
+    for i in priced(result):
+        price = _known_price(result, i)
+        if price is not None:
+            cell = _constant((times,), result.runs, price)
+        else:
+            cell = Marginals.of(price_block(result, i).T, axis=1)
+        _put(out, (slice(None), i), cell)
+    return out
+
+
+def _holder_totals(result: ChunkResult, name: str, cells: Marginals) -> Marginals:
+    """Marginals over ``(T, H)`` of value ``name`` summed over each holder's priced items."""
+    times, holders = len(result.report_days), len(result.holders)
+    out = _constant((times, holders), result.runs, 0.0)
+    for h in range(holders):
+        moving = [i for i in priced(result) if moves(result, name, h, i)]
+        if len(moving) == 1:
+            _put(out, (slice(None), h), _cell(cells, (slice(None), h, moving[0])))
+        elif moving:
+            total = sum(value_block(result, name, h, i) for i in moving)
+            _put(out, (slice(None), h), Marginals.of(np.asarray(total).T, axis=1))
+    return out
 
 
 def _by_days(scenario: Scenario) -> np.ndarray:
@@ -305,6 +412,12 @@ def summary_dataset(
     for name, marginals in summary.series.items():
         data[name] = (cube, marginals.quantiles())
         data[f"{name}_mean"] = (cube[1:], marginals.mean())
+    if summary.prices is not None:
+        data[UNIT_PRICE] = (("quantile", "time", "item"), summary.prices.quantiles())
+        data[f"{UNIT_PRICE}_mean"] = (("time", "item"), summary.prices.mean())
+    for name, marginals in summary.by_holder.items():
+        data[f"{name}_by_holder"] = (("quantile", "time", "holder"), marginals.quantiles())
+        data[f"{name}_by_holder_mean"] = (("time", "holder"), marginals.mean())
     data["out_of_action"] = (cube, summary.out_of_action.quantiles())
     data["out_of_action_mean"] = (cube[1:], summary.out_of_action.mean())
     for name in ("floor", "target", "trough"):

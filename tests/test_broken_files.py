@@ -265,9 +265,22 @@ CASES: list[tuple[str, str, str, str]] = [
     ),
     (
         "  shell: {unit: rounds}",
-        "  shell: {unit: rounds, unit_cost: 1 to 2}",
+        "  shell: {unit: rounds, unit_cost: 0}",
         "s.yaml:5: items.shell.unit_cost:",
-        "must be a fixed number",
+        "a price must be > 0",
+    ),
+    # money
+    (
+        "    rate: 3/d\n",
+        "    rate: $30k/d\n",
+        "s.yaml:37: consumption.fires.rate:",
+        "an amount in money needs a price for item 'shell'",
+    ),
+    (
+        "    slip: 1 to 2 mo",
+        "    slip: 1 to 2 mo\n    inputs: {gun: $1k}",
+        "s.yaml:19: production.line.inputs.gun:",
+        "an amount in money is not accepted here",
     ),
     # exclusive options and dependencies
     (

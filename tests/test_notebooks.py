@@ -13,13 +13,14 @@ import sim
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
 
-def test_the_five_tutorials_are_there() -> None:
+def test_the_six_tutorials_are_there() -> None:
     assert [p.stem for p in NOTEBOOKS] == [
         "01_quick_start",
         "02_howitzers",
         "03_155mm_ramp",
         "04_compare",
         "05_what_it_would_take",
+        "06_money",
     ]
 
 

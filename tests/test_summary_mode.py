@@ -25,7 +25,8 @@ import sim.runner
 import sim.summaries
 from sim import plots
 from sim.cli import main
-from sim.flows import FLOWS, LEVELS
+from sim.flows import FLOWS, LEVELS, VALUES
+from sim.metrics import money_metric
 from sim.outcomes import NotKept
 from sim.plots import write
 from sim.plots.timeline import rows
@@ -37,6 +38,7 @@ from sim.reductions import (
     run_quantiles,
     sorted_quantiles,
 )
+from sim.summaries import BY_HOLDER
 
 CHUNK_RUNS = 400
 RUNS = 3000  # 7 full chunks and a partial one
@@ -47,7 +49,10 @@ name: Summary test
 start: 2024-01-01
 horizon: 2y
 report_every: 2w
-items: {shell: {label: Shell, unit: rounds}, gun: {label: Gun, unit: systems}}
+items:
+  shell: {label: Shell, unit: rounds, unit_cost: {2024-01-01: 2k to 3k, 2025-01-01: 5k to 8k},
+          escalation: 3%/y}
+  gun: {label: Gun, unit: systems, unit_cost: 4M}
 holders:
   army: {label: Army, stock: {shell: 50k to 80k, gun: 200 to 260},
          floor: {shell: 20k}, target: {shell: 60k}}
@@ -191,6 +196,27 @@ def test_series_quantiles_match_the_pooled_runs(
     np.testing.assert_allclose(summary.dataset[f"{name}_mean"], exact.mean("run"), rtol=1e-9)
 
 
+@pytest.mark.parametrize("name", VALUES)
+def test_value_quantiles_are_the_chunks_quantiles_merged(
+    full: sim.Results, summary: sim.Results, name: str
+) -> None:
+    """Values in money are reduced like the other series: exact extremes and means, merged
+    chunk quantiles (to float32, the precision of a full run's stored values)."""
+    exact, kept = full.dataset[name].astype(np.float64), summary.dataset[name]
+    runs = exact.transpose("run", ...).values
+    merged = kept.sel(quantile=list(INTERIOR)).transpose("quantile", *exact.dims[1:]).values
+    np.testing.assert_allclose(merged, chunk_weighted_quantiles(runs), rtol=1e-6, atol=1e-3)
+    np.testing.assert_allclose(kept.sel(quantile=0.0), exact.min("run"), rtol=1e-6, atol=1e-3)
+    np.testing.assert_allclose(kept.sel(quantile=1.0), exact.max("run"), rtol=1e-6, atol=1e-3)
+    np.testing.assert_allclose(summary.dataset[f"{name}_mean"], exact.mean("run"), rtol=1e-6,
+                               atol=1e-3)  # fmt: skip
+    if name in BY_HOLDER:
+        total = exact.sum("item").transpose("run", ...).values
+        by_holder = summary.dataset[f"{name}_by_holder"].sel(quantile=list(INTERIOR)).values
+        np.testing.assert_allclose(by_holder, chunk_weighted_quantiles(total), rtol=1e-6,
+                                   atol=1e-3)  # fmt: skip
+
+
 def test_merged_quantiles_are_not_just_the_first_chunk(
     full: sim.Results, summary: sim.Results
 ) -> None:
@@ -231,8 +257,9 @@ def test_summary_table_equals_the_full_runs(full: sim.Results, summary: sim.Resu
                     assert abs(u - v) < pd.Timedelta(microseconds=1), (x["metric"], column)
                 else:
                     assert u == v or (u is pd.NaT and v is pd.NaT), (x["metric"], column, u, v)
-            elif column == "mean":
-                assert v == pytest.approx(u, rel=1e-9, abs=1e-9, nan_ok=True), x["metric"]
+            elif column == "mean":  # values: the full run's are stored in float32
+                rel = 1e-6 if money_metric(str(x["metric"])) else 1e-9
+                assert v == pytest.approx(u, rel=rel, abs=1e-9, nan_ok=True), x["metric"]
 
 
 def test_summary_table_numbers_are_the_kept_quantiles(
@@ -316,6 +343,7 @@ def test_write_charts_writes_the_charts_a_full_run_would(
     for holder, item in write.active(ds):
         expected |= {f"fan_{holder}_{item}.png", f"flows_{holder}_{item}.png"}
     expected |= {f"availability_{h}_{i}.png" for h, i, _ in write.availability_cells(ds)}
+    expected |= {"value_army.png"}
     written = plots.write_charts(summary, tmp_path / "summary")
     assert {p.name for p in written} == expected
     assert "availability_ally_gun.png" in expected

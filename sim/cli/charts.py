@@ -13,7 +13,7 @@ from sim.cli import main
 from sim.cli.files import BadInput, open_results, write_whole
 from sim.formats import CHART_FORMATS
 
-KINDS = ("fan", "timeline", "flows", "availability")
+KINDS = ("fan", "timeline", "flows", "availability", "value")
 CELL_KINDS = ("fan", "flows", "availability")
 FORMATS = CHART_FORMATS
 
@@ -21,7 +21,7 @@ FORMATS = CHART_FORMATS
 @main.command("chart")
 @click.argument("results", type=click.Path(path_type=Path), metavar="RESULTS")
 @click.option("--kind", type=click.Choice(KINDS), default="timeline", show_default=True)
-@click.option("--holder", help="Holder id (fan, flows, availability).")
+@click.option("--holder", help="Holder id (fan, flows, availability, value).")
 @click.option("--item", help="Item id (fan, flows, availability).")
 @click.option(
     "--also",
@@ -47,9 +47,13 @@ def chart(
     """Redraw one chart from RESULTS (a run's output folder or its results.nc)."""
     if kind in CELL_KINDS and not (holder and item):
         raise BadInput(f"--kind {kind} needs --holder and --item")
+    if kind == "value" and not holder:
+        raise BadInput("--kind value needs --holder")
     dataset = open_results(results)
     fmt = chart_format(fmt, out)
     stem = "_".join(p for p in (kind, holder, item) if p) if kind in CELL_KINDS else kind
+    if kind == "value":
+        stem = f"value_{holder}"
     out = out or Path(f"{stem}.{fmt}")
     from sim import plots
 
@@ -68,11 +72,12 @@ def chart(
             options["bands"] = [float(b) / 100 for b in bands.split(",") if b.strip()]
         except ValueError:
             raise BadInput(f"--bands {bands}: write coverages in %, e.g. 95,60") from None
-    figure = (
-        plots.timeline(dataset)
-        if kind == "timeline"
-        else _draw(draw[kind], dataset, holder, item, **options)
-    )
+    if kind == "timeline":
+        figure = plots.timeline(dataset)
+    elif kind == "value":
+        figure = _draw(plots.value, dataset, holder)
+    else:
+        figure = _draw(draw[kind], dataset, holder, item, **options)
     write_figure(figure, out, fmt)
 
 

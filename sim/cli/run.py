@@ -20,6 +20,8 @@ from rich.text import Text
 from sim.cli import main
 from sim.cli.output import OutputError, staged_folder
 from sim.cli.problems import exit_with_problems, load_or_exit
+from sim.currency import label, money
+from sim.metrics import money_metric
 from sim.results import Results
 from sim.runner import run as run_scenario
 
@@ -169,12 +171,14 @@ def _csv_value(value: object) -> object:
     return "" if value is pd.NaT else value
 
 
-def _cell(value: object, metric: str) -> str:
+def _cell(value: object, metric: str, currency: str = "USD") -> str:
     if value is pd.NaT or value is None:
         dated = metric.endswith("_at") or metric.startswith("pledge_fulfilled_at:")
         return "after end" if dated else ""
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
+    if isinstance(value, float) and money_metric(metric):
+        return "" if pd.isna(value) else money(value, currency)
     if isinstance(value, float):
         return "" if pd.isna(value) else f"{value:,.0f}"
     return str(value)
@@ -185,7 +189,11 @@ def summary_table(results: Results, summary: pd.DataFrame) -> Table:
     heading), dates as dates, counts with thousands separators. Ids and metric names wrap on a
     narrow terminal; numbers and dates never do."""
     attrs = results.dataset.attrs
-    table = Table(title=f"{attrs['scenario']} — {attrs['runs']:,} runs, seed {attrs['seed']}")
+    currency = str(attrs.get("currency", "USD"))
+    title = f"{attrs['scenario']} — {attrs['runs']:,} runs, seed {attrs['seed']}"
+    if any(money_metric(str(m)) for m in summary["metric"]):
+        title += f"; values in {label(currency)}"
+    table = Table(title=title)
     table.add_column("holder · item / metric", overflow="fold", min_width=14)
     values = _value_columns(summary)
     for column in (*values, "probability"):
@@ -198,6 +206,6 @@ def summary_table(results: Results, summary: pd.DataFrame) -> Table:
             metric = str(row["metric"])
             chance = row["probability"]
             probability = "" if pd.isna(chance) else f"{float(chance):.0%}"
-            cells = [_cell(row[c], metric) for c in values]
+            cells = [_cell(row[c], metric, currency) for c in values]
             table.add_row(f"  {metric}", *cells, probability)
     return table

@@ -1,4 +1,4 @@
-"""Briefing charts from results: fan, timeline, flows, availability, compare, tornado,
+"""Briefing charts from results: fan, timeline, flows, availability, value, compare, tornado,
 probability, sweep_bands, sweep_heatmap;
 write_charts.
 
@@ -16,6 +16,7 @@ from sim.plots.style import ChartError, save
 from sim.plots.sweep import sweep_bands, sweep_heatmap
 from sim.plots.timeline import drawn_down, timeline
 from sim.plots.tornado import tornado
+from sim.plots.value import value
 from sim.plots.write import write_charts
 
 __all__ = [
@@ -32,5 +33,6 @@ __all__ = [
     "sweep_heatmap",
     "timeline",
     "tornado",
+    "value",
     "write_charts",
 ]

@@ -70,6 +70,7 @@ _RC: Any = {  # a plain dict; typed Any for matplotlib's literal-keyed stubs
     "legend.frameon": False,
     "legend.fontsize": 9,
     "text.color": INK,
+    "text.parse_math": False,  # scenario texts are plain: "$675M" is money, not mathtext
     "svg.fonttype": "none",
     "pdf.fonttype": 42,
 }

@@ -14,6 +14,7 @@ from sim.plots.availability import availability
 from sim.plots.fan import fan
 from sim.plots.flows import flows
 from sim.plots.timeline import drawn_down, timeline
+from sim.plots.value import value, value_holders
 
 
 def active(dataset: xr.Dataset) -> list[tuple[str, str]]:
@@ -34,12 +35,13 @@ def write_charts(
     formats: Iterable[str] = ("png",),
     deterministic: Any = None,
 ) -> list[Path]:
-    """Timeline, fan and flows per active cell, availability for fleets with repair.
+    """Timeline, fan and flows per active cell, availability for fleets with repair, and where
+    items have a price the value chart of each holder that donated or produced them.
 
     ``deterministic`` (results of the one run at the means) adds its path to the fan charts.
 
     Files are named ``timeline.png``, ``fan_us_shell_155.png``, ``flows_...``,
-    ``availability_...``, one per format. Returns the paths written.
+    ``availability_...``, ``value_us.png``, one per format. Returns the paths written.
     """
     dataset = style.as_dataset(results)
     formats = tuple(formats)
@@ -60,6 +62,8 @@ def write_charts(
     for holder, item, hubs in availability_cells(dataset):
         draw = _bind(availability, dataset, holder, item, also=hubs)
         charts.append((f"availability_{holder}_{item}", draw))
+    for holder in value_holders(dataset):
+        charts.append((f"value_{holder}", _bind_holder(value, dataset, holder)))
     written = []
     for name, draw in charts:
         figure = draw()
@@ -72,3 +76,7 @@ def write_charts(
 
 def _bind(chart: Any, dataset: xr.Dataset, holder: str, item: str, **options: Any) -> Any:
     return lambda: chart(dataset, holder, item, **options)
+
+
+def _bind_holder(chart: Any, dataset: xr.Dataset, holder: str) -> Any:
+    return lambda: chart(dataset, holder)

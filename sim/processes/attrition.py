@@ -24,15 +24,16 @@ from sim.distributions import Distribution, Fixed
 from sim.processes.clock import action_days
 from sim.processes.context import Context
 from sim.processes.kind import Footprint, Kind, Process
-from sim.processes.schedule import Integrator, draw_hazards, draw_rates
+from sim.processes.prices import Stepper, rate_of
+from sim.processes.schedule import Integrator, draw_hazards
 from sim.scenario.model import Schedule
 from sim.scenario.schema import (
+    AmountScheduleText,
     Duration,
     FixedDuration,
     Fraction,
     Interpolate,
     Ref,
-    ScheduleText,
     ShareScheduleText,
     Strict,
 )
@@ -51,7 +52,10 @@ class AttritionSpec(Strict):
     rate: ShareScheduleText | None = Field(
         None, description="Fraction lost per period under a constant hazard: 33%/9mo."
     )
-    losses: ScheduleText | None = Field(None, description="Count of losses per period: 10/w.")
+    losses: AmountScheduleText | None = Field(
+        None,
+        description="Count of losses per period: 10/w (or money per period for a priced item).",
+    )
     interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
     repairable: Fraction = Field(0, description="Fraction of losses that can be repaired.")
     repair_time: Duration | None = Field(None, description="Repair turnaround, drawn per batch.")
@@ -105,7 +109,8 @@ def build(b: Builder, name: str, spec: AttritionSpec) -> Attrition | None:
         rate = b.schedule((*path, "rate"), spec.rate, "fraction", spec.interpolate, 1.0)
     else:
         kind = "count"
-        rate = b.schedule((*path, "losses"), spec.losses, "quantity", spec.interpolate)
+        rate = b.schedule((*path, "losses"), spec.losses, "quantity", spec.interpolate,
+                          item=spec.item)  # fmt: skip
     if rate is None or repairable is None or every is None:
         return None
     return Attrition(name, spec.holder, spec.item, kind, rate, repairable, repair_time,
@@ -128,10 +133,11 @@ def attrition(ctx: Context, spec: Attrition, index: int) -> Process:
     path = f"attrition.{spec.id}"
     draws = ctx.draws(path)
     proportional = spec.kind == "proportional"
+    exposure: Stepper
     if proportional:
         exposure = Integrator(draw_hazards(spec.rate, draws, f"{path}.rate"))
     else:
-        exposure = Integrator(draw_rates(spec.rate, draws, f"{path}.losses"))
+        exposure = rate_of(ctx, spec.rate, draws, f"{path}.losses", spec.item)
     repairable = draws.value(spec.repairable, f"{path}.repairable", 0.0, 1.0)
     repairs = _Repairs(ctx, spec, repairable) if np.any(repairable > 0) else None
     losses_draws = ctx.draws(f"{path}.losses")

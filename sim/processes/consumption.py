@@ -14,9 +14,9 @@ from pydantic import Field
 from sim.processes.clock import action_days
 from sim.processes.context import Context
 from sim.processes.kind import Footprint, Kind, Process
-from sim.processes.schedule import Integrator, draw_rates
+from sim.processes.prices import rate_of
 from sim.scenario.model import Schedule
-from sim.scenario.schema import FixedDuration, Interpolate, Ref, ScheduleText, Strict
+from sim.scenario.schema import AmountScheduleText, FixedDuration, Interpolate, Ref, Strict
 
 if TYPE_CHECKING:
     from sim.scenario.build import Builder
@@ -27,7 +27,10 @@ class ConsumptionSpec(Strict):
 
     holder: Ref = Field(description="Holder id that consumes.")
     item: Ref = Field(description="Item id consumed.")
-    rate: ScheduleText = Field(description="Consumption rate, or a schedule date -> rate.")
+    rate: AmountScheduleText = Field(
+        description="Consumption rate, or a schedule date -> rate (units, or money per period "
+        "for a priced item)."
+    )
     interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
     every: FixedDuration = Field("1d", description="How often consumption is applied.")
 
@@ -46,7 +49,7 @@ def build(b: Builder, name: str, spec: ConsumptionSpec) -> Consumption | None:
     path = ("consumption", name)
     b.known((*path, "holder"), spec.holder, "holder")
     b.known((*path, "item"), spec.item, "item")
-    rate = b.schedule((*path, "rate"), spec.rate, "quantity", spec.interpolate)
+    rate = b.schedule((*path, "rate"), spec.rate, "quantity", spec.interpolate, item=spec.item)
     every = b.every((*path, "every"), spec.every)
     if rate is None or every is None:
         return None
@@ -62,7 +65,7 @@ def footprint(process: Consumption) -> Footprint:
 def consumption(ctx: Context, spec: Consumption, index: int) -> Process:
     """Every ``every`` days take the rate integrated over the interval, limited by the stock."""
     path = f"consumption.{spec.id}"
-    demand = Integrator(draw_rates(spec.rate, ctx.draws(path), f"{path}.rate"))
+    demand = rate_of(ctx, spec.rate, ctx.draws(path), f"{path}.rate", spec.item)
     c = ctx.cell(spec.holder, spec.item)
     ledger = ctx.ledger
     for day in action_days(spec.every_days, ctx.end_day):

@@ -1,4 +1,5 @@
-"""What every process needs: the clock, the ledger, the arrival calendar and its random stream."""
+"""What every process needs: the clock, the ledger, the arrival calendar, its random stream and
+the items' prices."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sim.ledger import Ledger
 from sim.processes.calendar import Calendar
 from sim.processes.clock import Clock
 from sim.processes.draws import Draws
+from sim.processes.prices import Prices
 from sim.streams import stream
 
 
@@ -31,6 +33,7 @@ class Context:
     pledge_fulfilled_at: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     inputs: dict[str, NDArray[np.float64]] = field(default_factory=dict)  # path -> (runs,)
     start: dt.date | None = None  # the scenario's start (dated input paths)
+    prices: Prices = field(default_factory=lambda: Prices({}, 0))  # drawn by the engine
 
     def draws(self, key: str) -> Draws:
         """Draws from the stream named ``key`` (a process or holder path); the per-run values

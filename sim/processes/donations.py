@@ -26,20 +26,20 @@ from sim.processes.clock import action_days
 from sim.processes.context import Context
 from sim.processes.draws import Draws
 from sim.processes.kind import Footprint, Kind, Process
-from sim.processes.schedule import Integrator, draw_rates
+from sim.processes.prices import Stepper, amount_of, rate_of
 from sim.scenario import values as v
-from sim.scenario.model import Rate, Scenario, Schedule
+from sim.scenario.model import Amount, Money, Rate, Scenario, Schedule
 from sim.scenario.problems import range_error
 from sim.scenario.schema import (
+    AmountRateText,
+    AmountScheduleText,
+    AmountText,
     DateText,
     Deliveries,
     Duration,
     FixedDuration,
     Interpolate,
-    Quantity,
-    RateText,
     Ref,
-    ScheduleText,
     Strict,
 )
 from sim.scenario.yaml_source import Path, key_text
@@ -59,15 +59,26 @@ class DonationSpec(Strict):
     from_: Ref = Field(alias="from", description="Donor holder id.")
     to: Ref = Field(description="Receiving holder id.")
     item: Ref = Field(description="Item id donated.")
-    deliveries: Deliveries | None = Field(None, description="Tranches: date -> quantity.")
-    rate: ScheduleText | None = Field(None, description="Shipping rate, or a schedule.")
+    deliveries: Deliveries | None = Field(
+        None,
+        description="Tranches: date -> quantity (units, or money such as $675M for a priced "
+        "item, converted at the price on that date).",
+    )
+    rate: AmountScheduleText | None = Field(
+        None,
+        description="Shipping rate, or a schedule (units, or money per period such as "
+        "$100M/mo, converted at the price of each day).",
+    )
     interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
-    pledge: Quantity | None = Field(
+    pledge: AmountText | None = Field(
         None,
         description="Total promised (drawn once per run), shipped every `every` as fast as the "
-        "stock above the floor and max_rate allow.",
+        "stock above the floor and max_rate allow (units, or money: each shipment counts at the "
+        "price of its day).",
     )
-    max_rate: RateText | None = Field(None, description="Pledge only: fastest shipping rate.")
+    max_rate: AmountRateText | None = Field(
+        None, description="Pledge only: fastest shipping rate (units or money per period)."
+    )
     start: DateText | None = Field(
         None, description="Pledge only: first shipping date (default: the scenario start)."
     )
@@ -79,15 +90,17 @@ class DonationSpec(Strict):
         None, description="Shipping time, drawn per shipment; arrivals rounded to whole days."
     )
     keep_floor: StrictBool = Field(True, description="Never ship below the donor's floor.")
-    cap: Quantity | None = Field(
-        None, description="Cumulative maximum shipped (units), drawn once per run."
+    cap: AmountText | None = Field(
+        None,
+        description="Cumulative maximum shipped, drawn once per run (units, or money: each "
+        "shipment counts at the price of its day).",
     )
 
 
 @dataclass(frozen=True)
 class Tranche:
     day: float
-    quantity: Distribution
+    quantity: Amount
 
 
 @dataclass(frozen=True)
@@ -101,14 +114,14 @@ class Donation:
     kind: DonationKind
     deliveries: tuple[Tranche, ...] = ()
     rate: Schedule | None = None
-    pledge: Distribution | None = None
+    pledge: Amount | None = None
     max_rate: Rate | None = None  # pledge only
     start_day: float = 0.0  # pledge only
     by_day: float | None = None  # pledge deadline (reported; shipping carries on after it)
     every_days: float = 7.0
     transit: Distribution | None = None  # days, drawn per shipment
     keep_floor: bool = True
-    cap: Distribution | None = None  # cumulative maximum shipped
+    cap: Amount | None = None  # cumulative maximum shipped
 
 
 def pledges(scenario: Scenario) -> list[Donation]:
@@ -143,16 +156,17 @@ def build(b: Builder, name: str, spec: DonationSpec) -> Donation | None:
     kind = _read_kind(b, path, spec)
     every = b.every((*path, "every"), spec.every)
     transit = b.duration((*path, "transit"), spec.transit) if spec.transit is not None else None
-    cap = b.value((*path, "cap"), spec.cap) if spec.cap is not None else None
+    cap = b.amount((*path, "cap"), spec.cap, spec.item) if spec.cap is not None else None
     if kind is None:
         return None
     base = Donation(name, spec.from_, spec.to, spec.item, kind, every_days=every or 7.0,
                     transit=transit, keep_floor=spec.keep_floor, cap=cap)  # fmt: skip
     if kind == "deliveries":
-        return replace(base, deliveries=_read_tranches(b, (*path, "deliveries"), spec.deliveries))
+        tranches = _read_tranches(b, (*path, "deliveries"), spec.deliveries, spec.item)
+        return replace(base, deliveries=tranches)
     if kind == "rate":
         return replace(base, rate=b.schedule((*path, "rate"), spec.rate, "quantity",
-                                             spec.interpolate))  # fmt: skip
+                                             spec.interpolate, item=spec.item))  # fmt: skip
     return _read_pledge(b, spec, base)
 
 
@@ -170,12 +184,12 @@ def _read_kind(b: Builder, path: Path, spec: DonationSpec) -> DonationKind | Non
     return modes[0]
 
 
-def _read_tranches(b: Builder, path: Path, raw: Any) -> tuple[Tranche, ...]:
+def _read_tranches(b: Builder, path: Path, raw: Any, item: str) -> tuple[Tranche, ...]:
     tranches: dict[float, Tranche] = {}
     for key, value in raw.items():
         where = (*path, key_text(key))
         day = b.out.parse(where, v.parse_date, key, b.start)
-        quantity = b.value(where, value)
+        quantity = b.amount(where, value, item)
         if day is None or quantity is None:
             continue
         if day in tranches and b.start is not None:
@@ -188,13 +202,16 @@ def _read_tranches(b: Builder, path: Path, raw: Any) -> tuple[Tranche, ...]:
 
 def _read_pledge(b: Builder, spec: DonationSpec, base: Donation) -> Donation | None:
     path = ("donations", base.id)
-    total = b.value((*path, "pledge"), spec.pledge)
+    total = b.amount((*path, "pledge"), spec.pledge, base.item)
     max_rate = None
     if spec.max_rate is not None:
-        max_rate = b.out.parse((*path, "max_rate"), v.parse_rate, spec.max_rate)
+        where = (*path, "max_rate")
+        max_rate = b.out.parse(where, v.parse_rate, spec.max_rate, "quantity", True)
         problem = range_error(max_rate.amount, 0.0) if max_rate else None
         if problem is not None:
-            b.out.grammar((*path, "max_rate"), problem)
+            b.out.grammar(where, problem)
+        if max_rate is not None and max_rate.money:
+            max_rate = max_rate if b.money(where, max_rate.currency, base.item) else None
     start_day = 0.0
     if spec.start is not None:
         start_day = b.out.parse((*path, "start"), v.parse_date, spec.start, b.start) or 0
@@ -222,7 +239,9 @@ class _Giver:
         self.donor = ctx.cell(spec.source, spec.item)
         self.receiver = ctx.cell(spec.to, spec.item)
         path = f"donations.{spec.id}"
-        self.cap_left = draws.value(spec.cap, f"{path}.cap") if spec.cap is not None else None
+        cap = spec.cap
+        self.cap_left = draws.value(amount_of(cap), f"{path}.cap") if cap is not None else None
+        self.cap_in_money = isinstance(cap, Money)  # then cap_left is money, counted at each
         self.transit_path = f"{path}.transit"
         self.transit = ctx.draws(self.transit_path) if spec.transit is not None else None
 
@@ -232,10 +251,16 @@ class _Giver:
         keep_floor = self.spec.keep_floor
         short = np.empty(len(wanted)) if unfilled else _NONE
         emptied = np.empty(len(wanted), dtype=bool) if keep_floor else None
+        cap = self.cap_left
+        if cap is not None and self.cap_in_money:  # what is left of it buys at today's price
+            price = self.ctx.prices.at(self.spec.item, day)
+            cap = cap / price
         shipped = kernels.shippable(
-            wanted, _NONE if self.cap_left is None else self.cap_left, ledger.stock[c],
+            wanted, _NONE if cap is None else cap, ledger.stock[c],
             ledger.floor[c], keep_floor, short, _NO_RUNS if emptied is None else emptied,
         )  # fmt: skip
+        if cap is not None and self.cap_in_money:
+            self.cap_left = cap * price
         if unfilled:
             ledger.count(self.receiver, "unfilled", short)
         ledger.remove(c, shipped, "sent", day, to_floor=emptied)
@@ -260,20 +285,23 @@ def donation(ctx: Context, spec: Donation, index: int) -> Process:
 
 def _tranches(ctx: Context, spec: Donation, index: int, draws: Draws) -> Process:
     path = f"donations.{spec.id}.deliveries"
-    quantities = [draws.value(t.quantity, path, key=draws.dated(path, t.day))
+    quantities = [draws.value(amount_of(t.quantity), path, key=draws.dated(path, t.day))
                   for t in spec.deliveries]  # fmt: skip
     giver = _Giver(ctx, spec, draws)
     dated = sorted(zip((t.day for t in spec.deliveries), range(len(quantities)), strict=True))
     for day, j in dated:
         if 0.0 <= day <= ctx.end_day:
             yield ctx.clock.at(day, KIND.phase, index)
-            giver.give(quantities[j], day, unfilled=True)
+            wanted = quantities[j]
+            if isinstance(spec.deliveries[j].quantity, Money):  # bought at the day's price
+                wanted = ctx.prices.units(spec.item, wanted, day)
+            giver.give(wanted, day, unfilled=True)
 
 
 def _rate(ctx: Context, spec: Donation, index: int, draws: Draws) -> Process:
     if spec.rate is None:
         raise ValueError(f"donation {spec.id} of kind 'rate' has no rate")
-    wanted = Integrator(draw_rates(spec.rate, draws, f"donations.{spec.id}.rate"))
+    wanted = rate_of(ctx, spec.rate, draws, f"donations.{spec.id}.rate", spec.item)
     giver = _Giver(ctx, spec, draws)
     for day in action_days(spec.every_days, ctx.end_day):
         yield ctx.clock.at(day, KIND.phase, index)
@@ -284,9 +312,14 @@ def _pledge(ctx: Context, spec: Donation, index: int, draws: Draws) -> Process:
     if spec.pledge is None:
         raise ValueError(f"donation {spec.id} of kind 'pledge' has no pledge")
     path = f"donations.{spec.id}"
-    total = draws.value(spec.pledge, f"{path}.pledge")
+    total = draws.value(amount_of(spec.pledge), f"{path}.pledge")
+    in_money = isinstance(spec.pledge, Money)  # remaining is money: each shipment at its price
     per_action = np.full(ctx.runs, np.inf)
-    if spec.max_rate is not None:
+    fastest: Stepper | None = None  # a max_rate in money buys fewer units as the price rises
+    if spec.max_rate is not None and spec.max_rate.money:
+        fastest = rate_of(ctx, Schedule((0.0,), (spec.max_rate,)), draws, f"{path}.max_rate",
+                          spec.item, start=spec.start_day)  # fmt: skip
+    elif spec.max_rate is not None:
         per_day = draws.value(spec.max_rate.amount, f"{path}.max_rate") / spec.max_rate.period_days
         per_action = per_day * spec.every_days
     giver = _Giver(ctx, spec, draws)
@@ -298,8 +331,13 @@ def _pledge(ctx: Context, spec: Donation, index: int, draws: Draws) -> Process:
         if not np.isnan(fulfilled).any():
             return
         yield ctx.clock.at(day, KIND.phase, index)
-        shipped = giver.give(np.minimum(remaining, per_action), day, unfilled=False)
-        remaining = np.where(shipped >= remaining, 0.0, remaining - shipped)
+        price = ctx.prices.at(spec.item, day) if in_money else None
+        left = remaining if price is None else remaining / price
+        if fastest is not None:
+            per_action = fastest.step(day)
+        shipped = giver.give(np.minimum(left, per_action), day, unfilled=False)
+        left = np.where(shipped >= left, 0.0, left - shipped)
+        remaining = left if price is None else left * price
         fulfilled[(remaining <= 0.0) & np.isnan(fulfilled)] = day
 
 

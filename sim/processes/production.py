@@ -23,16 +23,16 @@ from sim.distributions import Distribution, Fixed
 from sim.processes.clock import action_days
 from sim.processes.context import Context
 from sim.processes.kind import Footprint, Kind, Process
-from sim.processes.schedule import Integrator, draw_rates
+from sim.processes.prices import rate_of
 from sim.scenario.model import Schedule
 from sim.scenario.schema import (
+    AmountScheduleText,
     Duration,
     FixedDuration,
     Fraction,
     Interpolate,
     PerItem,
     Ref,
-    ScheduleText,
     Shares,
     Strict,
 )
@@ -48,8 +48,9 @@ class ProductionSpec(Strict):
 
     item: Ref = Field(description="Item id produced.")
     to: Shares = Field(description="Holder id, or shares {holder: fraction} that sum to 1.")
-    rate: ScheduleText = Field(
-        description="Output rate (units per period), or a ramp date -> rate."
+    rate: AmountScheduleText = Field(
+        description="Output rate (units per period), or a ramp date -> rate; in money "
+        "($2B/y) a funded line: output = funds / the price at each moment."
     )
     interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
     slip: Duration | None = Field(
@@ -84,7 +85,7 @@ def build(b: Builder, name: str, spec: ProductionSpec) -> Production | None:
     path = ("production", name)
     b.known((*path, "item"), spec.item, "item")
     shares = b.shares((*path, "to"), spec.to)
-    rate = b.schedule((*path, "rate"), spec.rate, "quantity", spec.interpolate)
+    rate = b.schedule((*path, "rate"), spec.rate, "quantity", spec.interpolate, item=spec.item)
     slip = b.duration((*path, "slip"), spec.slip) if spec.slip is not None else None
     yield_ = b.value((*path, "yield"), spec.yield_, "fraction", 1.0)
     inputs = b.per_item((*path, "inputs"), spec.inputs)
@@ -127,7 +128,7 @@ def production(ctx: Context, spec: Production, index: int) -> Process:
     path = f"production.{spec.id}"
     draws = ctx.draws(path)
     slip = draws.value(spec.slip, f"{path}.slip") if spec.slip is not None else None
-    potential = Integrator(draw_rates(spec.rate, draws, f"{path}.rate", slip))
+    potential = rate_of(ctx, spec.rate, draws, f"{path}.rate", spec.item, slip)
     accepted = draws.value(spec.yield_, f"{path}.yield", 0.0, 1.0)
     per_unit = {k: draws.value(q, f"{path}.inputs.{k}") for k, q in spec.inputs.items()}
     outlets = [

@@ -13,10 +13,13 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from sim.currency import DEFAULT as DEFAULT_CURRENCY
+from sim.currency import symbol
 from sim.distributions import Distribution, Fixed
 from sim.processes.kind import Kind
 from sim.processes.registry import kinds
@@ -42,6 +45,9 @@ class Builder:
         self.end_day = INF
         self.items = self._ids("items")
         self.holders = self._ids("holders")
+        self.currency = DEFAULT_CURRENCY
+        #: Items with a price (``unit_cost``): amounts in money may stand for their units.
+        self.priced = self._priced()
 
     # ---- structure -------------------------------------------------------------------------
 
@@ -53,6 +59,16 @@ class Builder:
                 path, message, hint = translate(error)
                 self.out.error(path, message, hint)
                 self.bad.add(tuple(str(p) for p in error["loc"][:2]))
+
+    def _priced(self) -> set[str]:
+        entries = self.tree.get("items")
+        if not isinstance(entries, dict):
+            return set()
+        return {
+            key_text(key)
+            for key, raw in entries.items()
+            if isinstance(raw, dict) and raw.get("unit_cost") is not None
+        }
 
     def _ids(self, section: str) -> list[str]:
         entries = self.tree.get(section)
@@ -86,6 +102,9 @@ class Builder:
             self.start = out.parse(("start",), v.parse_start, tree["start"])
         self._end()
         every = self.every(("report_every",), tree.get("report_every", "1w"))
+        if tree.get("currency") is not None and ("currency",) not in self.bad:
+            code = out.parse(("currency",), v.parse_currency, tree["currency"])
+            self.currency = code or self.currency
 
         def good(key: str, default: Any, kind: type | tuple[type, ...]) -> Any:
             value = tree.get(key, default)
@@ -99,6 +118,7 @@ class Builder:
             "runs": good("runs", 1000, int),
             "seed": good("seed", 0, int),
             "report_every_days": every or 7.0,
+            "currency": self.currency,
         }
 
     def _end(self) -> None:
@@ -136,6 +156,39 @@ class Builder:
         dist = self.out.parse(path, v.parse_value, raw, kind)
         return self._ranged(path, dist, high)
 
+    def amount(self, path: Path, raw: Any, item: str) -> model.Amount | None:
+        """A quantity of ``item`` >= 0: in units, or in money (``$675M``) when ``item`` has a
+        price, converted at the price of the day when it is used."""
+        parsed = self.out.parse(path, v.parse_amount, raw)
+        if isinstance(parsed, model.Money):
+            if not self.money(path, parsed.currency, item):
+                return None
+            dist = self._ranged(path, parsed.amount, INF)
+            return None if dist is None else model.Money(dist, parsed.currency)
+        return self._ranged(path, parsed, INF)
+
+    def money(self, path: Path, currency: str, item: str) -> bool:
+        """Whether an amount in ``currency`` may stand for units of ``item`` (reported if not):
+        it is in the scenario's currency and the item has a price."""
+        ok = True
+        if currency != self.currency:
+            mark = symbol(self.currency) or self.currency
+            self.out.error(
+                path,
+                f"an amount in {v.currency_label(currency)}, but the scenario's currency is "
+                f"{v.currency_label(self.currency)}",
+                f"write it in {mark}, or set currency: {currency} at the top of the file",
+            )
+            ok = False
+        if item in self.items and item not in self.priced:
+            self.out.error(
+                path,
+                f"an amount in money needs a price for item '{item}'",
+                f"give items.{item}.unit_cost (a value or a dated schedule)",
+            )
+            ok = False
+        return ok
+
     def duration(self, path: Path, raw: Any) -> Distribution | None:
         return self._ranged(path, self.out.parse(path, v.parse_duration, raw), INF)
 
@@ -155,15 +208,24 @@ class Builder:
         kind: v.Kind,
         interpolate: model.Interpolation,
         high: float = INF,
+        item: str | None = None,
     ) -> model.Schedule | None:
+        """A schedule of rates in [0, high]; of ``item``, the rates may be in money."""
+
         def check(rate: model.Rate) -> None:
             problem = range_error(rate.amount, 0.0, high, high_open=high < INF)
             if problem is not None:
                 raise problem
 
-        schedule, errors = v.parse_schedule(raw, self.start, kind, interpolate, check)
+        schedule, errors = v.parse_schedule(
+            raw, self.start, kind, interpolate, check, money=item is not None
+        )
         for error in errors:
             self.out.grammar(path, error)
+        if schedule is not None and item is not None and schedule.money:
+            currencies = dict.fromkeys(rate.currency for rate in schedule.rates)
+            if not all([self.money(path, currency, item) for currency in currencies]):
+                return None
         if schedule is not None and isinstance(raw, Mapping):
             self._warn_dates(path, raw, "milestone")
         return schedule
@@ -188,6 +250,7 @@ class Builder:
         return False
 
     def per_item(self, path: Path, raw: Mapping[str, Any]) -> dict[str, Distribution]:
+        """Quantities per item, in units."""
         result = {}
         for item, value in raw.items():
             if self.known((*path, item), item, "item"):
@@ -196,25 +259,103 @@ class Builder:
                     result[item] = dist
         return result
 
+    def per_item_amount(self, path: Path, raw: Mapping[str, Any]) -> dict[str, model.Amount]:
+        """Quantities per item, in units or in money (for priced items)."""
+        result = {}
+        for item, value in raw.items():
+            if self.known((*path, item), item, "item"):
+                amount = self.amount((*path, item), value, item)
+                if amount is not None:
+                    result[item] = amount
+        return result
+
     # ---- sections --------------------------------------------------------------------------
 
     def item(self, name: str, spec: ItemSpec) -> model.Item:
-        cost = None
-        if spec.unit_cost is not None:
-            path = ("items", name, "unit_cost")
-            cost = self.out.parse(path, v.parse_fixed, spec.unit_cost)
-            if cost is not None and cost < 0:
-                self.out.error(path, f"must be >= 0, got {cost:g}")
-        return model.Item(name, spec.label or name, spec.unit, cost)
+        path = ("items", name)
+        price = self.price(path, spec.unit_cost) if spec.unit_cost is not None else None
+        if spec.escalation is not None:
+            if spec.unit_cost is None:
+                self.out.error((*path, "escalation"), "escalation needs a unit_cost",
+                               "give the price at start: unit_cost: 8000")  # fmt: skip
+            escalation = self._escalation((*path, "escalation"), spec.escalation)
+            if price is not None and escalation is not None:
+                price = replace(price, escalation=escalation.amount,
+                                escalation_days=escalation.period_days)  # fmt: skip
+        return model.Item(name, spec.label or name, spec.unit, price)
+
+    def price(self, path: Path, raw: Any) -> model.Price | None:
+        """``unit_cost``: one value or a mapping date -> value, each > 0, in the currency."""
+        where = (*path, "unit_cost")
+        points: dict[float, Distribution] = {}
+        dated = isinstance(raw, Mapping)
+        if dated and not raw:
+            self.out.error(where, "a price schedule needs at least one milestone",
+                           "write e.g. {2022-01-01: 2k, 2024-01-01: 8.5k}")  # fmt: skip
+            return None
+        good = True
+        for key, value in raw.items() if dated else [(None, raw)]:
+            here = where if key is None else (*where, key_text(key))
+            day = 0.0 if key is None else self.out.parse(here, v.parse_date, key, self.start)
+            value = self._price_value(here, value)
+            if day is None or value is None:
+                good = False
+                continue
+            if day in points and self.start is not None:
+                self.out.error(here, "two prices on the same day", "keep one of them")
+                good = False
+                continue
+            if key is not None:
+                self.date_in_range(here, day, f"price milestone {key_text(key)}")
+            points[day] = value
+        if not good:
+            return None
+        days = sorted(points)
+        return model.Price(tuple(days), tuple(points[d] for d in days))
+
+    def _price_value(self, path: Path, raw: Any) -> Distribution | None:
+        parsed = self.out.parse(path, v.parse_amount, raw)
+        if isinstance(parsed, model.Money):
+            if parsed.currency != self.currency:
+                self.out.error(
+                    path,
+                    f"a price in {v.currency_label(parsed.currency)}, but the scenario's "
+                    f"currency is {v.currency_label(self.currency)}",
+                    f"write it in {symbol(self.currency) or self.currency}, or set currency: "
+                    f"{parsed.currency} at the top of the file",
+                )
+                return None
+            parsed = parsed.amount
+        if parsed is None:
+            return None
+        problem = range_error(parsed, 0.0, INF)
+        if problem is None and isinstance(parsed, Fixed) and parsed.value == 0.0:
+            problem = v.GrammarError("a price must be > 0", "leave unit_cost out for no price")
+        if problem is not None:
+            self.out.grammar(path, problem)
+            return None
+        return parsed
+
+    def _escalation(self, path: Path, raw: Any) -> model.Rate | None:
+        rate = self.out.parse(path, v.parse_rate, raw, "fraction")
+        if rate is None:
+            return None
+        problem = range_error(rate.amount, -1.0, INF)
+        if problem is None and isinstance(rate.amount, Fixed) and rate.amount.value <= -1.0:
+            problem = v.GrammarError("escalation must be above -100% a period")
+        if problem is not None:
+            self.out.grammar(path, problem)
+            return None
+        return rate
 
     def holder(self, name: str, spec: HolderSpec) -> model.Holder:
         path = ("holders", name)
         return model.Holder(
             name,
             spec.label or name,
-            stock=self.per_item((*path, "stock"), spec.stock),
-            floor=self.per_item((*path, "floor"), spec.floor),
-            target=self.per_item((*path, "target"), spec.target),
+            stock=self.per_item_amount((*path, "stock"), spec.stock),
+            floor=self.per_item_amount((*path, "floor"), spec.floor),
+            target=self.per_item_amount((*path, "target"), spec.target),
         )
 
     def shares(self, path: Path, raw: Any) -> dict[str, float] | None:

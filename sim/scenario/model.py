@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sim.distributions import Distribution
+from sim.distributions import Distribution, Fixed
 
 Interpolation = Literal["linear", "step"]
 
@@ -30,11 +30,31 @@ class Rate:
     """``amount`` per ``period_days``: ``33%/9mo`` is Rate(Fixed(0.33), 273.9375).
 
     Flow rates are used as ``amount / period_days`` per day; a proportional attrition rate
-    is the fraction ``amount`` lost over ``period_days`` under a constant hazard.
+    is the fraction ``amount`` lost over ``period_days`` under a constant hazard. A rate in
+    money (``$1.2B/y``) has its ``currency`` (an ISO code; "" for units of the item): it buys
+    units at the item's price when it is used (``sim.processes.prices``).
     """
 
     amount: Distribution
     period_days: float = 1.0
+    currency: str = ""
+
+    @property
+    def money(self) -> bool:
+        return bool(self.currency)
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in money (``$675M``): converted to units of an item at the item's price at
+    the time it is used (``sim.processes.prices``). ``currency`` is an ISO code."""
+
+    amount: Distribution
+    currency: str
+
+
+#: A quantity of an item: in units, or in money where the format accepts money.
+Amount = Distribution | Money
 
 
 @dataclass(frozen=True)
@@ -50,13 +70,57 @@ class Schedule:
     rates: tuple[Rate, ...]
     interpolate: Interpolation = "linear"
 
+    @property
+    def money(self) -> bool:
+        """Whether the rates are in money (all or none of them are)."""
+        return any(rate.money for rate in self.rates)
+
+
+@dataclass(frozen=True)
+class Price:
+    """An item's price per unit in the scenario's currency, over time.
+
+    Milestones ``days`` (ascending, days since start) with a value at each, drawn once per
+    run; linear in between, the first value before the first milestone and the last after the
+    last. ``escalation`` (a fraction per
+    ``escalation_days``, drawn once per run) compounds from start on top:
+    ``price(t) = base(t) * (1 + g) ** (t / escalation_days)``.
+    """
+
+    days: tuple[float, ...]
+    values: tuple[Distribution, ...]
+    escalation: Distribution | None = None
+    escalation_days: float = DAYS_PER_YEAR
+
+    @property
+    def varies(self) -> bool:
+        """Whether the price can change over time within a run."""
+        escalates = self.escalation is not None and not (
+            isinstance(self.escalation, Fixed) and self.escalation.value == 0.0
+        )
+        return len(self.days) > 1 or escalates
+
+    @property
+    def fixed(self) -> float | None:
+        """The price when it is one known number at all times (else None)."""
+        if self.varies or not isinstance(self.values[0], Fixed):
+            return None
+        return self.values[0].value
+
 
 @dataclass(frozen=True)
 class Item:
+    """A kind of materiel; ``price`` (``unit_cost`` in the file) enables value outputs."""
+
     id: str
     label: str
     unit: str = "units"
-    unit_cost: float | None = None  # USD per unit
+    price: Price | None = None
+
+    @property
+    def unit_cost(self) -> float | None:
+        """The price when it is one known number (None when none is given or it varies)."""
+        return None if self.price is None else self.price.fixed
 
 
 @dataclass(frozen=True)
@@ -65,9 +129,9 @@ class Holder:
 
     id: str
     label: str
-    stock: Mapping[str, Distribution] = field(default_factory=dict)
-    floor: Mapping[str, Distribution] = field(default_factory=dict)
-    target: Mapping[str, Distribution] = field(default_factory=dict)
+    stock: Mapping[str, Amount] = field(default_factory=dict)  # money: at the price on start
+    floor: Mapping[str, Amount] = field(default_factory=dict)
+    target: Mapping[str, Amount] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -85,6 +149,7 @@ class Scenario:
     report_every_days: float = 7.0
     runs: int = 1000
     seed: int = 0
+    currency: str = "USD"  # ISO code of every price and amount in money
     source_path: str = ""  # file it was read from ("" when built in code)
     sha256: str = ""  # of the file's bytes plus any overrides ("" when built in code)
     source_text: str = ""  # the file as read (results keep it: they describe themselves)

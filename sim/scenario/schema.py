@@ -75,7 +75,17 @@ Duration = Annotated[
 ]
 #: A duration known exactly (``every``, ``horizon``, ``report_every``).
 FixedDuration = Annotated[Any, _SCALAR, _json(["1w", "1mo", "5y"], "string")]
-RateText = Annotated[Any, _SCALAR, _json(["14.4k/mo", "1200/y", "4k to 7k /d"], "string")]
+RateText = Annotated[Any, _SCALAR, _json(["14.4k/mo", "1200/y", "4k to 7k /d", "3%/y"], "string")]
+#: A quantity of an item in units or in money (where money is accepted: a priced item).
+AmountText = Annotated[
+    Any,
+    _SCALAR,
+    _json([7000, "14.4k", "1.5M to 3M", "$675M", "$600M to $750M"], _NUMBER_OR_TEXT_TYPE),
+]
+#: A rate of an item in units or in money per period.
+AmountRateText = Annotated[
+    Any, _SCALAR, _json(["14.4k/mo", "4k to 7k /d", "$1.2B/y", "$40M to $60M /mo"], "string")
+]
 DateText = Annotated[
     Any,
     BeforeValidator(_scalar),
@@ -101,9 +111,18 @@ def _schedule(examples: list[Any]) -> WithJsonSchema:
 
 
 _RATE_OR_DATED = BeforeValidator(_scalar_or_mapping)
-#: A rate, or a schedule date -> rate, of quantities per period.
-ScheduleText = Annotated[
-    Any, _RATE_OR_DATED, _schedule(["18k/mo", {"2022-03-01": "100k/mo", "2023-01-01": "60k/mo"}])
+#: A rate, or a schedule date -> rate, of an item in units or in money (all milestones alike).
+AmountScheduleText = Annotated[
+    Any,
+    _RATE_OR_DATED,
+    _schedule(
+        [
+            "18k/mo",
+            "$1.5B/y",
+            {"2022-03-01": "100k/mo", "2023-01-01": "60k/mo"},
+            {"2024-05-01": "$2B/y", "2026-10-01": "$0/y"},
+        ]
+    ),
 ]
 #: A rate, or a schedule date -> rate, of fractions per period (proportional attrition).
 ShareScheduleText = Annotated[
@@ -113,6 +132,24 @@ ShareScheduleText = Annotated[
 ]
 #: A reference to a holder or item by its id.
 Ref = Annotated[str, WithJsonSchema({"type": "string", "pattern": _ID, "examples": ["us"]})]
+#: A price: one value, or a mapping date -> value (linear in between).
+PriceText = Annotated[
+    Any,
+    _RATE_OR_DATED,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _NUMBER_OR_TEXT,
+                {
+                    "type": "object",
+                    "propertyNames": {"pattern": _DATE_KEY},
+                    "additionalProperties": _NUMBER_OR_TEXT,
+                },
+            ],
+            "examples": [8000, "$8.5k", "6k to 9k", {"2022-02-24": "2k", "2024-01-01": "8.5k"}],
+        }
+    ),
+]
 Deliveries = Annotated[
     Any,
     BeforeValidator(_mapping),
@@ -121,7 +158,7 @@ Deliveries = Annotated[
             "type": "object",
             "propertyNames": {"pattern": _DATE_KEY},
             "additionalProperties": _NUMBER_OR_TEXT,
-            "examples": [{"2022-04-21": 90, "2022-05-19": 18}],
+            "examples": [{"2022-04-21": 90, "2022-05-19": 18}, {"2022-09-08": "$675M"}],
         }
     ),
 ]
@@ -139,6 +176,7 @@ Shares = Annotated[
     ),
 ]
 PerItem = dict[str, Quantity]
+PerItemAmount = dict[str, AmountText]
 Interpolate = Literal["linear", "step"]
 
 
@@ -153,9 +191,21 @@ class ItemSpec(Strict):
 
     label: str | None = Field(None, description="Name shown in tables and charts (default: id).")
     unit: str = Field("units", description="What one unit is: rounds, systems, sets.")
-    unit_cost: Annotated[Any, _SCALAR, _json([8000, "3.9M"], _NUMBER_OR_TEXT_TYPE)] | None = Field(
+    unit_cost: PriceText | None = Field(
         None,
-        description="Price in USD per unit, a fixed number (optional; recorded in the results).",
+        description=(
+            "Price per unit in the scenario's currency (optional): a value (8000, $8.5k, "
+            "6k to 9k: drawn once per run) or a dated schedule {date: value}, linear between "
+            "milestones. Enables value outputs (stock value, flow values, replacement cost) "
+            "and amounts of this item in money, converted at the price of the day."
+        ),
+    )
+    escalation: RateText | None = Field(
+        None,
+        description=(
+            "Compound price growth from start on top of unit_cost: 3%/y (a distribution such "
+            "as 2% to 5% /y is drawn once per run). Needs unit_cost."
+        ),
     )
 
 
@@ -163,22 +213,25 @@ class HolderSpec(Strict):
     """An owner of stocks (a country's army, a depot, a repair hub)."""
 
     label: str | None = Field(None, description="Name shown in tables and charts (default: id).")
-    stock: PerItem = Field(
-        default_factory=dict,
-        description="Initial on-hand stock per item (units; default 0), drawn once per run.",
-    )
-    floor: PerItem = Field(
+    stock: PerItemAmount = Field(
         default_factory=dict,
         description=(
-            "Per item (units; default 0): donors never give below it; the stock is depleted "
-            "when it falls to it."
+            "Initial on-hand stock per item (units, or money at the price on start; default 0), "
+            "drawn once per run."
         ),
     )
-    target: PerItem = Field(
+    floor: PerItemAmount = Field(
         default_factory=dict,
         description=(
-            "Per item: the stock is replenished when back at this level (default: the "
-            "starting stock)."
+            "Per item (units, or money at the price on start; default 0): donors never give "
+            "below it; the stock is depleted when it falls to it."
+        ),
+    )
+    target: PerItemAmount = Field(
+        default_factory=dict,
+        description=(
+            "Per item: the stock is replenished when back at this level (units, or money at "
+            "the price on start; default: the starting stock)."
         ),
     )
 
@@ -207,6 +260,13 @@ class _Scenario(Strict):
     report_every: FixedDuration = Field("1w", description="Time between stored snapshots.")
     runs: StrictInt = Field(1000, gt=0, description="Monte Carlo runs.")
     seed: StrictInt = Field(0, ge=0, description="Random seed.")
+    currency: Annotated[Any, _SCALAR, _json(["USD", "EUR", "$", "€"], "string")] = Field(
+        "USD",
+        description=(
+            "Currency of every price and amount in money: an ISO code (USD, EUR, GBP) or a "
+            "symbol ($, €, £). Amounts written with another currency are errors."
+        ),
+    )
     items: dict[str, ItemSpec] = Field(description="Item id -> item.", json_schema_extra=_IDS)
     holders: dict[str, HolderSpec] = Field(
         description="Holder id -> holder.", json_schema_extra=_IDS

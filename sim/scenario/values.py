@@ -1,5 +1,5 @@
 """The value grammar of scenario files: quantities, fractions, distributions, durations,
-rates, dates and schedules (docs/scenario.md).
+rates, dates, schedules and amounts in money (docs/scenario.md).
 
 Every parser takes the raw YAML value (text, number or date) and returns model objects, or
 raises ``GrammarError`` saying what was expected, with an example.
@@ -7,7 +7,9 @@ raises ``GrammarError`` saying what was expected, with an example.
 >>> parse_value("1.5M to 3M").quantile(0.05)
 1500000.0
 >>> parse_rate("33%/9mo", "fraction")
-Rate(amount=Fixed(value=0.33), period_days=273.9375)
+Rate(amount=Fixed(value=0.33), period_days=273.9375, currency='')
+>>> parse_amount("$675M")
+Money(amount=Fixed(value=675000000.0), currency='USD')
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
+from sim.currency import MARK, code_of, label
 from sim.distributions import (
     Beta,
     Distribution,
@@ -30,7 +33,14 @@ from sim.distributions import (
     Uniform,
     scaled,
 )
-from sim.scenario.model import DAYS_PER_MONTH, DAYS_PER_YEAR, Interpolation, Rate, Schedule
+from sim.scenario.model import (
+    DAYS_PER_MONTH,
+    DAYS_PER_YEAR,
+    Interpolation,
+    Money,
+    Rate,
+    Schedule,
+)
 from sim.scenario.yaml_source import key_text
 
 Kind = Literal["quantity", "fraction"]
@@ -52,6 +62,7 @@ EXAMPLES: dict[str, str] = {
     "duration": "write e.g. 32mo, 6 w, 1y, 3 to 12 mo or triangular(30, 60, 120) d",
     "rate": "write e.g. 14.4k/mo, 1200/y, 4k to 7k /d or 33%/9mo",
     "date": "write an ISO date such as 2024-09-01 or an offset from start such as +32mo",
+    "currency": "write an ISO code such as USD, EUR, GBP, or a symbol: $, €, £",
 }
 
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
@@ -115,6 +126,12 @@ def parse_number(text: str, kind: Kind = "quantity") -> float:
 def parse_value(raw: object, kind: Kind = "quantity") -> Distribution:
     """A fixed number or a distribution: ``7000``, ``60%``, ``1.5M to 3M``, ``pert(1, 2, 4)``."""
     text = _text(raw, kind)
+    if MARK.search(text):
+        raise GrammarError(
+            f"an amount in money is not accepted here: {text!r}",
+            "money is accepted for quantities and rates of a priced item (tranches, rates, "
+            f"pledges, caps, stocks); here {EXAMPLES[kind].removeprefix('write ')}",
+        )
     call = _CALL.fullmatch(text)
     if call is not None:
         return _call(call.group(1), call.group(2), kind)
@@ -155,6 +172,47 @@ def _build(factory: Callable[..., Distribution], *args: float) -> Distribution:
         raise GrammarError(str(exc)) from exc
 
 
+def split_currency(text: str) -> tuple[str, str | None]:
+    """``text`` without its currency marks, and the ISO code they name (None: there is none).
+
+    >>> split_currency("$600M to $750M")
+    ('600M to 750M', 'USD')
+    """
+    codes = {code_of(mark) for mark in MARK.findall(text)}
+    if not codes:
+        return text, None
+    if len(codes) > 1:
+        named = ", ".join(sorted(str(c) for c in codes))
+        raise GrammarError(f"an amount in more than one currency ({named}): {text!r}")
+    return " ".join(MARK.sub(" ", text).split()), codes.pop()
+
+
+def parse_amount(raw: object) -> Distribution | Money:
+    """A quantity of an item in units (``7000``, ``1.5M to 3M``) or in money (``$675M``,
+    ``€400M to €600M``, ``675M USD``)."""
+    if isinstance(raw, str):
+        text, code = split_currency(raw.strip())
+        if code is not None:
+            try:
+                return Money(parse_value(text), code)
+            except GrammarError as exc:
+                raise GrammarError(f"cannot read {raw.strip()!r} as an amount", exc.hint) from exc
+    return parse_value(raw)
+
+
+def parse_currency(raw: object) -> str:
+    """The scenario's currency: an ISO code (``USD``) or a symbol (``$``), as its ISO code."""
+    code = code_of(raw) if isinstance(raw, str) else None
+    if code is None:
+        raise GrammarError(f"cannot read {_show(raw)} as a currency", EXAMPLES["currency"])
+    return code
+
+
+def currency_label(code: str) -> str:
+    """``USD ($)`` for messages."""
+    return label(code)
+
+
 def parse_fixed(raw: object, kind: Kind = "quantity") -> float:
     """A value that must be known exactly (a share, a unit cost)."""
     value = parse_value(raw, kind)
@@ -187,8 +245,9 @@ def parse_fixed_duration(raw: object) -> float:
     return value.value
 
 
-def parse_rate(raw: object, kind: Kind = "quantity") -> Rate:
-    """``VALUE / [N] UNIT``: ``14.4k/mo``, ``1200/y``, ``4k to 7k /d``, ``33%/9mo``."""
+def parse_rate(raw: object, kind: Kind = "quantity", money: bool = False) -> Rate:
+    """``VALUE / [N] UNIT``: ``14.4k/mo``, ``1200/y``, ``4k to 7k /d``, ``33%/9mo``; with
+    ``money``, also an amount in money per period: ``$1.2B/y``, ``€40M to €60M /mo``."""
     text = _text(raw, "rate")
     amount_text, slash, period_text = text.rpartition("/")
     if not slash:
@@ -199,7 +258,12 @@ def parse_rate(raw: object, kind: Kind = "quantity") -> Rate:
     count = float(period.group(1)) if period.group(1) else 1.0
     if not 0 < count * _UNIT_DAYS[period.group(2)] < math.inf:
         raise GrammarError(f"a rate's period must be > 0: {_show(raw)}", EXAMPLES["rate"])
-    return Rate(parse_value(amount_text, kind), count * _UNIT_DAYS[period.group(2)])
+    days = count * _UNIT_DAYS[period.group(2)]
+    if money:
+        amount_text, code = split_currency(amount_text)
+        if code is not None:
+            return Rate(parse_value(amount_text, kind), days, code)
+    return Rate(parse_value(amount_text, kind), days)
 
 
 def parse_start(raw: object) -> dt.date:
@@ -239,16 +303,18 @@ def parse_schedule(
     kind: Kind = "quantity",
     interpolate: Interpolation = "linear",
     check: Callable[[Rate], None] | None = None,
+    money: bool = False,
 ) -> tuple[Schedule | None, list[GrammarError]]:
     """One rate (a milestone at day 0) or a mapping date -> rate, sorted by date.
 
-    ``check`` may raise ``GrammarError`` for a rate out of range. Returns the schedule, or
-    None and every error found (each with the ``key`` it is under).
+    ``check`` may raise ``GrammarError`` for a rate out of range. With ``money`` the rates may
+    be in money, all of them or none. Returns the schedule, or None and every error found
+    (each with the ``key`` it is under).
     """
     check = check or (lambda rate: None)
     if not isinstance(raw, Mapping):
         try:
-            rate = parse_rate(raw, kind)
+            rate = parse_rate(raw, kind, money)
             check(rate)
             return Schedule((0.0,), (rate,), interpolate), []
         except GrammarError as exc:
@@ -260,7 +326,7 @@ def parse_schedule(
     for key, value in raw.items():
         name = key_text(key)
         try:
-            day, rate = parse_date(key, start), parse_rate(value, kind)
+            day, rate = parse_date(key, start), parse_rate(value, kind, money)
             check(rate)
         except GrammarError as exc:
             errors.append(GrammarError(exc.message, exc.hint, name))
@@ -274,6 +340,10 @@ def parse_schedule(
         milestones[day] = (name, rate)
     if errors:
         return None, errors
+    if len({rate.money for _, rate in milestones.values()}) > 1:
+        first = next(name for name, rate in milestones.values() if not rate.money)
+        message = "a schedule is in money or in units, not both"
+        return None, [GrammarError(message, "write every milestone with or without it", first)]
     days = sorted(milestones)
     return Schedule(tuple(days), tuple(milestones[d][1] for d in days), interpolate), []
 
