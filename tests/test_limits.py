@@ -54,6 +54,7 @@ def test_the_base_loads() -> None:
         ("donations.aid.transit=1e14 d", "donations.aid.transit", "too large"),
         ("attrition.hits.repair_time=1e50 d", "attrition.hits.repair_time", "too large"),
         ("attrition.hits.every=1e-9 d", "attrition.hits.every", "one second"),
+        ("report_every=1e-9 d", "report_every", "one second"),
         ("attrition.hits.every=1e12 y", "attrition.hits.every", "between one second"),
     ],
 )

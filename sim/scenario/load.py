@@ -83,7 +83,16 @@ def _load(text: str, file: str, data: bytes, overrides: Sequence[str]) -> Scenar
         raise ScenarioError(out.errors)
     for problem in out.warnings:
         warnings.warn(ScenarioWarning(str(problem)), stacklevel=3)
-    return dataclasses.replace(scenario, source_path=file, sha256=_digest(data, overrides))
+    return dataclasses.replace(
+        scenario, source_path=file, sha256=_digest(data, overrides), lines=_guard_lines(out)
+    )
+
+
+def _guard_lines(out: Collector) -> dict[str, int | None]:
+    """Lines of the top-level keys, of each section's entries and of every ``every`` (the
+    fields ``sim.guard`` names); None where a ``--set`` gave them."""
+    paths = [p for p in out.source.lines if len(p) <= 2 or p[-1] == "every"]
+    return {".".join(p): out.locate(p, "").line for p in [*paths, *out.overridden]}
 
 
 def _digest(data: bytes, overrides: Sequence[str]) -> str:

@@ -150,6 +150,8 @@ class Scenario:
     seed: int = 0
     source_path: str = ""  # file it was read from ("" when built in code)
     sha256: str = ""  # of the file's bytes plus any overrides ("" when built in code)
+    #: Line of the fields ``sim.guard`` may name (dotted path; None: given by ``--set``).
+    lines: Mapping[str, int | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def end(self) -> dt.date:
