@@ -208,7 +208,10 @@ def book(
     """Shipment ``j`` (run ``runs[j]``) arriving after ``day`` goes into ``pending`` (what the
     pending level gains) and, if it arrives by ``last_day``, into ``ring`` on its day
     (``due[day - now]`` set); one arriving ``day`` itself goes to ``at_once``. Returns the
-    number arriving at once."""
+    number arriving at once.
+
+    An arrival day is compared with ``last_day`` before it becomes an integer, so a delay of
+    any size (1e308 days, inf) stays pending to the end."""
     mask = len(ring) - 1
     immediate = 0
     for j in range(len(runs)):
@@ -216,8 +219,8 @@ def book(
         if when > day:
             if q > 0.0:
                 pending[r] += q
-                whole = int(when)
-                if whole <= last_day:
+                if when <= last_day:
+                    whole = int(when)
                     ring[whole & mask, r] += q
                     due[whole - now] = True
         else:

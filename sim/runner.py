@@ -19,8 +19,10 @@ from typing import Any, Generic, Literal, TypeVar
 
 import numpy as np
 
+from sim import guard
 from sim.engine import ChunkResult, simulate_chunk
 from sim.ledger import mapped_zeros
+from sim.limits import MAX_SEED
 from sim.results import Results, build_dataset
 from sim.scenario.model import Scenario
 from sim.summaries import ChunkSummary, merge_in_order, summarise_chunk, summary_dataset
@@ -96,6 +98,7 @@ def run(
     scheduler: Any = None,
     progress: Progress | None = None,
     keep: Keep = "full",
+    allow_large: bool = False,
 ) -> Results:
     """Simulate ``scenario`` ``runs`` times and return labelled ``Results``.
 
@@ -109,15 +112,23 @@ def run(
     event-date counts where it ran and merged as chunks finish (``sim.summaries``), so memory
     is bounded by one chunk plus the summary; the dataset then has a ``quantile`` dimension
     instead of ``run``.
+
+    A run whose estimated memory, output or work passes the limits of ``sim.limits`` raises
+    ``ScenarioError`` naming the fields responsible before anything is simulated, unless
+    ``allow_large=True`` (``sim.guard``).
     """
     if keep not in ("full", "summary"):
         raise ValueError(f"keep must be 'full' or 'summary', got {keep!r}")
-    runs = 1 if deterministic else (scenario.runs if runs is None else runs)
+    given, runs = runs, 1 if deterministic else (scenario.runs if runs is None else runs)
     seed = scenario.seed if seed is None else seed
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be from 0 to 2**63 - 1, got {seed}")
+    guard.check(
+        scenario, runs=given, workers=workers, summary=keep == "summary",
+        deterministic=deterministic, allow_large=allow_large,
+    )  # fmt: skip
     chunks = plan_chunks(runs)
     started = time.perf_counter()
     if keep == "summary":

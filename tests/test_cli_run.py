@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -169,3 +170,27 @@ def test_fan_charts_show_the_run_at_the_means(
     assert CliRunner().invoke(main, args).exit_code == 0
     assert seen and all(d is not None for d in seen)
     assert all(d.dataset.attrs["deterministic"] == 1 for d in seen)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("address", ["foo", "", "  ", "http://host:1"])
+def test_an_unreadable_scheduler_address_exits_2(scenario_file: Path, address: str) -> None:
+    out = scenario_file.parent / "out"
+    args = ["run", str(scenario_file), "--runs", "5", "--scheduler", address, "--out", str(out)]
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith("--scheduler") and not out.exists()
+
+
+def test_a_scheduler_that_does_not_answer_exits_2_quickly(scenario_file: Path) -> None:
+    with socket.socket() as probe:  # a loopback port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = scenario_file.parent / "out"
+    address = f"tcp://127.0.0.1:{port}"
+    done = stockpile("run", str(scenario_file), "--runs", "5", "--out", str(out),
+                     "--scheduler", address, cwd=scenario_file.parent)  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"--scheduler {address}: cannot connect")
+    assert not out.exists()

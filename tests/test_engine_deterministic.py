@@ -258,3 +258,19 @@ def test_inputs_taken_and_credited_in_one_instant_are_no_replenishment() -> None
     assert np.isnan(r.metrics["depleted_at"]).all()
     assert np.isnan(r.metrics["replenished_at"]).all()
     assert r.metrics["trough"][0, 0, 0] == 30.0
+
+
+@pytest.mark.parametrize("delay", [1e60, 1e308])
+def test_a_delay_beyond_the_horizon_stays_in_transit_or_repair(delay: float) -> None:
+    s = scenario(
+        holder("us", stock={"gun": 100}),
+        holder("ua"),
+        tranches("ship", "us", "ua", "gun", {7: 40}, transit=delay),
+        lose("hits", "us", "gun", rate(0.5, 7), repairable=1.0, repair_time=delay),
+        end=28,
+    )
+    result = run(s, runs=3, deterministic=True)
+    assert at(result, "in_transit", "ua", "gun")[:, -1].tolist() == [40.0] * 3
+    assert at(result, "received", "ua", "gun")[:, -1].tolist() == [0.0] * 3
+    in_repair, lost = at(result, "in_repair", "us", "gun"), at(result, "lost", "us", "gun")
+    assert np.array_equal(in_repair[:, -1], lost[:, -1]) and lost[0, -1] > 0

@@ -121,6 +121,20 @@ def test_book_puts_each_run_on_its_day() -> None:
     assert np.flatnonzero(due).tolist() == [3]
 
 
+@pytest.mark.parametrize("delay", [1e60, 1e308, np.inf])
+def test_a_delay_of_any_size_stays_pending(delay: float) -> None:
+    delays, quantity = np.array([delay, 2.0]), np.array([5.0, 1.0])
+    arrive = np.empty(2)
+    latest = kernels.arrival_days(10.0, delays, quantity, arrive)
+    assert latest == arrive[0] >= delay and arrive[1] == 12.0
+    ring, level = np.zeros((16, 2)), np.zeros(2)
+    at_once, due = np.zeros(2), np.zeros(16, dtype=bool)
+    immediate = kernels.book(ring, level, at_once, due, np.arange(2), arrive, quantity,
+                             day=10.0, now=10, last_day=20)  # fmt: skip
+    assert immediate == 0 and level.tolist() == [5.0, 1.0]
+    assert ring.sum() == 1.0 and np.flatnonzero(due).tolist() == [2]
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     arrays(np.float64, (3, RUNS), elements=st.floats(0.0, 50.0)),

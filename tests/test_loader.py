@@ -312,7 +312,7 @@ def test_file_hash_and_path(tmp_path: Path) -> None:
         (b"", "the file is empty"),
         (b"# only a comment\n", "the file is empty"),
         (b"- a\n- b\n", "the document is not a mapping"),
-        (b"name: a\n---\nname: b\n", "YAML syntax error"),
+        (b"name: a\n---\nname: b\n", "more than one YAML document"),
     ],
 )
 def test_unreadable_files_are_problems(tmp_path: Path, content: bytes | None, message: str) -> None:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 import pandas as pd
@@ -21,15 +22,22 @@ from sim.cli import main
 from sim.cli.output import OutputError, staged_folder
 from sim.cli.problems import exit_with_problems, load_or_exit
 from sim.currency import label, money
+from sim.guard import refusals
+from sim.limits import MAX_RUNS, MAX_SEED
 from sim.metrics import money_metric
 from sim.results import Results
 from sim.runner import run as run_scenario
 
+#: How long ``--scheduler`` may take to answer.
+SCHEDULER_TIMEOUT = "5s"
+
 
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("--runs", type=click.IntRange(min=1), help="Monte Carlo runs (default: the file's).")
-@click.option("--seed", type=click.IntRange(min=0), help="Root random seed (default: the file's).")
+@click.option("--runs", type=click.IntRange(1, MAX_RUNS),
+              help="Monte Carlo runs (default: the file's).")  # fmt: skip
+@click.option("--seed", type=click.IntRange(0, MAX_SEED),
+              help="Root random seed below 2**63 (default: the file's).")  # fmt: skip
 @click.option("--out", type=click.Path(path_type=Path), help="Output folder [out/SCENARIO].")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Local processes to run chunks on.")  # fmt: skip
@@ -50,6 +58,11 @@ from sim.runner import run as run_scenario
               help="Percentiles in the summary, e.g. 10,50,80,90.")  # fmt: skip
 @click.option("--by", "by", multiple=True, type=click.DateTime(["%Y-%m-%d"]), metavar="DATE",
               help="Add the chance of being back at target and at the floor by DATE.")  # fmt: skip
+@click.option(
+    "--allow-large",
+    is_flag=True,
+    help="Run even past the work limits (memory, results size, events; docs/limits.md).",
+)
 def run(
     scenario: Path,
     runs: int | None,
@@ -63,20 +76,27 @@ def run(
     summary_only: bool,
     quantiles: tuple[float, ...],
     by: tuple[dt.datetime, ...],
+    allow_large: bool,
 ) -> None:
     """Simulate SCENARIO and write results.nc, summary.csv, run.json and charts/ to --out."""
     started = time.perf_counter()
     loaded = load_or_exit(scenario, list(overrides))
+    if not allow_large:
+        refused = refusals(loaded, runs=runs, workers=workers, summary=summary_only,
+                           deterministic=deterministic)  # fmt: skip
+        if refused:
+            exit_with_problems([str(p) for p in refused])
     out = out or Path("out") / scenario.stem
     console = Console(stderr=True)
     total = 1 if deterministic else (runs or loaded.runs)
+    client = connect(scheduler) if scheduler is not None else None
     try:
         with staged_folder(out) as folder:
             with _progress_bar(console, total) as advance:
                 results = run_scenario(
                     loaded, runs=runs, seed=seed, workers=workers, deterministic=deterministic,
-                    scheduler=scheduler, progress=advance,
-                    keep="summary" if summary_only else "full",
+                    scheduler=client, progress=advance,
+                    keep="summary" if summary_only else "full", allow_large=True,
                 )  # fmt: skip
             summary = results.summary(quantiles, [d.date() for d in by])
             # The one run at the means ("the spreadsheet answer") is drawn on the fan charts.
@@ -89,6 +109,9 @@ def run(
     except KeyboardInterrupt:
         click.echo(f"interrupted: nothing written, {out} is as it was", err=True)
         raise SystemExit(130) from None
+    finally:
+        if client is not None:
+            client.close()
     print_table(summary_table(results, summary))
     _report_clipped(results)
     click.echo(f"Wrote {out}{os.sep} ({results.dataset.attrs['runs']} runs, "
@@ -111,6 +134,22 @@ def _report_clipped(results: Results) -> None:
     if clipped:
         fields = ", ".join(f"{path} ({count:,})" for path, count in sorted(clipped.items()))
         click.echo(f"note: draws clipped to their field's valid range: {fields}", err=True)
+
+
+def connect(address: str) -> Any:
+    """A Dask client of the scheduler at ``address``; exit 2 with one line if there is none
+    within ``SCHEDULER_TIMEOUT``."""
+    try:
+        from distributed import Client
+    except ImportError:
+        exit_with_problems(["--scheduler needs Dask: pip install 'stockpile[distributed]'"])
+    if not address.strip():
+        exit_with_problems(["--scheduler: give an address such as tcp://host:8786"])
+    try:
+        return Client(address, timeout=SCHEDULER_TIMEOUT)  # type: ignore[no-untyped-call]
+    except Exception as error:  # an address Dask cannot read, nothing listening, a timeout
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        exit_with_problems([f"--scheduler {address}: cannot connect ({reason})"])
 
 
 @contextmanager

@@ -10,6 +10,7 @@ import click
 
 from sim.cli import main
 from sim.errors import ScenarioError, ScenarioWarning
+from sim.guard import refusals
 from sim.scenario import json_schema, load_scenario
 
 BAD_INPUT = 2
@@ -48,6 +49,11 @@ def _validate_one(path: Path, overrides: list[str]) -> bool:
             return False
     for warning in caught:
         click.echo(f"warning: {warning.message}", err=True)
+    refused = refusals(scenario)  # what `stockpile run` would refuse
+    for problem in refused:
+        click.echo(str(problem), err=True)
+    if refused:
+        return False
     processes = sum(len(section) for section in scenario.processes.values())
     click.echo(
         f"{path}: ok ({len(scenario.items)} items, {len(scenario.holders)} holders, "

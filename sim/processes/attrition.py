@@ -197,5 +197,8 @@ KIND = Kind(
     build=build,
     footprint=footprint,
     process=attrition,
+    delays=lambda a: (
+        [((a.repair_to or a.holder, a.item), a.repair_time)] if a.repair_time is not None else []
+    ),
     phase=30,
 )

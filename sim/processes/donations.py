@@ -350,5 +350,6 @@ KIND = Kind(
     build=build,
     footprint=footprint,
     process=donation,
+    delays=lambda d: [((d.to, d.item), d.transit)] if d.transit is not None else [],
     phase=20,
 )

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from sim.flows import BY_NAME
 
 if TYPE_CHECKING:
+    from sim.distributions import Distribution
     from sim.processes.context import Context
     from sim.scenario.build import Builder
 
@@ -68,3 +69,6 @@ class Kind:
     footprint: Callable[[Any], Footprint]  # model -> its footprint
     process: Callable[[Context, Any, int], Process]  # (context, model, file index) -> process
     phase: int  # order at equal times: lower first (arrivals before all, snapshots after)
+    #: model -> the cells it books arrivals for, each with its delay (transit, repair time):
+    #: the work guard sizes the arrival calendars from them.
+    delays: Callable[[Any], Iterable[tuple[Cell, Distribution]]] = lambda _model: ()

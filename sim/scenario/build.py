@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from sim.currency import DEFAULT as DEFAULT_CURRENCY
 from sim.currency import symbol
 from sim.distributions import Distribution, Fixed
+from sim.limits import MAX_DAYS, MAX_QUANTITY, MAX_RUNS, MAX_SEED, MIN_STEP_DAYS, TAIL
 from sim.processes.kind import Kind
 from sim.processes.registry import kinds
 from sim.scenario import model
@@ -70,9 +71,12 @@ class Builder:
             if isinstance(raw, dict) and raw.get("unit_cost") is not None
         }
 
-    def _ids(self, section: str) -> list[str]:
+    def _ids(self, section: str) -> dict[str, None]:
+        """The text keys of ``section``, in file order (a dict: membership is quick)."""
         entries = self.tree.get(section)
-        return [k for k in entries if isinstance(k, str)] if isinstance(entries, dict) else []
+        if not isinstance(entries, dict):
+            return {}
+        return {k: None for k in entries if isinstance(k, str)}
 
     def _entries(self, section: str, spec: type[M]) -> list[tuple[str, M]]:
         """The entries of a section that passed the structure check, with ids checked."""
@@ -115,11 +119,17 @@ class Builder:
             "name": good("name", "", str),
             "description": good("description", "", str),
             "sources": tuple(good("sources", [], list)),
-            "runs": good("runs", 1000, int),
-            "seed": good("seed", 0, int),
+            "runs": self._at_most("runs", good("runs", 1000, int), MAX_RUNS, 1000),
+            "seed": self._at_most("seed", good("seed", 0, int), MAX_SEED, 0),
             "report_every_days": every or 7.0,
             "currency": self.currency,
         }
+
+    def _at_most(self, key: str, value: int, limit: int, default: int) -> int:
+        if value <= limit:
+            return value
+        self.out.error((key,), f"must be at most {limit:,}, got {value:,}", "see docs/limits.md")
+        return default
 
     def _end(self) -> None:
         tree, out = self.tree, self.out
@@ -137,6 +147,10 @@ class Builder:
         if end <= 0:
             out.error((given[0],), "the end is not after start", f"start is {self.start}")
             return
+        if given == ["horizon"] and out.parse(
+            ("horizon",), v.check_day, self.start, end, f"start + {v.describe(tree['horizon'])}"
+        ) is None:  # fmt: skip
+            return
         self.end_day = end
 
     def every(self, path: Path, raw: Any) -> float | None:
@@ -144,6 +158,11 @@ class Builder:
         every = self.out.parse(path, v.parse_fixed_duration, raw)
         if every is not None and every <= 0:
             self.out.error(path, f"must be a positive duration, got {v.describe(raw)}", "e.g. 1w")
+            return None
+        if every is not None and not MIN_STEP_DAYS <= every <= MAX_DAYS:
+            self.out.error(
+                path, f"must be between one second and {MAX_DAYS:g} d, got {v.describe(raw)}"
+            )
             return None
         return every
 
@@ -190,12 +209,20 @@ class Builder:
         return ok
 
     def duration(self, path: Path, raw: Any) -> Distribution | None:
-        return self._ranged(path, self.out.parse(path, v.parse_duration, raw), INF)
+        dist = self.out.parse(path, v.parse_duration, raw)
+        return self._ranged(path, dist, INF, MAX_DAYS, " d")
 
-    def _ranged(self, path: Path, dist: Distribution | None, high: float) -> Distribution | None:
+    def _ranged(
+        self,
+        path: Path,
+        dist: Distribution | None,
+        high: float,
+        limit: float = MAX_QUANTITY,
+        unit: str = "",
+    ) -> Distribution | None:
         if dist is None:
             return None
-        problem = range_error(dist, 0.0, high)
+        problem = range_error(dist, 0.0, high, limit=limit, unit=unit)
         if problem is not None:
             self.out.grammar(path, problem)
             return None
@@ -214,6 +241,8 @@ class Builder:
 
         def check(rate: model.Rate) -> None:
             problem = range_error(rate.amount, 0.0, high, high_open=high < INF)
+            if problem is None and kind == "quantity":
+                problem = self._over_horizon(rate)
             if problem is not None:
                 raise problem
 
@@ -229,6 +258,17 @@ class Builder:
         if schedule is not None and isinstance(raw, Mapping):
             self._warn_dates(path, raw, "milestone")
         return schedule
+
+    def _over_horizon(self, rate: model.Rate) -> v.GrammarError | None:
+        """An error if ``rate`` at its largest (its far tail) moves more than ``MAX_QUANTITY``
+        over the horizon (the longest supported one while the horizon is unknown)."""
+        days = self.end_day if self.end_day < INF else MAX_DAYS
+        amount = max(abs(rate.amount.quantile(q)) for q in (TAIL, 1 - TAIL))
+        total = amount / rate.period_days * days
+        if total <= MAX_QUANTITY:
+            return None
+        message = f"over {days:g} days this rate would move {total:g}, beyond {MAX_QUANTITY:g}"
+        return v.GrammarError(message, "a rate of at most the largest quantity over the horizon")
 
     def _warn_dates(self, path: Path, raw: Mapping[Any, Any], what: str) -> None:
         for key in raw:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import hashlib
 import os
+import stat
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 
 from sim.errors import Problem, ScenarioError, ScenarioWarning
+from sim.limits import MAX_FILE_BYTES
 from sim.scenario.build import Builder
 from sim.scenario.model import Scenario
 from sim.scenario.overrides import apply_overrides
@@ -24,24 +26,50 @@ def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -
     that are allowed but probably not meant (a milestone after ``end``).
     """
     file = os.fspath(path)
+    data = _read_bytes(file)
+    return _load(decode(data, file), file, data, overrides)
+
+
+def _read_bytes(file: str) -> bytes:
+    """The bytes of a regular file of at most ``MAX_FILE_BYTES`` (never waits on a pipe or a
+    device: their kind is checked before they are opened)."""
+
+    def unreadable(message: str, hint: str = "") -> ScenarioError:
+        return ScenarioError([Problem(file, None, "", message, hint)])
+
     try:
-        data = Path(file).read_bytes()
+        info = os.stat(file)
+        if not stat.S_ISREG(info.st_mode):
+            what = "it is a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise unreadable(f"cannot read the file: {what}", "give a scenario file (.yaml)")
+        with open(file, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ScenarioError([Problem(file, None, "", f"cannot read the file: {reason}")]) from None
+        raise unreadable(f"cannot read the file: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        limit = f"{MAX_FILE_BYTES // 2**20} MB"
+        raise unreadable(f"the file is larger than {limit}", "a scenario is a short text file")
+    return data
+
+
+def decode(data: bytes, file: str) -> str:
+    """The UTF-8 text in ``data`` (a leading byte-order mark dropped); a problem at the line
+    of the first byte that is not UTF-8."""
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        problem = Problem(file, None, "", "the file is not UTF-8 text", "save it as UTF-8")
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        utf16 = data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+        hint = "it looks like UTF-16: save it as UTF-8" if utf16 else "save it as UTF-8"
+        problem = Problem(file, line, "", "the file is not UTF-8 text", hint)
         raise ScenarioError([problem]) from None
-    return _load(text, file, data, overrides)
 
 
 def load_scenario_text(
     text: str, name: str = "<string>", overrides: Sequence[str] = ()
 ) -> Scenario:
     """Like ``load_scenario`` for YAML text (tests, notebooks); ``name`` stands for the file."""
-    return _load(text, name, text.encode("utf-8"), overrides)
+    return _load(text, name, text.encode("utf-8", "surrogatepass"), overrides)
 
 
 def _load(text: str, file: str, data: bytes, overrides: Sequence[str]) -> Scenario:
@@ -57,12 +85,19 @@ def _load(text: str, file: str, data: bytes, overrides: Sequence[str]) -> Scenar
         warnings.warn(ScenarioWarning(str(problem)), stacklevel=3)
     return dataclasses.replace(
         scenario, source_path=file, sha256=_digest(data, overrides), source_text=text,
-        overrides=tuple(overrides),
+        overrides=tuple(overrides), lines=_guard_lines(out),
     )  # fmt: skip
+
+
+def _guard_lines(out: Collector) -> dict[str, int | None]:
+    """Lines of the top-level keys, of each section's entries and of every ``every`` (the
+    fields ``sim.guard`` names); None where a ``--set`` gave them."""
+    paths = [p for p in out.source.lines if len(p) <= 2 or p[-1] == "every"]
+    return {".".join(p): out.locate(p, "").line for p in [*paths, *out.overridden]}
 
 
 def _digest(data: bytes, overrides: Sequence[str]) -> str:
     digest = hashlib.sha256(data)
     for override in overrides:
-        digest.update(b"\0" + override.encode("utf-8"))
+        digest.update(b"\0" + override.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()

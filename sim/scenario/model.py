@@ -154,6 +154,8 @@ class Scenario:
     sha256: str = ""  # of the file's bytes plus any overrides ("" when built in code)
     source_text: str = ""  # the file as read (results keep it: they describe themselves)
     overrides: tuple[str, ...] = ()  # the ``--set`` overrides applied, as written
+    #: Line of the fields ``sim.guard`` may name (dotted path; None: given by ``--set``).
+    lines: Mapping[str, int | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def end(self) -> dt.date:

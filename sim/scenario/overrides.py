@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import yaml
-
 from sim.errors import Problem
 from sim.scenario.problems import nearest
 from sim.scenario.schema import field_names, scenario_spec, sections
-from sim.scenario.yaml_source import Path, key_text, parse_scalar
+from sim.scenario.yaml_source import NotYaml, Path, control_character, key_text, parse_scalar
 
 _FORM = "write ID.PATH=VALUE, e.g. production.us_shell_lines.slip=6 mo"
 
@@ -26,6 +24,10 @@ def apply_overrides(
     paths: set[Path] = set()
     problems: list[Problem] = []
     for override in overrides:
+        bad = control_character(override, file, "the value")
+        if bad is not None:
+            problems.append(Problem(file, None, "--set", bad.message, bad.hint))
+            continue
         try:
             paths.add(_apply(tree, override))
         except _OverrideError as exc:
@@ -47,8 +49,9 @@ def _apply(tree: dict[Any, Any], override: str) -> Path:
         raise _OverrideError(f"cannot read {override!r}", _FORM)
     try:
         value = parse_scalar(text)
-    except yaml.YAMLError as exc:
-        raise _OverrideError(f"cannot read the value {text.strip()!r} as YAML", _FORM) from exc
+    except NotYaml as exc:
+        message = f"cannot read the value {text.strip()!r} as YAML ({exc})"
+        raise _OverrideError(message, _FORM) from None
     _check_top(tree, parts)
     node: dict[Any, Any] = tree
     path: list[str] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from pydantic_core import ErrorDetails
 
 from sim.distributions import Distribution, Fixed
 from sim.errors import Problem
+from sim.limits import MAX_QUANTITY, TAIL
 from sim.scenario.schema import field_names, scenario_spec, sections
 from sim.scenario.values import GrammarError, describe
 from sim.scenario.yaml_source import Path, Source
@@ -63,9 +65,48 @@ def nearest(word: str, known: Iterable[str], what: str) -> str:
 
 
 def range_error(
-    dist: Distribution, low: float, high: float = math.inf, *, high_open: bool = False
+    dist: Distribution,
+    low: float,
+    high: float = math.inf,
+    *,
+    high_open: bool = False,
+    limit: float = MAX_QUANTITY,
+    unit: str = "",
 ) -> GrammarError | None:
-    """An error if a fixed value lies outside [low, high], or a distribution's 5-95% does."""
+    """An error if a fixed value lies outside [low, high], or a distribution's 5-95% does;
+    or if the value is too large to compute with (``magnitude_error``)."""
+    return _outside(dist, low, high, high_open) or magnitude_error(dist, limit, unit)
+
+
+def magnitude_error(
+    dist: Distribution, limit: float = MAX_QUANTITY, unit: str = ""
+) -> GrammarError | None:
+    """An error if a fixed value, or a distribution's 5th or 95th percentile, is beyond
+    ``limit`` either side of 0, or a distribution's mean or far tails (one draw in
+    ``1 / TAIL``) are beyond ``MAX_QUANTITY``: draws that large would overflow the arithmetic."""
+    q05, q95, far = _spread(dist)
+    worst = max(abs(q05), abs(q95))
+    if worst > limit:
+        return GrammarError(f"{worst:g}{unit} is too large", f"at most {limit:g}{unit}")
+    if not far <= MAX_QUANTITY:
+        message = f"one draw in {1 / TAIL:.0e} would be {far:g}{unit}, beyond {MAX_QUANTITY:g}"
+        return GrammarError(message, "narrow the distribution")
+    return None
+
+
+@functools.cache
+def _spread(dist: Distribution) -> tuple[float, float, float]:
+    """5th and 95th percentiles, and the largest in size of the far tails and the mean (inf
+    where they cannot be computed)."""
+    q05, q95 = dist.quantile(0.05), dist.quantile(0.95)
+    try:
+        far = [abs(dist.quantile(TAIL)), abs(dist.quantile(1 - TAIL)), abs(dist.mean)]
+    except (ArithmeticError, ValueError):
+        return q05, q95, math.inf
+    return q05, q95, math.inf if any(math.isnan(x) for x in far) else max(far)
+
+
+def _outside(dist: Distribution, low: float, high: float, high_open: bool) -> GrammarError | None:
     if math.isinf(high):
         wanted = f">= {low:g}"
     elif high_open:
@@ -78,7 +119,7 @@ def range_error(
             hint = "write 60% for a percentage" if high == 1 and 1 < value <= 100 else ""
             return GrammarError(f"must be {wanted}, got {value:g}", hint)
         return None
-    q05, q95 = dist.quantile(0.05), dist.quantile(0.95)
+    q05, q95, _ = _spread(dist)
     if q95 < low or q05 > high or (high_open and q05 >= high):
         return GrammarError(f"the whole 5-95% range ({q05:g} to {q95:g}) is outside {wanted}")
     return None

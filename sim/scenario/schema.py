@@ -111,6 +111,10 @@ def _schedule(examples: list[Any]) -> WithJsonSchema:
 
 
 _RATE_OR_DATED = BeforeValidator(_scalar_or_mapping)
+#: A rate, or a schedule date -> rate, in units per period (a kind without money).
+ScheduleText = Annotated[
+    Any, _RATE_OR_DATED, _schedule(["18k/mo", {"2022-03-01": "100k/mo", "2023-01-01": "60k/mo"}])
+]
 #: A rate, or a schedule date -> rate, of an item in units or in money (all milestones alike).
 AmountScheduleText = Annotated[
     Any,

@@ -14,6 +14,7 @@ Money(amount=Fixed(value=675000000.0), currency='USD')
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import math
@@ -33,6 +34,7 @@ from sim.distributions import (
     Uniform,
     scaled,
 )
+from sim.limits import FIRST_DATE, LAST_DATE, MAX_QUANTITY, MIN_STEP_DAYS
 from sim.scenario.model import (
     DAYS_PER_MONTH,
     DAYS_PER_YEAR,
@@ -118,8 +120,8 @@ def parse_number(text: str, kind: Kind = "quantity") -> float:
     if (percent and suffix) or (suffix and kind == "fraction"):
         raise _expected(kind, text)
     value = float(number) * _SUFFIX[suffix]
-    if not math.isfinite(value):
-        raise GrammarError(f"{text.strip()!r} is too large a number", EXAMPLES[kind])
+    if not abs(value) <= MAX_QUANTITY:
+        raise GrammarError(f"{text.strip()!r} is too large a number", f"at most {MAX_QUANTITY:g}")
     return value / 100 if percent else value
 
 
@@ -256,8 +258,9 @@ def parse_rate(raw: object, kind: Kind = "quantity", money: bool = False) -> Rat
     if period is None or not amount_text.strip():
         raise _expected("rate", raw)
     count = float(period.group(1)) if period.group(1) else 1.0
-    if not 0 < count * _UNIT_DAYS[period.group(2)] < math.inf:
-        raise GrammarError(f"a rate's period must be > 0: {_show(raw)}", EXAMPLES["rate"])
+    if not MIN_STEP_DAYS <= count * _UNIT_DAYS[period.group(2)] < math.inf:
+        message = f"a rate's period must be one second or longer, and finite: {_show(raw)}"
+        raise GrammarError(message, EXAMPLES["rate"])
     days = count * _UNIT_DAYS[period.group(2)]
     if money:
         amount_text, code = split_currency(amount_text)
@@ -267,17 +270,29 @@ def parse_rate(raw: object, kind: Kind = "quantity", money: bool = False) -> Rat
 
 
 def parse_start(raw: object) -> dt.date:
-    """The scenario start: an ISO date."""
+    """The scenario start: an ISO date within the supported dates."""
+    day = _iso_date(raw, "write e.g. 2022-02-24")
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise _unsupported(day.isoformat())
+    return day
+
+
+def _iso_date(raw: object, hint: str) -> dt.date:
     if isinstance(raw, dt.datetime):
-        raise GrammarError(f"expected a date without a time: {raw}", "write e.g. 2022-02-24")
-    if isinstance(raw, dt.date):
-        return raw
+        raise GrammarError(f"expected a date without a time: {raw}", hint)
+    day = raw if isinstance(raw, dt.date) else None
     if isinstance(raw, str):
-        try:
-            return dt.date.fromisoformat(raw.strip())
-        except ValueError:
-            pass
-    raise GrammarError(f"cannot read {_show(raw)} as a date", "write e.g. 2022-02-24")
+        with contextlib.suppress(ValueError):
+            day = dt.date.fromisoformat(raw.strip())
+    if day is None:
+        raise GrammarError(f"cannot read {_show(raw)} as a date", hint)
+    return day
+
+
+def _unsupported(day: str) -> GrammarError:
+    return GrammarError(
+        f"{day} is outside the supported dates", f"from {FIRST_DATE} to {LAST_DATE}"
+    )
 
 
 def parse_date(raw: object, start: dt.date | None) -> float:
@@ -287,14 +302,21 @@ def parse_date(raw: object, start: dt.date | None) -> float:
     """
     if isinstance(raw, str) and raw.strip().startswith("+"):
         try:
-            return parse_fixed_duration(raw.strip()[1:])
+            days = parse_fixed_duration(raw.strip()[1:])
         except GrammarError as exc:
             raise GrammarError(f"cannot read {_show(raw)} as a date", EXAMPLES["date"]) from exc
-    try:
-        day = parse_start(raw)
-    except GrammarError as exc:
-        raise GrammarError(exc.message, EXAMPLES["date"]) from exc
+        return days if start is None else check_day(start, days, raw.strip())
+    day = _iso_date(raw, EXAMPLES["date"])
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise _unsupported(day.isoformat())
     return float((day - start).days) if start is not None else 0.0
+
+
+def check_day(start: dt.date, days: float, what: str) -> float:
+    """``days``, if ``days`` after ``start`` is a supported date; else ``GrammarError``."""
+    if not (FIRST_DATE - start).days <= days <= (LAST_DATE - start).days:
+        raise _unsupported(f"{what} (from {start})")
+    return days
 
 
 def parse_schedule(
