@@ -231,11 +231,20 @@ class _Run:
         """Replenishment is judged on the stock at the end of an instant (all its actions done).
 
         Inputs taken and credited back on the same day do not count as falling below the
-        target and coming back.
+        target and coming back, unless the stock touched a new lowest point below target: the
+        stock is replenished when first back at target after its trough.
         """
         replenished = self.metric["replenished_at"]
         for cell in self.unsettled:
-            if self.stock(cell) < self.target.get(cell, 0.0):
+            target = self.target.get(cell, 0.0)
+            if (
+                self.metric["trough_at"][cell] == self.instant
+                and self.metric["trough"][cell] < target
+            ):
+                # a new lowest point: replenished means back at target after it
+                self.below_target[cell] = True
+                replenished[cell] = math.nan
+            if self.stock(cell) < target:
                 self.below_target[cell] = True
             elif self.below_target.get(cell, False) and math.isnan(replenished[cell]):
                 replenished[cell] = self.instant

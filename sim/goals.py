@@ -8,7 +8,7 @@ A goal names a holder and item, then what should happen::
     ukraine.howitzer out of action 33% on average from 2023-03-01   (to DATE; a calibration)
 
 ``with P%`` means "in at least P% of runs" (``with at most P%``: in at most). "Replenished by
-DATE" means back at target after the trough by DATE (``refilled_at``), or never below target.
+DATE" means back at target after the trough by DATE (``replenished_at``), or never below target.
 "Out of action X% on average" is the share of the fleet out of action, averaged over the runs
 and the reported times in the window; solving it finds the value that reproduces the figure.
 
@@ -107,8 +107,8 @@ class Goal:
             return Measure(float(np.mean(per_run)), se, len(per_run))
         by = end if self.date is None else np.datetime64(self.date, "ns")
         if self.event == "back":
-            back = outcomes.refilled(h, i)
             cell = dataset.sel(holder=h, item=i)
+            back = cell["replenished_at"].values
             never_below = cell["trough"].values >= cell["target"].values
             ok = never_below | (~np.isnat(back) & (back <= by))
         else:

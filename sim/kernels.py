@@ -105,12 +105,22 @@ def settle(
     below: np.ndarray,
     may_replenish: np.ndarray,
     replenished_at: np.ndarray,
+    trough: np.ndarray,
+    trough_at: np.ndarray,
     day: float,
 ) -> bool:
     """Runs below target before and not short now are replenished ``day``; ``below`` becomes
-    the runs short now that may still be replenished. Returns whether any run is below."""
+    the runs short now that may still be replenished. Returns whether any run is below.
+
+    A run whose stock reached a new lowest point below target this instant starts over: it is
+    replenished when next back at target (this instant, if it is back already), so
+    ``replenished_at`` is the first return to target after the trough."""
     some = False
     for r in range(len(stock)):
+        if trough_at[r] == day and trough[r] < target[r]:
+            below[r] = True
+            may_replenish[r] = True
+            replenished_at[r] = np.nan
         short = stock[r] < target[r]
         if below[r] and not short:
             replenished_at[r] = day

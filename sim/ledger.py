@@ -219,7 +219,7 @@ class Ledger:
                 continue
             self._some_below[c] = kernels.settle(
                 self._stock[c], self._target[c], self._below[c], self._may_replenish[c],
-                self._replenished_at[c], self._day,
+                self._replenished_at[c], self._trough[c], self._trough_at[c], self._day,
             )  # fmt: skip
         self._pending.clear()
 

@@ -22,7 +22,7 @@ import xarray as xr
 
 from sim.currency import DEFAULT as DEFAULT_CURRENCY
 from sim.flows import FLOWS, LEVELS, OUT_OF_ACTION
-from sim.reductions import out_of_action_share, refilled_after_trough, sorted_quantiles
+from sim.reductions import out_of_action_share, sorted_quantiles
 
 Cell = tuple[str, str]
 
@@ -34,7 +34,7 @@ class NotKept(ValueError):
 Fleet = tuple[str, str, tuple[str, ...]]
 NEVER = np.datetime64("NaT", "ns")
 #: Dates summarised per cell: the three metric dates and the return to target after the trough.
-CELL_DATES = ("depleted_at", "replenished_at", "trough_at", "refilled_at")
+CELL_DATES = ("depleted_at", "replenished_at", "trough_at")
 
 
 def is_summary(dataset: xr.Dataset) -> bool:
@@ -153,7 +153,6 @@ class Outcomes:
         self.dataset = dataset
         self.summary = is_summary(dataset)
         self.runs = int(dataset.attrs.get("runs", dataset.sizes.get("run", 0)))
-        self._refilled: dict[Cell, np.ndarray] = {}
 
     # -- values over runs ----------------------------------------------------------------------
 
@@ -214,8 +213,6 @@ class Outcomes:
         if self.summary:
             counts = self.dataset[name].sel(holder=holder, item=item).values
             return self._counted(counts)
-        if name == "refilled_at":
-            return Dates.of(self.refilled(holder, item))
         return Dates.of(self.dataset[name].sel(holder=holder, item=item).values)
 
     def pledge_dates(self, pledge: str) -> Dates:
@@ -228,27 +225,11 @@ class Outcomes:
         dates = np.asarray(self.dataset["date"].values, dtype="datetime64[ns]")
         return Dates(dates[happened], np.asarray(counts, dtype=np.int64)[happened], self.runs)
 
-    def refilled(self, holder: str, item: str) -> np.ndarray:
-        """Full results: per run, when the stock is back at target after its trough (NaT: not
-        by the end, or never below target); see ``sim.reductions.refilled_after_trough``."""
-        if (holder, item) not in self._refilled:
-            cell = self.dataset.sel(holder=holder, item=item)
-
-            def per_run(name: str) -> np.ndarray:
-                return np.asarray(cell[name].transpose("run").values)
-
-            self._refilled[holder, item] = refilled_after_trough(
-                per_run("replenished_at"), per_run("trough_at"), per_run("target"),
-                per_run("trough"), cell["stock"].transpose("run", "time").values,
-                cell["time"].values, never=NEVER,
-            )  # fmt: skip
-        return self._refilled[holder, item]
-
     def back_by(self, holder: str, item: str) -> tuple[np.ndarray, np.ndarray]:
         """The chance of being back at target (after the trough) by each date: distinct dates
         and the share of runs back by each; runs never below target count as back from the
         start (``dates[0]`` is the start)."""
-        back = self.dates("refilled_at", holder, item)
+        back = self.dates("replenished_at", holder, item)
         if self.summary:
             never_below = self.runs - int(self.dataset["drawn_down"].sel(holder=holder, item=item))
         else:
@@ -290,8 +271,6 @@ class Outcomes:
             if key not in self.dataset:
                 raise NotKept(f"summary-only results keep no per-run {name}")
             return np.asarray(self.dataset[key].sel(holder=holder, item=item).values)
-        if name == "refilled_at":
-            return self.refilled(holder, item)
         if name == "stock_at_end":
             cell = self.dataset["stock"].sel(holder=holder, item=item)
             return np.asarray(cell.isel(time=-1).transpose("run").values, dtype=float)
@@ -313,7 +292,7 @@ class Outcomes:
             return int(self.dataset["not_refilled"].sel(holder=holder, item=item)) / self.runs
         cell = self.dataset.sel(holder=holder, item=item)
         drawn = cell["trough"].values < cell["target"].values
-        return float(np.mean(drawn & np.isnat(self.refilled(holder, item))))
+        return float(np.mean(drawn & np.isnat(cell["replenished_at"].values)))
 
     def active(self) -> list[Cell]:
         """Cells drawn down or where anything but the stock moved in any run, in file order

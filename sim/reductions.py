@@ -167,29 +167,6 @@ class EventCounts:
         return out
 
 
-def refilled_after_trough(
-    replenished: np.ndarray,
-    trough_at: np.ndarray,
-    target: np.ndarray,
-    trough: np.ndarray,
-    stock: np.ndarray,
-    times: np.ndarray,
-    never: float | np.datetime64 = np.nan,
-) -> np.ndarray:
-    """Per run, when the stock is back at target after its trough (``never``: not by the end).
-
-    Times are days since start with ``never`` NaN, or datetimes with ``never`` NaT: ``(runs,)``
-    arrays, ``stock`` ``(runs, T)`` at the reported ``times``. ``replenished`` when at or after
-    the trough; when the stock was refilled and then fell again, the first reported time after
-    the trough at or above target; ``never`` for runs that never fall below target.
-    """
-    ok = (times[None, :] > trough_at[:, None]) & (stock >= target[:, None])
-    later = np.where(ok.any(axis=1), times[ok.argmax(axis=1)], never)
-    with np.errstate(invalid="ignore"):
-        back = np.where(replenished >= trough_at, replenished, later)
-    return np.where(trough < target, back, never)
-
-
 def sorted_quantiles(
     values: np.ndarray, counts: np.ndarray, qs: tuple[float, ...], method: str = "linear"
 ) -> np.ndarray:

@@ -48,7 +48,6 @@ from sim.reductions import (
     Marginals,
     concat_marginals,
     out_of_action_share,
-    refilled_after_trough,
 )
 from sim.scenario.model import Scenario
 from sim.values import UNIT_PRICE, moves, price_block, priced, value_block
@@ -60,7 +59,7 @@ SLAB_BLOCK = 512  # slabs reduced at a time (bounds the float64 copy: 512 x runs
 SAMPLE_PER_CHUNK = 1000  # runs of each chunk whose inputs and outcomes are kept
 SAMPLE_MAX = 20_000  # runs kept in all
 #: Per-run outcomes kept for the sampled runs, over (holder, item): days since start or numbers.
-SAMPLED = ("depleted_at", "replenished_at", "trough_at", "refilled_at", "trough", "stock_at_end")
+SAMPLED = ("depleted_at", "replenished_at", "trough_at", "trough", "stock_at_end")
 
 
 @dataclass
@@ -137,9 +136,8 @@ def summarise_chunk(scenario: Scenario, result: ChunkResult) -> ChunkSummary:
     """Reduce one chunk's arrays to its summary."""
     shape = (len(result.holders), len(result.items))
     metrics = result.metrics
-    refilled = _refilled(result)
     drawn = metrics["trough"] < result.target
-    cell_days = {**{k: metrics[k] for k in CELL_DATES if k in metrics}, "refilled_at": refilled}
+    cell_days = {k: metrics[k] for k in CELL_DATES}
     pledged = [d.id for d in pledges(scenario)]
     fulfilled = _pledge_matrix(result.pledge_fulfilled_at, pledged, result.runs)
     totals = _pledge_matrix(result.pledge_total, pledged, result.runs)
@@ -171,17 +169,19 @@ def summarise_chunk(scenario: Scenario, result: ChunkResult) -> ChunkSummary:
         },
         counts={
             "drawn_down": drawn.sum(axis=0).reshape(shape),
-            "not_refilled": (drawn & np.isnan(refilled)).sum(axis=0).reshape(shape),
+            "not_refilled": (drawn & np.isnan(metrics["replenished_at"]))
+            .sum(axis=0)
+            .reshape(shape),
             "pledge_on_time": on_time.sum(axis=0),
         },
-        sample=_sample(result, refilled),
+        sample=_sample(result),
         clipped={k: int(v) for k, v in result.clipped.items()},
         prices=prices,
         by_holder=by_holder,
     )
 
 
-def _sample(result: ChunkResult, refilled: np.ndarray) -> Sample:
+def _sample(result: ChunkResult) -> Sample:
     """The first ``SAMPLE_PER_CHUNK`` runs' inputs and per-run outcomes."""
     from sim.results import input_matrix
 
@@ -193,7 +193,6 @@ def _sample(result: ChunkResult, refilled: np.ndarray) -> Sample:
             stock[:, h, i] = cell_block(result, "stock", holder, item)[:n, -1]
     outcomes = {
         **{k: result.metrics[k][:n] for k in ("depleted_at", "replenished_at", "trough_at")},
-        "refilled_at": refilled[:n],
         "trough": result.metrics["trough"][:n],
         "stock_at_end": stock,
     }
@@ -364,26 +363,6 @@ def _out_of_action(result: ChunkResult, fleet_list: list[Fleet]) -> Marginals:
         out.weighted[:, :, h, i] = cell.weighted
         out.low[:, h, i], out.high[:, h, i] = cell.low, cell.high
         out.total[:, h, i], out.count[:, h, i] = cell.total, cell.count
-    return out
-
-
-def _refilled(result: ChunkResult) -> np.ndarray:
-    """``(runs, H, I)`` days when the stock is back at target after its trough (NaN: never)."""
-    out = np.full((result.runs, len(result.holders), len(result.items)), np.nan)
-    trough, target = result.metrics["trough"], result.target
-    drawn = np.asarray((trough < target).any(axis=0))
-    for h, holder in enumerate(result.holders):
-        for i, item in enumerate(result.items):
-            if not drawn[h, i]:
-                continue
-            out[:, h, i] = refilled_after_trough(
-                result.metrics["replenished_at"][:, h, i],
-                result.metrics["trough_at"][:, h, i],
-                target[:, h, i],
-                trough[:, h, i],
-                cell_block(result, "stock", holder, item),
-                result.report_days,
-            )
     return out
 
 

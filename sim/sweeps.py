@@ -31,7 +31,7 @@ from sim.vary import Vary, VaryError, meaning, parse_vary, read_tree
 from sim.vary import overrides as changes_for
 
 #: The per-run outcome shown for each kind of goal.
-GOAL_METRICS = {"back": "refilled_at", "depleted": "depleted_at", "above_floor": "depleted_at"}
+GOAL_METRICS = {"back": "replenished_at", "depleted": "depleted_at", "above_floor": "depleted_at"}
 QUANTILES = (0.1, 0.5, 0.9)
 
 

@@ -244,10 +244,11 @@ def test_a_ring_grown_while_holding_goods_keeps_them() -> None:
     assert at(r, "in_transit", "ua", "shell")[0, 100] == 7.0
 
 
-def test_inputs_taken_and_credited_in_one_instant_are_no_replenishment() -> None:
+def test_inputs_taken_and_credited_in_one_instant_are_back_that_instant() -> None:
     """Shells use one charge each; the charge line credits as much the same day, acting after
-    the shell line: the charge stock dips to 30 within each instant but never ends one below
-    its start, so there is no replenishment (and no depletion: it never reaches 0)."""
+    the shell line: the charge stock dips to 30 within each instant and ends each one at its
+    start, so its trough is 30 and it is back the day of that trough (no depletion: it never
+    reaches 0)."""
     parts = (
         holder("us", stock={"charge": 100.0, "shell": 0.0}),
         make("shells", "shell", "us", 10.0, inputs={"charge": 1.0}),
@@ -256,8 +257,24 @@ def test_inputs_taken_and_credited_in_one_instant_are_no_replenishment() -> None
     r = run(scenario(*parts, end=28), deterministic=True)
     assert at(r, "stock", "us", "charge")[0].tolist() == [100.0] * 5
     assert np.isnan(r.metrics["depleted_at"]).all()
-    assert np.isnan(r.metrics["replenished_at"]).all()
     assert r.metrics["trough"][0, 0, 0] == 30.0
+    trough_at = metric(r, "trough_at", "us", "charge")[0]
+    assert metric(r, "replenished_at", "us", "charge")[0] == trough_at
+
+
+def test_replenished_after_the_deeper_of_two_dips() -> None:
+    """1000 shells and a line of 4/d (credited from day 1): 400 given on day 0 leave 600, back
+    at 1000 on day 100; 1000 more given on day 200 (stock 1400) leave 400, the trough, back at
+    1000 on day 200 + 600 / 4 = 350. Replenished means after the trough: day 350, not 100."""
+    line = make("line", "shell", "us", 4.0, every=1.0)
+    gifts = tranches("pda", "us", "ua", "shell", {0: 400, 200: 1000})
+    s = scenario(holder("us", stock={"shell": 1000}), holder("ua"), line, gifts, end=500)
+    r = run(s, deterministic=True)
+    assert metric(r, "trough", "us", "shell")[0] == 400.0
+    assert metric(r, "trough_at", "us", "shell")[0] == 200.0
+    assert metric(r, "replenished_at", "us", "shell")[0] == 350.0
+    stock = at(r, "stock", "us", "shell")[0]
+    assert stock[r.report_days == 105.0][0] == 1020.0  # back above target between the dips
 
 
 @pytest.mark.parametrize("delay", [1e60, 1e308])

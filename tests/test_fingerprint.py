@@ -33,8 +33,8 @@ CONTRACT = (
 RUNS, SEED = 300, 11
 
 DIGESTS = {
-    "reference:random": "9e31bf5d8e36d1081f245bd1625d524c",
-    "reference:deterministic": "cabf7c3bfa510caf7a4a497e356a2ba7",
+    "reference:random": "4c0afbbff921f54f6acffc0358653ae1",
+    "reference:deterministic": "ffe98ce2de20d28bdac41da6afb417ec",
     "eu_million_shells:random": "a4a32bf93e03bd7f938a30297991147d",
     "eu_million_shells:deterministic": "c2b2873ff460b8e1f03ebf9c153f5d28",
     "howitzers_ukraine:random": "8cb594e076c8d40910603ccfb8a3f6e4",
@@ -45,7 +45,7 @@ DIGESTS = {
     "us_155mm_dollars:deterministic": "e3ce186f6bee08982f2167d781992fe3",
     "us_155mm_m777:random": "57a3e3c961763df167c94e56ed6a9648",
     "us_155mm_m777:deterministic": "0499c2a6c77849e66b71512f800dc1a4",
-    "reference:summary": "895c7d1059fc997abf1fd025b362b926",
+    "reference:summary": "ad91c874adc3e51983820a90c516f37e",
 }
 
 

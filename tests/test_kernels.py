@@ -71,9 +71,25 @@ def test_settle(stock, target, below, may) -> None:
     short = stock < target
     hit = below & ~short
     b, may_k, at = below.copy(), may.copy(), np.full(RUNS, np.nan)
-    assert kernels.settle(stock, target, b, may_k, at, 4.0) == bool(b.any())
+    no_new_trough = np.zeros(RUNS)  # troughs reached on day 0, before this instant
+    assert kernels.settle(stock, target, b, may_k, at, stock, no_new_trough, 4.0) == bool(b.any())
     assert same(at, np.where(hit, 4.0, np.nan))
     assert same(may_k, may & ~hit) and same(b, short & may & ~hit)
+
+
+def test_settle_starts_over_at_a_new_trough_below_target() -> None:
+    # runs: new trough below target and back now; new trough, still short; new trough at
+    # target (not below); an old trough
+    stock = np.array([100.0, 40.0, 100.0, 100.0])
+    target = np.full(4, 100.0)
+    trough, trough_at = np.array([30.0, 30.0, 100.0, 30.0]), np.array([4.0, 4.0, 4.0, 2.0])
+    below = np.zeros(4, dtype=bool)
+    may = np.array([False, False, False, False])  # all replenished before
+    at = np.array([3.0, 3.0, 3.0, 3.0])
+    assert kernels.settle(stock, target, below, may, at, trough, trough_at, 4.0)
+    assert same(at, np.array([4.0, np.nan, 3.0, 3.0]))
+    assert same(below, np.array([False, True, False, False]))
+    assert same(may, np.array([False, True, False, False]))
 
 
 @settings(max_examples=200, deadline=None)

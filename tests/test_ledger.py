@@ -103,15 +103,42 @@ def test_only_the_ledgers_methods_change_it() -> None:
         book.pend(0, "stock", v(1.0))
 
 
-def test_a_dip_within_one_instant_runs_dry_but_is_not_a_replenishment() -> None:
+def test_a_dip_within_one_instant_is_back_in_that_instant() -> None:
     """Inputs all taken, then the input line's own output credited at the same time: the stock
-    did run dry (depleted, trough 0), but it never ended an instant below target."""
+    did run dry (depleted, trough 0) and was back at target when the instant ended."""
     book = ledger([10.0], floor=0.0, target=10.0)
     book.remove(0, v(10.0), "used", 7.0)
     book.add(0, v(10.0), "produced", 7.0)
     book.settle()
     assert book.depleted_at[0, 0] == 7.0 and book.trough[0, 0] == 0.0
-    assert np.isnan(book.replenished_at[0, 0])
+    assert book.replenished_at[0, 0] == 7.0
+
+
+def test_replenished_is_the_first_return_to_target_after_the_trough() -> None:
+    """Two dips, the second deeper: back at target after the first dip is not replenishment;
+    the return after the deeper second one is."""
+    book = ledger([100.0], floor=0.0, target=100.0)
+    for day, change in ((10.0, -50.0), (20.0, +50.0), (30.0, -70.0), (40.0, +70.0)):
+        if change < 0:
+            book.remove(0, v(-change), "sent", day)
+        else:
+            book.add(0, v(change), "produced", day)
+        book.settle()
+        if day == 20.0:
+            assert book.replenished_at[0, 0] == 20.0  # back, for now
+    assert book.trough[0, 0] == 30.0 and book.trough_at[0, 0] == 30.0
+    assert book.replenished_at[0, 0] == 40.0
+
+
+def test_a_shallower_second_dip_keeps_the_first_return() -> None:
+    book = ledger([100.0], floor=0.0, target=100.0)
+    for day, change in ((10.0, -70.0), (20.0, +70.0), (30.0, -50.0), (40.0, +50.0)):
+        if change < 0:
+            book.remove(0, v(-change), "sent", day)
+        else:
+            book.add(0, v(change), "produced", day)
+        book.settle()
+    assert book.trough_at[0, 0] == 10.0 and book.replenished_at[0, 0] == 20.0
 
 
 def test_trajectory_stores_a_row_again_only_when_it_changed() -> None:
@@ -211,6 +238,8 @@ def scalar_metrics(
             armed = stock > floor and may_deplete
             if settle:
                 short = stock < target
+                if trough_at == day and trough < target:  # a new lowest point: start over
+                    below, may_replenish, replenished = True, True, math.nan
                 if below and not short:
                     replenished, may_replenish = day, False
                 below = short and may_replenish
@@ -232,7 +261,10 @@ def test_metrics_match_the_rules_run_by_run(
     start: list[float], floor: float, target: float, moves: list[tuple[float, bool]]
 ) -> None:
     book = ledger(start, floor=floor, target=target)
-    steps = [(amount, float(k + 1), settle) for k, (amount, settle) in enumerate(moves)]
+    # an instant is the changes up to a settle, all on the same day (as in the engine)
+    instants = np.cumsum([0, *(settle for _, settle in moves)])[:-1]
+    pairs = zip(instants, moves, strict=True)
+    steps = [(amount, float(k + 1), settle) for k, (amount, settle) in pairs]
     for amount, day, settle in steps:
         if amount >= 0.0:
             book.add(0, np.full(len(start), amount), "produced", day)

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from sim import plots
-from sim.outcomes import Outcomes, Spread
+from sim.outcomes import Spread
 from sim.plots import style
 from sim.plots.timeline import rows
 
@@ -246,23 +246,6 @@ def test_timeline_states_the_share_not_replenished() -> None:
     assert "back in 62% of runs, median 2026-05" in texts
     (row,) = [r for r in rows(data) if (r.holder, r.item) == ("us", "m777")]
     assert row.replenished_share == pytest.approx(0.62)
-
-
-def test_refilled_counts_only_after_the_trough() -> None:
-    data = fake_results(runs=20, seed=4)
-    where = {"holder": "us", "item": "shell_155"}
-    times = data.time.values
-    early = np.full(20, times[3])  # "replenished" before the trough: it fell again after
-    data["replenished_at"].loc[where] = early
-    back = Outcomes(data).refilled("us", "shell_155")
-    cell = data.sel(where)
-    stock, target = cell.stock.values, cell.target.values[:, None]
-    for run in range(20):
-        after = (times > cell.trough_at.values[run]) & (stock[run] >= target[run])
-        expected = times[after.argmax()] if after.any() else np.datetime64("NaT")
-        assert back[run] == expected or (np.isnat(back[run]) and np.isnat(expected))
-    found = ~np.isnat(back)
-    assert found.any() and (back[found] > early[found]).all()
 
 
 def test_timeline_says_so_when_nothing_is_drawn_down(results: xr.Dataset) -> None:

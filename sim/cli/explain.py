@@ -32,7 +32,7 @@ def results_or_run(
 @main.command("explain")
 @click.argument("source", metavar="RESULTS|SCENARIO", type=click.Path(path_type=Path))
 @click.option("--metric", default="replenished_at", show_default=True,
-              help="replenished_at, refilled_at, depleted_at, trough_at, trough, stock_at_end "
+              help="replenished_at, depleted_at, trough_at, trough, stock_at_end "
                    "or stock@DATE.")  # fmt: skip
 @click.option("--holder", help="Holder id (default: the first stock drawn below its target).")
 @click.option("--item", help="Item id (default: the first stock drawn below its target).")

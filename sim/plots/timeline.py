@@ -53,7 +53,7 @@ def rows(dataset: xr.Dataset) -> list[Row]:
 
 def _row(outcomes: Outcomes, holder: str, item: str) -> Row:
     depleted = outcomes.dates("depleted_at", holder, item)
-    back = outcomes.dates("refilled_at", holder, item)
+    back = outcomes.dates("replenished_at", holder, item)
     trough_at = outcomes.dates("trough_at", holder, item).quantiles((0.5,))
     return Row(
         holder=holder,
@@ -75,8 +75,8 @@ def timeline(results: Any, *, ax: Axes | None = None) -> Figure | Axes:
     One rule, as in the summary table: percentiles are over all runs, and a run where the event
     does not happen counts as later than the end. A range whose p90 is past the end runs to the
     right edge; an event in fewer than 10% of runs has no range, only its share. Every row says
-    in what share of runs each event happens. "Back at target" counts only after the trough
-    (``sim.reductions.refilled_after_trough``).
+    in what share of runs each event happens. "Back at target" is the first return to target
+    after the trough, as ``replenished_at`` everywhere.
     """
     dataset = style.as_dataset(results)
     found = rows(dataset)

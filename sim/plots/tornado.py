@@ -17,8 +17,7 @@ LOW: Any = {"facecolor": style.SKY, "edgecolor": style.BLUE}
 HIGH: Any = {"facecolor": "#f4b183", "edgecolor": style.VERMILLION, "hatch": "////"}
 NAMES = {
     "depleted_at": "hits its floor",
-    "replenished_at": "is replenished",
-    "refilled_at": "is back at target after its trough",
+    "replenished_at": "is back at target after its trough",
     "trough_at": "bottoms out",
     "trough": "trough",
     "stock_at_end": "stock at the end",
