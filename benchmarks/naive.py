@@ -446,13 +446,14 @@ class _Model:
                 return
 
     def _give(self, don: Donation, wanted: float, state: dict[str, float], unfilled: bool) -> float:
-        """Ship up to ``wanted`` from the donor; the shortfall (not the cap's) is unfilled."""
+        """Ship up to ``wanted`` from the donor; the shortfall (not the cap's) is unfilled,
+        unless the donor keeps no stock (a hub with no target forwards what it has)."""
         run = self.run
         day = self.env.now
         donor, receiver = (don.source, don.item), (don.to, don.item)
         allowed = min(wanted, max(state["cap"] - state["shipped"], 0.0))
         shipped = min(allowed, _available(run, donor, don.keep_floor))
-        if unfilled and allowed > shipped:
+        if unfilled and allowed > shipped and run.target.get(donor, 0.0) > 0.0:
             run.add("unfilled", receiver, allowed - shipped)
         if shipped <= 0.0:
             return 0.0

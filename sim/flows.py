@@ -81,7 +81,8 @@ QUANTITIES: tuple[Quantity, ...] = (
              "Consumption demand the stock could not meet.", 0, _INK, (0, (1, 2.5)),
              summary_total=True),
     Quantity("unfilled", False, "deliveries not made",
-             "Donation quantities the donor could not ship (recorded at the receiver).",
+             "Donation quantities the donor could not ship (recorded at the receiver); a donor "
+             "that keeps no stock (a hub with no target) owes nothing.",
              summary_total=True, chart=False),
 )  # fmt: skip
 

@@ -26,11 +26,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sim.flows import REPLACEMENT_COST, SUMMARY_TOTALS, SUMMARY_VALUES, value_name
+from sim.flows import FLOWS, REPLACEMENT_COST, SUMMARY_TOTALS, SUMMARY_VALUES, value_name
 from sim.outcomes import Dates, NotKept, Outcomes, Spread
 
 QUANTILES = (0.1, 0.5, 0.9)
 Row = dict[str, object]
+#: Totals shown for a cell that only passes items on: what came in and went out.
+PASSED_ON = FLOWS
 #: The item of rows totalled over a holder's priced items.
 ALL_ITEMS = "all"
 #: Rows in money: the value at the end of each of these, as metric ``NAME_total`` or
@@ -78,8 +80,11 @@ def cell_rows(
     quantiles: Sequence[float] = QUANTILES,
     by: Sequence[dt.date] = (),
 ) -> list[Row]:
-    """Summary rows for one holder and item."""
+    """Summary rows for one holder and item: for a cell that keeps a stock, when it hits its
+    floor, bottoms out and is back; for one that only passes items on (a hub, a receiver
+    starting empty with no target), its stock at the end and the totals of its flows."""
     qs = tuple(quantiles)
+    keeps = outcomes.keeps_stock(holder, item)
 
     def dates(name: str) -> Row:
         return date_row(outcomes.dates(name, holder, item), qs)
@@ -89,10 +94,11 @@ def cell_rows(
         {"metric": "replenished_at", **dates("replenished_at")},
         {"metric": "trough", **number_row(outcomes.per_run("trough", holder, item), qs)},
         {"metric": "trough_at", **dates("trough_at")},
-        {"metric": "stock_at_end",
-         **number_row(outcomes.spread("stock", holder, item).at(-1), qs)},
-    ]  # fmt: skip
-    for flow in SUMMARY_TOTALS:
+    ] if keeps else []  # fmt: skip
+    rows.append(
+        {"metric": "stock_at_end", **number_row(outcomes.spread("stock", holder, item).at(-1), qs)}
+    )
+    for flow in SUMMARY_TOTALS if keeps else PASSED_ON:
         total = outcomes.spread(flow, holder, item).at(-1)
         if total.any():
             rows.append({"metric": f"{flow}_total", **number_row(total, qs)})
@@ -101,7 +107,7 @@ def cell_rows(
             value = outcomes.spread(name, holder, item).at(-1)
             if value.any():
                 rows.append({"metric": _money_metric_name(name), **number_row(value, qs)})
-    for day in by:
+    for day in by if keeps else ():
         when = np.datetime64(day, "ns")
         for name, (days, chance) in (
             ("replenished_by", outcomes.back_by(holder, item)),

@@ -164,6 +164,12 @@ class Outcomes:
         """A per-run value of one cell (``trough``, ``floor``, ``target``) over runs."""
         return self._spread(name, (), holder=holder, item=item)
 
+    def keeps_stock(self, holder: str, item: str) -> bool:
+        """Whether the cell keeps a stock: a target above 0 in some run. A hub or receiver
+        that starts empty with no target only passes items on: falling to its floor, its
+        trough and a return to target mean nothing there."""
+        return self.per_run("target", holder, item).any()
+
     def pledge_total(self, pledge: str) -> Spread:
         return self._spread("pledge_total", (), pledge=pledge)
 

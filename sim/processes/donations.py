@@ -4,7 +4,8 @@ Section ``donations:`` of a scenario.
 
 A donor ships what it can: with ``keep_floor`` only what it holds above its floor (never
 negative), and never more than the donation's ``cap`` in total. The shortfall of a tranche or
-a rate (not one due to the cap) is ``unfilled`` of the receiver; a pledge carries it forward.
+a rate (not one due to the cap) is ``unfilled`` of the receiver, unless the donor keeps no
+stock (a hub with no target forwards what it has); a pledge carries it forward.
 Shipped goods are ``sent`` by the donor at once and ``received`` on arrival after ``transit``
 (drawn per shipment, only in the runs that ship something); meanwhile they are ``in_transit``
 of the receiver.
@@ -244,11 +245,16 @@ class _Giver:
         self.cap_in_money = isinstance(cap, Money)  # then cap_left is money, counted at each
         self.transit_path = f"{path}.transit"
         self.transit = ctx.draws(self.transit_path) if spec.transit is not None else None
+        # A donor that keeps no stock (a hub: no target) forwards what it has and owes nothing.
+        owes = ctx.ledger.target[self.donor] > 0.0
+        self.owes = None if owes.all() else owes  # None: every run owes
+        self.owes_nothing = not owes.any()
 
     def give(self, wanted: FloatArray, day: float, *, unfilled: bool) -> FloatArray:
         """Ship up to ``wanted`` per run now; returns what was shipped."""
         ledger, c = self.ctx.ledger, self.donor
         keep_floor = self.spec.keep_floor
+        unfilled = unfilled and not self.owes_nothing
         short = np.empty(len(wanted)) if unfilled else _NONE
         emptied = np.empty(len(wanted), dtype=bool) if keep_floor else None
         cap = self.cap_left
@@ -262,7 +268,9 @@ class _Giver:
         if cap is not None and self.cap_in_money:
             self.cap_left = cap * price
         if unfilled:
-            ledger.count(self.receiver, "unfilled", short)
+            ledger.count(
+                self.receiver, "unfilled", short if self.owes is None else short * self.owes
+            )
         ledger.remove(c, shipped, "sent", day, to_floor=emptied)
         if self.transit is None or self.spec.transit is None:
             self.ctx.calendar.deliver(self.receiver, "in_transit", shipped, day)
