@@ -233,12 +233,15 @@ def first_order(
     from SALib.analyze import rbd_fast
 
     problem = {"num_vars": 1, "names": ["x"], "bounds": [[0.0, 1.0]]}
-    found = rbd_fast.analyze(
-        problem, np.asarray(x, float)[:, None], np.asarray(y, float), M=harmonics,
-        num_resamples=BOOTSTRAP, conf_level=CONFIDENCE, seed=rng or np.random.default_rng(0),
-    )  # fmt: skip
+    # a bootstrap resample whose outcome does not vary (ties of a censored date) divides 0 by 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        found = rbd_fast.analyze(
+            problem, np.asarray(x, float)[:, None], np.asarray(y, float), M=harmonics,
+            num_resamples=BOOTSTRAP, conf_level=CONFIDENCE, seed=rng or np.random.default_rng(0),
+        )  # fmt: skip
     se = float(found["S1_conf"][0]) / float(norm.ppf(0.5 + CONFIDENCE / 2))
-    return max(float(found["S1"][0]), 0.0), se
+    share = float(found["S1"][0])
+    return (max(share, 0.0) if np.isfinite(share) else 0.0), se
 
 
 def _spearman(x: np.ndarray, y_ranks: np.ndarray) -> float:

@@ -78,8 +78,14 @@ def test_a_pack_has_the_slides_a_briefing_needs(small: Path, tmp_path: Path) -> 
     for expected in ("Key judgments", "Key judgments: the numbers",
                      "When stocks hit their floor, bottom out and are back",
                      "Donor: 155mm shell: on hand", "Donor: 155mm shell: where it went",
+                     "Donor: 155mm shell: what drives when it is back",
                      "Assumptions (in orange: changed for this variant)", "Sources"):  # fmt: skip
         assert expected in titles
+    # a title too long for one line breaks (a vertical tab in the slide's text)
+    chance = "Donor: 155mm shell: chance of being back at its starting level by each date"
+    assert chance in [t.replace("\v", " ") for t in titles]
+    drivers = deck.slides[titles.index("Donor: 155mm shell: what drives when it is back")]
+    assert any(shape.shape_type == 13 for shape in drivers.shapes)  # the tornado, a picture
     first = " ".join(_texts(deck.slides[0]))
     assert "200 Monte Carlo runs, seed 2" in first
     assert "Variant, changed from the scenario file: production.line.slip=2 mo" in first
@@ -98,6 +104,15 @@ def test_a_pack_compares_several_results(small: Path, tmp_path: Path) -> None:
     titles = [_texts(s)[0] for s in Presentation(str(tmp_path / "c.pptx")).slides]
     assert titles[0] == "Compared: base vs again" and "Key judgments compared" in titles
     assert "Donor: 155mm shell: base vs again" in titles
+    assert "Donor: 155mm shell: chance of being back by each date" in titles
+
+
+def test_no_drivers_slide_without_enough_runs(tmp_path: Path) -> None:
+    few = sim.run(sim.load_scenario_text(SMALL), runs=50, seed=2)
+    brief(few, pptx=tmp_path / "few.pptx")
+    titles = [_texts(s)[0] for s in Presentation(str(tmp_path / "few.pptx")).slides]
+    assert "Donor: 155mm shell: on hand" in titles
+    assert not [t for t in titles if "what drives" in t]  # 50 runs cannot rank inputs
 
 
 def test_the_cli_writes_beside_the_results_and_refuses_bad_input(

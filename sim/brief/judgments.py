@@ -25,6 +25,7 @@ class Judgment:
     stock: str  # "United States (DoD stocks): 155mm artillery shell"
     sentence: str
     cells: tuple[str, str, str]  # at floor, trough, back at target
+    back_share: float  # share of the runs drawn below target that are back by the end
 
 
 def judgments(dataset: xr.Dataset) -> list[Judgment]:
@@ -50,7 +51,7 @@ def _judgment(dataset: xr.Dataset, row: Row, end: np.datetime64) -> Judgment:
         _cell(1 - row.not_back_share, row.replenished),
     )
     return Judgment(row.holder, row.item, f"{holder}: {item}", sentence[0].upper() + sentence[1:],
-                    cells)  # fmt: skip
+                    cells, 1 - row.not_back_share)  # fmt: skip
 
 
 def _event(what: str, share: float, dates: np.ndarray) -> str:

@@ -1,10 +1,12 @@
 """The slide pack of one results set, or of several compared.
 
 One results set: title (scenario, date, runs, seed, overrides), key judgments in words and as
-a table, the replenishment timeline, a fan and a flows chart per key stock, availability where
-there is a fleet, assumptions (every input, overrides marked) and sources; every slide's notes
-carry what did not fit and the full sources. Several: the same key judgments side by side,
-the compared fans of each key stock and each variant's timeline.
+a table, the replenishment timeline, a fan and a flows chart per key stock, for the first key
+stocks the chance of being back by each date and what drives the date (a tornado of the runs'
+inputs, where there are enough runs), availability where there is a fleet, assumptions (every
+input, overrides marked) and sources; every slide's notes carry what did not fit and the full
+sources. Several: the same key judgments side by side, the compared fans and chances of being
+back of each key stock, and each variant's timeline.
 """
 
 from __future__ import annotations
@@ -13,16 +15,32 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 
 from sim.brief.assumptions import assumptions
 from sim.brief.deck import ACCENT, BODY, MUTED, Box, Deck
 from sim.brief.judgments import judgments
-from sim.outcomes import Outcomes
-from sim.plots import availability, compare, fan, flows, style, timeline
+from sim.outcomes import NotKept, Outcomes
+from sim.plots import (
+    ChartError,
+    availability,
+    compare,
+    fan,
+    flows,
+    probability,
+    style,
+    timeline,
+    tornado,
+)
+from sim.plots.probability import LINES as PROBABILITY_LINES
+from sim.sensitivity import ExplainError, Explanation, explain
 
 KEY_STOCKS = 6  # fans and flows for at most this many drawn-down stocks
+DRIVEN = 3  # chance by date and drivers for at most this many of them
+#: Outcomes whose drivers a tornado shows, in order of preference, and how a title names them.
+DRIVERS = {"replenished_at": "when it is back", "trough": "how low it falls"}
 CHART_SIZE = (12.3, 5.5)  # inches: the slide's body
 
 
@@ -38,10 +56,15 @@ def single(dataset: xr.Dataset) -> Deck:
         deck.table("Key judgments: the numbers", _JUDGMENT_HEADER, rows, _JUDGMENT_WIDTHS, notes)
         title = "When stocks hit their floor, bottom out and are back"
         _chart(deck, title, notes, timeline, dataset)
-    for judgment in found[:KEY_STOCKS]:
+    for rank, judgment in enumerate(found[:KEY_STOCKS]):
         h, i, what = judgment.holder, judgment.item, judgment.stock
         _chart(deck, f"{what}: on hand", notes, fan, dataset, h, i)
         _chart(deck, f"{what}: where it went", notes, flows, dataset, h, i)
+        if rank < DRIVEN:
+            if judgment.back_share > 0:  # else the chart is a flat line at 0
+                _chart(deck, f"{what}: chance of being back at its starting level by each date",
+                       notes, probability, dataset, h, i)  # fmt: skip
+            _drivers(deck, dataset, h, i, what, notes)
     for holder, item in Outcomes(dataset).fleets:
         what = f"{style.label(dataset, 'holder', holder)}: {style.label(dataset, 'item', item)}"
         _chart(deck, f"{what}: out of action", notes, availability, dataset, holder, item)
@@ -71,6 +94,10 @@ def compared(datasets: Sequence[xr.Dataset], labels: Sequence[str]) -> Deck:
         for holder, item, what in keys:
             _chart(deck, f"{what}: {labels[0]} vs {label}", notes, compare, first, other,
                    holder, item, labels=(labels[0], label))  # fmt: skip
+    for holder, item, what in keys[:DRIVEN]:
+        if len(datasets) <= len(PROBABILITY_LINES):
+            _chart(deck, f"{what}: chance of being back by each date", notes, probability,
+                   list(datasets), holder, item, labels=list(labels))  # fmt: skip
     for dataset, label in zip(datasets, labels, strict=True):
         _chart(deck, f"{label}: when stocks hit their floor and are back", notes, timeline,
                dataset)  # fmt: skip
@@ -115,6 +142,25 @@ def _chart(deck: Deck, title: str, notes: str, chart: Callable[..., Any], *args:
         chart(*args, ax=figure.add_subplot(), **options)
     slide = deck.slide(title, notes)
     deck.picture(slide, figure)
+
+
+def _drivers(deck: Deck, dataset: xr.Dataset, holder: str, item: str, what: str,
+             notes: str) -> None:  # fmt: skip
+    """A tornado of what drives when the stock is back (or, if it is never back, how low it
+    falls), where the results keep enough runs' inputs to rank them and the outcome varies;
+    else no slide."""
+    for metric, named in DRIVERS.items():
+        found = _explained(dataset, metric, holder, item)
+        if found is not None and np.ptp(found.outcome.values) > 0:
+            _chart(deck, f"{what}: what drives {named}", notes, tornado, found, dataset)
+            return
+
+
+def _explained(dataset: xr.Dataset, metric: str, holder: str, item: str) -> Explanation | None:
+    try:
+        return explain(dataset, metric, holder, item)
+    except (ExplainError, NotKept, ChartError):
+        return None
 
 
 def _assumptions(deck: Deck, dataset: xr.Dataset, notes: str) -> None:
