@@ -188,7 +188,8 @@ def test_a_share_without_inputs_is_never_made(tmp_path: Path) -> None:
     }  # fmt: skip
     path = tmp_path / "shares.yaml"
     path.write_text(yaml.safe_dump(tree, sort_keys=False))
-    ds = deterministic(path)
+    with pytest.warns(sim.ScenarioWarning, match="ally starts with no charge"):
+        ds = deterministic(path)
     produced = ds.produced.isel(time=-1)
     assert float(produced.sel(holder="army", item="shell")) > 0
     assert float(produced.sel(holder="ally", item="shell")) == 0

@@ -26,6 +26,7 @@ from sim.processes.context import Context
 from sim.processes.kind import Footprint, Kind, Process
 from sim.processes.prices import Stepper, rate_of
 from sim.processes.schedule import Integrator, draw_hazards
+from sim.scenario import values as v
 from sim.scenario.model import Schedule
 from sim.scenario.schema import (
     AmountScheduleText,
@@ -106,6 +107,10 @@ def build(b: Builder, name: str, spec: AttritionSpec) -> Attrition | None:
         return None
     if spec.rate is not None:
         kind: Literal["proportional", "count"] = "proportional"
+        if _a_count(spec.rate):
+            message = f"a rate of losses is a fraction per period, got {spec.rate!r}"
+            b.out.error((*path, "rate"), message, f"for a count write losses: {spec.rate}")
+            return None
         rate = b.schedule((*path, "rate"), spec.rate, "fraction", spec.interpolate, 1.0)
     else:
         kind = "count"
@@ -115,6 +120,17 @@ def build(b: Builder, name: str, spec: AttritionSpec) -> Attrition | None:
         return None
     return Attrition(name, spec.holder, spec.item, kind, rate, repairable, repair_time,
                      spec.repair_to or "", every)  # fmt: skip
+
+
+def _a_count(raw: object) -> bool:
+    """Whether a proportional ``rate`` reads as a count of losses (``2/w``: more than one
+    whole stock per period, written without %)."""
+    if not isinstance(raw, str) or "%" in raw:
+        return False
+    try:
+        return v.parse_rate(raw, "quantity").amount.mean > 1
+    except ValueError:  # GrammarError is one: the schedule reports it
+        return False
 
 
 def footprint(process: Attrition) -> Footprint:

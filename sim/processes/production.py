@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,7 +22,7 @@ from pydantic import Field
 from sim.distributions import Distribution, Fixed
 from sim.processes.clock import action_days
 from sim.processes.context import Context
-from sim.processes.kind import Footprint, Kind, Process
+from sim.processes.kind import Cell, Footprint, Kind, Process
 from sim.processes.prices import rate_of
 from sim.scenario.model import Schedule
 from sim.scenario.schema import (
@@ -94,7 +94,37 @@ def build(b: Builder, name: str, spec: ProductionSpec) -> Production | None:
     every = b.every((*path, "every"), spec.every)
     if shares is None or rate is None or yield_ is None or every is None:
         return None
+    for holder, item in _starved(b.tree, shares, inputs):
+        b.out.warn((*path, "to"), f"{holder} starts with no {item} and nothing brings it any: its "
+                   "share makes nothing", f"give holders.{holder}.stock.{item}, or a line or "
+                   f"donation of {item} to {holder}")  # fmt: skip
     return Production(name, spec.item, shares, rate, slip, yield_, inputs, every)
+
+
+def _starved(tree: Any, shares: Mapping[str, float], inputs: Mapping[str, Any]) -> list[Cell]:
+    """(receiver, input) pairs where the receiver starts with none of the input and no line or
+    donation in the file brings it any: that receiver's share can make nothing."""
+
+    def entries(section: str) -> list[dict[str, Any]]:
+        found = tree.get(section) if isinstance(tree, dict) else None
+        return [e for e in found.values() if isinstance(e, dict)] if isinstance(found, dict) else []
+
+    brought: set[tuple[str, str]] = set()
+    for section in ("production", "donations", "attrition", "orders"):  # whatever credits a holder
+        for entry in entries(section):
+            to = entry.get("to", entry.get("repair_to"))
+            for holder in to if isinstance(to, dict) else [to]:
+                brought.add((str(holder), str(entry.get("item"))))
+    holders = tree.get("holders") if isinstance(tree, dict) else None
+    out = []
+    for holder in shares:
+        given = holders.get(holder) if isinstance(holders, dict) else None
+        stock = given.get("stock") if isinstance(given, dict) else None
+        for item in inputs:
+            start = stock.get(item) if isinstance(stock, dict) else None
+            if start in (None, 0, "0") and (holder, item) not in brought:
+                out.append((holder, item))
+    return out
 
 
 def footprint(line: Production) -> Footprint:

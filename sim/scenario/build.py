@@ -136,7 +136,8 @@ class Builder:
         given = [k for k in ("end", "horizon") if tree.get(k) is not None]
         if len(given) != 1:
             what = "both end and horizon" if given else "neither end nor horizon"
-            out.error((), f"{what} given", "give exactly one: end: 2027-12-31 or horizon: 5y")
+            later = (max(given, key=list(tree).index),) if given else ()  # the second one written
+            out.error(later, f"{what} given", "give exactly one: end: 2027-12-31 or horizon: 5y")
             return
         if given == ["end"]:
             end = out.parse(("end",), v.parse_date, tree["end"], self.start)

@@ -91,6 +91,7 @@ _UNIT_DAYS: dict[str, float] = {
 }
 _UNITS = "|".join(sorted(_UNIT_DAYS, key=len, reverse=True))
 _DURATION = re.compile(rf"(.*?)\s*({_UNITS})")
+_RATE_END = re.compile(rf"(.*?)\s*(/\s*[0-9.]*\s*(?:{_UNITS}))")  # 2k/d, 4k / 2 w
 _PERIOD = re.compile(rf"({_NUMBER})?\s*({_UNITS})")
 
 
@@ -140,6 +141,10 @@ def parse_value(raw: object, kind: Kind = "quantity") -> Distribution:
     interval = _INTERVAL.fullmatch(text)
     if interval is not None:
         low, high = (parse_number(part, kind) for part in interval.groups())
+        if low > high:
+            first, second = (part.strip() for part in interval.groups())
+            raise GrammarError(f"'A to B' needs A <= B, got {text!r}",
+                               f"the smaller first: {second} to {first}")  # fmt: skip
         return _build(LogNormal.from_interval if low > 0 else Normal.from_interval, low, high)
     return Fixed(parse_number(text, kind))
 
@@ -226,6 +231,7 @@ def parse_fixed(raw: object, kind: Kind = "quantity") -> float:
 def parse_duration(raw: object) -> Distribution:
     """A duration in days: ``32mo``, ``6 w``, ``3 to 12 mo``, ``triangular(30, 60, 120) d``."""
     text = _text(raw, "duration")
+    _unit_once(text, _DURATION, "duration")
     match = _DURATION.fullmatch(text)
     if match is None or not match.group(1):
         raise _expected("duration", raw)
@@ -237,6 +243,20 @@ def parse_duration(raw: object) -> Distribution:
         return scaled(value, _UNIT_DAYS[match.group(2)])
     except ValueError as exc:  # a fixed value that overflows once in days
         raise GrammarError(str(exc), EXAMPLES["duration"]) from exc
+
+
+def _unit_once(text: str, end: re.Pattern[str], kind: str) -> None:
+    """Refuse a range written with its unit (or period) on both ends, ``1 w to 2 w`` or
+    ``2k/d to 3k/d``, with the way to write it: the unit once, after the range."""
+    left, to, right = text.partition(" to ")
+    first, last = end.fullmatch(left.strip()), end.fullmatch(right.strip())
+    if not to or first is None or last is None or not first.group(1) or not last.group(1):
+        return
+    unit, same = last.group(2), first.group(2).replace(" ", "") == last.group(2).replace(" ", "")
+    fix = f"{first.group(1).strip()} to {last.group(1).strip()} {unit.strip()}"
+    hint = f"write the unit once, after the range: {fix}" if same else (
+        f"write both ends in one unit, once, after the range: A to B {unit.strip()}")  # fmt: skip
+    raise GrammarError(f"a range with a unit on each end: {text!r}", hint)
 
 
 def parse_fixed_duration(raw: object) -> float:
@@ -251,6 +271,7 @@ def parse_rate(raw: object, kind: Kind = "quantity", money: bool = False) -> Rat
     """``VALUE / [N] UNIT``: ``14.4k/mo``, ``1200/y``, ``4k to 7k /d``, ``33%/9mo``; with
     ``money``, also an amount in money per period: ``$1.2B/y``, ``€40M to €60M /mo``."""
     text = _text(raw, "rate")
+    _unit_once(text, _RATE_END, "rate")
     amount_text, slash, period_text = text.rpartition("/")
     if not slash:
         raise GrammarError(f"a rate needs a period: {_show(raw)}", EXAMPLES["rate"])

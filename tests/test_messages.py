@@ -1,0 +1,77 @@
+"""Messages for the mistakes a new user made: each names the line and says how to write it."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+import sim
+
+BASE = """name: T
+start: 2024-01-01
+horizon: 2y
+items:
+  shell: {unit: rounds}
+  gun: {unit: systems}
+holders:
+  army: {stock: {shell: 100k, gun: 50}}
+  ally: {stock: {shell: 0}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("snippet", "line", "says"),
+    [
+        (
+            "attrition:\n  a: {holder: army, item: gun, rate: 2/w}",
+            11,
+            "a rate of losses is a fraction per period, got '2/w' (for a count write losses: 2/w)",
+        ),
+        (
+            "consumption:\n  f: {holder: army, item: shell, rate: 30k to 20k /mo}",
+            11,
+            "'A to B' needs A <= B, got '30k to 20k' (the smaller first: 20k to 30k)",
+        ),
+        (
+            "donations:\n  d: {from: army, to: ally, item: shell, rate: 1k/w, transit: 1 w to 2 w}",
+            11,
+            "a range with a unit on each end: '1 w to 2 w' (write the unit once, after the "
+            "range: 1 to 2 w)",
+        ),
+        (
+            "consumption:\n  f: {holder: army, item: shell, rate: 2k/d to 3k/d}",
+            11,
+            "(write the unit once, after the range: 2k to 3k /d)",
+        ),
+        ("end: 2025-01-01", 10, "end: both end and horizon given"),
+        (
+            "consumption:\n\tf: {holder: army, item: shell, rate: 2k/d}",
+            11,
+            "a tab character: YAML indents with spaces only",
+        ),
+    ],
+)
+def test_a_mistake_gets_its_line_and_the_way_to_write_it(
+    snippet: str, line: int, says: str
+) -> None:
+    with pytest.raises(sim.ScenarioError) as caught:
+        sim.load_scenario_text(BASE + snippet, "s.yaml")
+    (problem,) = caught.value.problems
+    assert problem.line == line
+    assert says in str(problem)
+
+
+def test_a_share_whose_receiver_can_make_nothing_is_warned() -> None:
+    snippet = (
+        "production:\n  p: {item: shell, to: {army: 50%, ally: 50%}, rate: 1k/mo, inputs: {gun: 1}}"
+    )
+    with pytest.warns(sim.ScenarioWarning, match="ally starts with no gun and nothing brings"):
+        sim.load_scenario_text(BASE + snippet)
+    supplied = (
+        snippet
+        + "\ndonations:\n  g: {from: army, to: ally, item: gun, deliveries: {2024-02-01: 5}}"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sim.ScenarioWarning)
+        sim.load_scenario_text(BASE + supplied)
