@@ -321,7 +321,12 @@ CASES: list[tuple[str, str, str, str]] = [
     ),
     ("end: 2023-01-01", "end: 2021-06-01", "s.yaml:3: end:", "the end is not after start"),
     ("end: 2023-01-01", "horizon: 0y", "s.yaml:3: horizon:", "the end is not after start"),
-    ("end: 2023-01-01", "end: 2023-01-01\nhorizon: 1y", "s.yaml:4: horizon:", "both end and horizon given"),
+    (
+        "end: 2023-01-01",
+        "end: 2023-01-01\nhorizon: 1y",
+        "s.yaml:4: horizon:",
+        "both end and horizon given",
+    ),
     (
         "start: 2022-01-01",
         "start: 2022-01-32",

@@ -187,7 +187,7 @@ def test_number_helpers() -> None:
         ("unifrom(1, 2)", "quantity", "unknown distribution 'unifrom'", "did you mean 'uniform'?"),
         ("uniform(1)", "quantity", "uniform takes 2 numbers, got 1", "uniform(low, high)"),
         ("triangular(3, 2, 1)", "quantity", "triangular needs low <= mode <= high", ""),
-        ("10 to 5", "quantity", "'A to B' needs A <= B, got '10 to 5'", "the smaller first: 5 to 10"),
+        ("10 to 5", "quantity", "'A to B' needs A <= B, got '10 to 5'", "smaller first: 5 to 10"),
         ("normal(5, -1)", "quantity", "normal sd must be >= 0", ""),
         ("beta(0, 1)", "fraction", "beta needs a, b > 0", ""),
         ("1 to", "quantity", "cannot read '1 to' as a quantity", "1.5M to 3M"),
