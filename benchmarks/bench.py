@@ -20,7 +20,6 @@ import contextlib
 import cProfile
 import dataclasses
 import functools
-import inspect
 import json
 import math
 import os
@@ -107,14 +106,6 @@ def engine_seconds(scenario: Scenario, runs: int, workers: int = 1) -> float:
             for future in futures:
                 future.result()
     return (time.process_time() if workers == 1 else time.perf_counter()) - started
-
-
-def runner_has_keep() -> bool:
-    try:
-        import sim
-    except ImportError:
-        return False
-    return hasattr(sim, "run") and "keep" in inspect.signature(sim.run).parameters
 
 
 def user_system(action: Callable[[], object]) -> tuple[float, float]:
@@ -461,142 +452,128 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         _child(args.child[0], int(args.child[1]))
         return 0
-
     quick = args.quick
-    base_runs = 2000 if quick else 10_000
-    naive_runs = args.naive_runs or (20 if quick else 200)
+    runs = 2000 if quick else 10_000
+    scenario = _header()
+    targets = [throughput(scenario, runs, args.naive_runs or (20 if quick else 200))]
+    targets.append(workers(scenario, runs))
+    if not args.no_memory:
+        targets.append(memory())
+    targets.append(scaling_in_runs(scenario, quick))
+    targets.append(scaling_in_horizon(scenario, quick))
+    scaling_in_items(scenario, 500 if quick else 2000)
+    print("\nwhere the time goes")
+    chunk = min(1000, CHUNK) if quick else CHUNK
+    profile(scenario, chunk)
+    time_split(scenario, chunk)
+    storage(scenario, 500 if quick else 2000)
+    print(f"\nload average after: {os.getloadavg()[0]:.1f}")
+    print("\ntargets (ratios measured in this run)")
+    for target in targets:
+        print(f"  {target.name:<52} {target.measured:>10}  {verdict(target.met)}")
+    return 0
+
+
+def _header() -> Scenario:
+    """Print the machine and the reference scenario; return the scenario."""
     print(
         f"load average before: {os.getloadavg()[0]:.1f} (other work on the machine skews timings)"
     )
-    print(
-        f"stockpile benchmarks on {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, numpy {np.__version__}"
-    )
+    cpu = platform.processor() or platform.machine()
+    print(f"stockpile benchmarks on {cpu}, {os.cpu_count()} CPUs, "
+          f"Python {platform.python_version()}, numpy {np.__version__}")  # fmt: skip
     scenario = load_reference()
-    print(
-        f"reference: {len(scenario.items)} items, {len(scenario.holders)} holders, "
-        f"{scenario.end_day / 365.25:g} y, report every {scenario.report_every_days:g} d, "
-        f"{sum(len(p) for p in scenario.processes.values())} processes"
-    )
-    targets: list[Target] = []
+    print(f"reference: {len(scenario.items)} items, {len(scenario.holders)} holders, "
+          f"{scenario.end_day / 365.25:g} y, report every {scenario.report_every_days:g} d, "
+          f"{sum(len(p) for p in scenario.processes.values())} processes")  # fmt: skip
+    return scenario
 
-    precision = np.dtype(PRECISION).name
-    print(f"\nthroughput (one core, CPU seconds; chunks of {CHUNK} runs, {precision} series)")
+
+def throughput(scenario: Scenario, runs: int, naive_runs: int) -> Target:
+    """Engine against the naive model on one core, alternating so that a slow phase of the
+    machine falls on both; each a best of several."""
+    print(f"\nthroughput (one core, CPU seconds; chunks of {CHUNK} runs, "
+          f"{np.dtype(PRECISION).name} series)")  # fmt: skip
     started = time.process_time()
     _engine_chunk(scenario, 100, 0)  # loads (or compiles, once per install) sim.kernels
     first = time.process_time() - started
     print(f"  first call, 100 runs (loads the compiled kernels): {first:.2f} s")
-    # Engine and naive alternate, so that a slow phase of the machine falls on both; each is a
-    # best of several, or the ratio would favour the one measured more often.
     half = max(naive_runs // 2, 1)
     engine_times, naive_times = [], []
     for _ in range(NAIVE_REPEATS):
-        engine_times.append(engine_seconds(scenario, base_runs))
+        engine_times.append(engine_seconds(scenario, runs))
         naive_times.append(naive_seconds(scenario, half))
-    engine_times.append(engine_seconds(scenario, base_runs))
+    engine_times.append(engine_seconds(scenario, runs))
     print(f"  ({', '.join(f'{t:.2f}' for t in engine_times)} s: best of {len(engine_times)})")
-    engine_rate = rate_line("engine (simulate_chunk, as the runner)", base_runs, min(engine_times))
+    engine_rate = rate_line("engine (simulate_chunk, as the runner)", runs, min(engine_times))
     print(f"  ({', '.join(f'{t:.2f}' for t in naive_times)} s: best of {NAIVE_REPEATS})")
     naive_rate = rate_line("naive (one SimPy env per run, floats)", half, min(naive_times))
     ratio = engine_rate / naive_rate
-    pairs = [(base_runs / e) / (half / n) for e, n in zip(engine_times, naive_times, strict=False)]
+    pairs = [(runs / e) / (half / n) for e, n in zip(engine_times, naive_times, strict=False)]
     print(f"  engine / naive: {ratio:.0f}x (each pair in turn: "
           f"{', '.join(f'{r:.0f}x' for r in pairs)})")  # fmt: skip
-    user, system = user_system(lambda: engine_seconds(scenario, base_runs))
+    user, system = user_system(lambda: engine_seconds(scenario, runs))
     print(f"  engine again: user {user:.2f} s + system {system:.2f} s (page faults)")
-    run_t = best_of(REPEATS, lambda: runner_seconds(scenario, base_runs, seed=1))
-    run_rate = rate_line("sim.run(scenario, runs=N, seed=1), all series", base_runs, run_t)
-    ten_k = 10_000 / run_rate
-    extrapolated = "" if base_runs == 10_000 else " (extrapolated)"
-    targets.append(
-        Target(f"sim.run 10k runs <= 2 s, one core{extrapolated}", f"{ten_k:.2f} s", ten_k <= 2)
-    )
-    targets.append(Target(">= 300x naive", f"{ratio:.0f}x", ratio >= 300))
-    if runner_has_keep():
-        seconds = runner_seconds(scenario, base_runs, keep="summary")
-        rate_line("sim.run, keep='summary'", base_runs, seconds)
+    seconds = best_of(REPEATS, lambda: runner_seconds(scenario, runs, seed=1))
+    rate_line("sim.run(scenario, runs=N, seed=1), all series", runs, seconds)
+    rate_line("sim.run, keep='summary'", runs, runner_seconds(scenario, runs, keep="summary"))
+    return Target(">= 300x naive", f"{ratio:.0f}x", ratio >= 300)
 
+
+def workers(scenario: Scenario, runs: int) -> Target:
+    """Wall-time speed-up of two local workers over one."""
     print(f"\nworkers (wall time, best of {WORKER_REPEATS} alternating; needs an idle machine)")
     speedups = [
         workers_speedup("engine", n, functools.partial(engine_seconds, scenario, n))
-        for n in (base_runs, 4 * base_runs)
+        for n in (runs, 4 * runs)
     ]
-    workers_speedup(
-        "sim.run, every run's series sent back to the parent",
-        2 * base_runs,
-        lambda w: runner_seconds(scenario, 2 * base_runs, workers=w),
-    )
-    targets.append(
-        Target(
-            f"2 workers >= 1.8x one ({len(chunk_sizes(4 * base_runs)) / 2:g} chunks per worker)",
-            f"{speedups[-1]:.2f}x",
-            speedups[-1] >= 1.8,
-        )
-    )
+    workers_speedup("sim.run, every run's series sent back to the parent", 2 * runs,
+                    lambda w: runner_seconds(scenario, 2 * runs, workers=w))  # fmt: skip
+    chunks = len(chunk_sizes(4 * runs)) / 2
+    return Target(f"2 workers >= 1.8x one ({chunks:g} chunks per worker)",
+                  f"{speedups[-1]:.2f}x", speedups[-1] >= 1.8)  # fmt: skip
 
-    memory: float | None = None
-    if not args.no_memory:
-        print("\npeak memory (fresh child process, VmHWM)")
-        baseline = child_peak_mb("baseline", 0)
-        print(f"  baseline (imports, scenario loaded)      {baseline or float('nan'):8.0f} MB")
-        engine = child_peak_mb("engine", 10_000)
-        print(f"  engine, 10k runs in chunks of {CHUNK}       {engine or float('nan'):8.0f} MB")
-        memory = child_peak_mb("run", 10_000)
-        print(f"  sim.run 10k runs, full weekly series     {memory or float('nan'):8.0f} MB")
-        if runner_has_keep():
-            summary = child_peak_mb("summary", 10_000)
-            print(f"  sim.run 10k runs keep='summary'          {summary or float('nan'):8.0f} MB")
-    targets.append(
-        Target(
-            "<= 1 GB for 10k runs, full weekly series",
-            f"{memory:.0f} MB" if memory else "-",
-            None if memory is None else memory <= 1024,
-        )
-    )
 
-    runs_rows = [(f"{n} runs", scenario, n) for n in ((500, 2000) if quick else (1000, 10_000))]
-    times = table("scaling in runs (engine, one core, CPU s)", runs_rows, engine_seconds)
-    if runner_has_keep() and not quick:
+def memory() -> Target:
+    """Peak memory of fresh child processes."""
+    print("\npeak memory (fresh child process, VmHWM)")
+    rows = [("baseline (imports, scenario loaded)", "baseline", 0),
+            (f"engine, 10k runs in chunks of {CHUNK}", "engine", 10_000),
+            ("sim.run 10k runs, full weekly series", "run", 10_000),
+            ("sim.run 10k runs keep='summary'", "summary", 10_000)]  # fmt: skip
+    peaks = {mode: child_peak_mb(mode, n) for _, mode, n in rows}
+    for label, mode, _ in rows:
+        print(f"  {label:<40} {peaks[mode] or float('nan'):8.0f} MB")
+    full = peaks["run"]
+    return Target("<= 1 GB for 10k runs, full weekly series", f"{full:.0f} MB" if full else "-",
+                  None if full is None else full <= 1024)  # fmt: skip
+
+
+def scaling_in_runs(scenario: Scenario, quick: bool) -> Target:
+    rows = [(f"{n} runs", scenario, n) for n in ((500, 2000) if quick else (1000, 10_000))]
+    times = table("scaling in runs (engine, one core, CPU s)", rows, engine_seconds)
+    if not quick:
         seconds = runner_seconds(scenario, 100_000, keep="summary")
         rate_line("100000 runs, sim.run keep='summary'", 100_000, seconds)
-    else:
-        print("  100000 runs: skipped (needs sim.run(keep='summary') and no --quick)")
-    small, big = runs_rows[0][2], runs_rows[-1][2]
+    small, big = rows[0][2], rows[-1][2]
     growth = (times[-1] / big) / (times[0] / small)
-    targets.append(
-        Target("linear in runs (time/run at most +25%)", f"x{growth:.2f}", growth <= 1.25)
-    )
+    return Target("linear in runs (time/run at most +25%)", f"x{growth:.2f}", growth <= 1.25)
 
-    h_runs = 500 if quick else 2000
-    years = (1, 5) if quick else (1, 5, 20)
-    rows = [(f"{y} y horizon", variants.with_horizon(scenario, y), h_runs) for y in years]
-    h_times = table(f"scaling in horizon (engine, {h_runs} runs, CPU s)", rows, engine_seconds)
+
+def scaling_in_horizon(scenario: Scenario, quick: bool) -> Target:
+    runs, years = (500, (1, 5)) if quick else (2000, (1, 5, 20))
+    rows = [(f"{y} y horizon", variants.with_horizon(scenario, y), runs) for y in years]
+    times = table(f"scaling in horizon (engine, {runs} runs, CPU s)", rows, engine_seconds)
     ref = 1 if len(years) > 2 else 0  # compare with 5 y: fixed costs dominate at 1 y
-    h_growth = (h_times[-1] / years[-1]) / (h_times[ref] / years[ref])
-    targets.append(
-        Target(
-            "at most linear in horizon (time/year at most +25%)",
-            f"x{h_growth:.2f}",
-            h_growth <= 1.25,
-        )
-    )
+    growth = (times[-1] / years[-1]) / (times[ref] / years[ref])
+    return Target("at most linear in horizon (time/year at most +25%)", f"x{growth:.2f}",
+                  growth <= 1.25)  # fmt: skip
 
-    rows = [
-        (f"{len(s.items)} items", s, h_runs)
-        for s in (scenario, variants.with_items_replicated(scenario, 4))
-    ]
-    table(f"scaling in items (engine, {h_runs} runs, CPU s)", rows, engine_seconds)
 
-    print("\nwhere the time goes")
-    profile(scenario, min(1000, CHUNK) if quick else CHUNK)
-    time_split(scenario, min(1000, CHUNK) if quick else CHUNK)
-    storage(scenario, 500 if quick else 2000)
-
-    print(f"\nload average after: {os.getloadavg()[0]:.1f}")
-    print("\ntargets")
-    for target in targets:
-        print(f"  {target.name:<52} {target.measured:>10}  {verdict(target.met)}")
-    return 0
+def scaling_in_items(scenario: Scenario, runs: int) -> None:
+    rows = [(f"{len(s.items)} items", s, runs)
+            for s in (scenario, variants.with_items_replicated(scenario, 4))]  # fmt: skip
+    table(f"scaling in items (engine, {runs} runs, CPU s)", rows, engine_seconds)
 
 
 if __name__ == "__main__":

@@ -512,8 +512,13 @@ class _Model:
             yield event
             day = self.env.now
             demand = rates.integral(last, day)
+            if con.per is not None:  # a rate per unit of another item on hand
+                demand *= max(run.stock((con.holder, con.per)), 0.0)
+            can = run.stock(cell)
+            if con.ration_days is not None:  # stretched: at most stock / ration per day
+                can *= min((day - last) / con.ration_days, 1.0)
             last = day
-            taken = min(demand, run.stock(cell))
+            taken = min(demand, can)
             run.add("consumed", cell, taken)
             run.add("unmet", cell, demand - taken)
             if taken > 0:

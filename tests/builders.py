@@ -150,8 +150,11 @@ def lose(
     )  # fmt: skip
 
 
-def use(id: str, holder: str, item: str, rate: ScheduleLike, every: float = 1.0) -> Consumption:
-    return Consumption(id, holder, item, sched(rate), every)
+def use(
+    id: str, holder: str, item: str, rate: ScheduleLike, every: float = 1.0,
+    per: str | None = None, ration: float | None = None,
+) -> Consumption:  # fmt: skip
+    return Consumption(id, holder, item, sched(rate), every, per, ration)
 
 
 def scenario(

@@ -33,8 +33,8 @@ CONTRACT = (
 RUNS, SEED = 300, 11
 
 DIGESTS = {
-    "reference:random": "4c0afbbff921f54f6acffc0358653ae1",
-    "reference:deterministic": "ffe98ce2de20d28bdac41da6afb417ec",
+    "reference:random": "2e11cfb7221f1328c440de0e40e7431c",
+    "reference:deterministic": "bef1cc1b1f07d6ac8f043c7e637733c8",
     "eu_million_shells:random": "a4a32bf93e03bd7f938a30297991147d",
     "eu_million_shells:deterministic": "c2b2873ff460b8e1f03ebf9c153f5d28",
     "howitzers_ukraine:random": "2d0502c9f2594250d79efa18b2992bac",
@@ -45,7 +45,7 @@ DIGESTS = {
     "us_155mm_dollars:deterministic": "e3ce186f6bee08982f2167d781992fe3",
     "us_155mm_m777:random": "57a3e3c961763df167c94e56ed6a9648",
     "us_155mm_m777:deterministic": "0499c2a6c77849e66b71512f800dc1a4",
-    "reference:summary": "ad91c874adc3e51983820a90c516f37e",
+    "reference:summary": "d756969f44f064ca9a41054d2b363a2b",
 }
 
 

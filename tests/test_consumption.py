@@ -1,0 +1,89 @@
+"""Consumption per unit of another stock (fire per gun) and rationed fire, against closed forms."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from builders import at, holder, lose, rate, run, scenario, use
+
+import sim
+
+GUNS, SHELLS = 1e9, 1e15  # many guns: whole-gun rounding of losses is negligible
+
+
+def test_fire_per_gun_under_exponential_gun_losses_is_the_closed_form() -> None:
+    """r rounds per gun per day, guns lost at hazard λ (daily actions, losses before fire): the
+    fire on day k is r·G0·e^(−λk), so cumulative fire to t = n days is
+    r·G0·e^(−λ)(1 − e^(−λn))/(1 − e^(−λ)), which tends to r·G0(1 − e^(−λt))/λ as the step
+    shrinks (relative gap at most λ·Δ/2 + O((λΔ)²) for a step Δ = 1 day)."""
+    r, lam, n = 20.0, 0.01, 364
+    share_per_year = 1 - math.exp(-lam * 365.25)
+    parts = (
+        holder("ua", stock={"gun": GUNS, "shell": SHELLS}),
+        lose("wear", "ua", "gun", rate(share_per_year, 365.25), every=1.0),
+        use("fire", "ua", "shell", r, per="gun"),
+    )
+    result = run(scenario(*parts, end=n, report=7.0), deterministic=True)
+    fired = at(result, "consumed", "ua", "shell")[0, -1]
+    discrete = r * GUNS * math.exp(-lam) * (1 - math.exp(-lam * n)) / (1 - math.exp(-lam))
+    assert fired == pytest.approx(discrete, rel=1e-6)  # floor() of 1e9 guns: < 1e-8 relative
+    continuous = r * GUNS * (1 - math.exp(-lam * n)) / lam
+    assert abs(fired / continuous - 1) <= lam / 2 + lam**2
+
+
+def test_rationed_fire_halves_every_ration_ln2_days_without_inflow() -> None:
+    """Demand far above supply, ration R: each day uses stock/R, so the stock after n days is
+    S0(1 − 1/R)^n exactly, and halves every R·ln 2 days as the step shrinks."""
+    ration, n, s0 = 30.0, 360, 1e6
+    parts = (holder("ua", stock={"shell": s0}), use("fire", "ua", "shell", 1e9, ration=ration))
+    result = run(scenario(*parts, end=n, report=30.0), deterministic=True)
+    stock = at(result, "stock", "ua", "shell")[0]
+    days = result.report_days
+    np.testing.assert_allclose(stock, s0 * (1 - 1 / ration) ** days, rtol=1e-9)
+    halving = -math.log(2) / math.log(1 - 1 / ration)  # days, for a daily step
+    assert halving == pytest.approx(ration * math.log(2), rel=1 / ration)
+    unmet = at(result, "unmet", "ua", "shell")[0, -1]
+    assert unmet == pytest.approx(1e9 * n - (s0 - stock[-1]), rel=1e-12)
+
+
+def test_ration_changes_nothing_while_stocks_last() -> None:
+    """With more than `ration` days of demand on hand, the full demand is fired."""
+    parts = (holder("ua", stock={"shell": 10_000.0}), use("fire", "ua", "shell", 10.0, ration=30.0))
+    result = run(scenario(*parts, end=28), deterministic=True)
+    assert at(result, "consumed", "ua", "shell")[0, -1] == 280.0
+    assert at(result, "unmet", "ua", "shell")[0, -1] == 0.0
+
+
+BASE = """name: T
+start: 2024-01-01
+horizon: 1y
+items: {shell: {unit: rounds}, gun: {unit: systems}}
+holders: {ua: {stock: {shell: 1M, gun: 100}}}
+"""
+
+
+def test_per_and_ration_in_a_scenario_file() -> None:
+    text = (
+        BASE
+        + "consumption:\n  fires: {holder: ua, item: shell, per: gun, rate: 20/d, ration: 30 d}\n"
+    )
+    result = sim.run(sim.load_scenario_text(text), deterministic=True)
+    first_week = float(result.dataset.consumed.sel(holder="ua", item="shell").isel(run=0, time=1))
+    assert first_week == pytest.approx(7 * 20 * 100)
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        ("per: shell, rate: 20/d", "an item cannot be used per unit of itself"),
+        ("per: gunn, rate: 20/d", "unknown item 'gunn'"),
+        ("rate: 20/d, ration: 0 d", "must be a positive duration"),
+    ],
+)
+def test_bad_per_or_ration_is_located(fields: str, says: str) -> None:
+    text = BASE + f"consumption:\n  fires: {{holder: ua, item: shell, {fields}}}\n"
+    with pytest.raises(sim.ScenarioError) as caught:
+        sim.load_scenario_text(text, "s.yaml")
+    assert any(says in str(p) and p.line == 7 for p in caught.value.problems), caught.value
