@@ -360,7 +360,10 @@ class _Model:
         for event in self._every(list(action_days(prod.every_days, end)), phase, index):
             yield event
             day = self.env.now
-            potential = rates.integral(last, day)
+            begin = last
+            if len(prod.rate.rates) == 1 and slip > 0:  # one rate: nothing before start + slip
+                begin = max(last, prod.rate.days[0] + slip)
+            potential = rates.integral(begin, day) if begin < day else 0.0
             last = day
             for holder, share in prod.to.items():
                 self._make(prod.item, holder, share * potential, accepted, inputs, day)

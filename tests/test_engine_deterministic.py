@@ -291,3 +291,11 @@ def test_a_delay_beyond_the_horizon_stays_in_transit_or_repair(delay: float) -> 
     assert at(result, "received", "ua", "gun")[:, -1].tolist() == [0.0] * 3
     in_repair, lost = at(result, "in_repair", "us", "gun"), at(result, "lost", "us", "gun")
     assert np.array_equal(in_repair[:, -1], lost[:, -1]) and lost[0, -1] > 0
+
+
+def test_a_slip_on_a_line_with_one_rate_delays_its_start() -> None:
+    """10/d from day 0 with a 15.5-day slip, credited weekly: nothing on day 7 or 14, then
+    (21 − 15.5) · 10 = 55 on day 21 and 70 a week after."""
+    line = make("line", "shell", "us", 10.0, slip=15.5)
+    r = run(scenario(holder("us", stock={"shell": 0.0}), line, end=28), deterministic=True)
+    assert at(r, "produced", "us", "shell")[0].tolist() == [0.0, 0.0, 0.0, 55.0, 125.0]

@@ -75,3 +75,18 @@ def test_a_share_whose_receiver_can_make_nothing_is_warned() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", sim.ScenarioWarning)
         sim.load_scenario_text(BASE + supplied)
+
+
+def test_a_slip_that_moves_nothing_and_a_floor_above_the_stock_are_warned() -> None:
+    late = (
+        "production:\n  p: {item: shell, to: army, slip: 1 mo,"
+        " rate: {2024-01-01: 1k/mo, 2027-01-01: 2k/mo}}"
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", sim.ScenarioWarning)
+        sim.load_scenario_text(BASE + late)
+    said = [str(w.message) for w in caught]
+    assert any("slip: no effect: every milestone it moves is after the end" in s for s in said)
+    high = BASE.replace("gun: 50}}", "gun: 50}, floor: {shell: 90k to 120k}}")
+    with pytest.warns(sim.ScenarioWarning, match="the floor can exceed the starting stock"):
+        sim.load_scenario_text(high)

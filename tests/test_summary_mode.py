@@ -170,7 +170,26 @@ def assert_within_sampling_error(full: xr.DataArray, kept: xr.DataArray) -> None
         if not ok.all():
             mean, error = merged_moments(ordered[:, ~ok], p)
             ok[~ok] = np.abs(value[~ok] - mean) <= SE * error + slack[~ok]
+        if not ok.all():  # an atom: a chunk's quantile may jump to the values below it
+            low, high = chunk_bounds(ordered[:, ~ok], p)
+            ok[~ok] = (value[~ok] >= low - slack[~ok]) & (value[~ok] <= high + slack[~ok])
         assert ok.all(), (full.name, p, int((~ok).sum()))
+
+
+def chunk_bounds(ordered: np.ndarray, p: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where the run-weighted mean of chunk quantiles lies when each chunk's quantile lies
+    within the pooled quantiles at p -/+ SE binomial errors of its own size: the regime of an
+    atom that a small chunk's quantile can leave with a few per cent chance (the normal
+    approximation of ``merged_moments`` does not hold for such a two-valued quantile)."""
+    n = ordered.shape[0]
+    low, high = np.zeros(ordered.shape[1:]), np.zeros(ordered.shape[1:])
+    for chunk in sim.runner.plan_chunks(n, CHUNK_RUNS):
+        m = chunk.size
+        d = SE * np.sqrt(p * (1 - p) / m)
+        a, b = np.quantile(ordered, [max(0.0, p - d), min(1.0, p + d)], axis=0)
+        low += m / n * a
+        high += m / n * b
+    return low, high
 
 
 def test_the_dataset_has_a_quantile_dimension_instead_of_run(summary: sim.Results) -> None:

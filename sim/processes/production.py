@@ -55,8 +55,8 @@ class ProductionSpec(Strict):
     interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
     slip: Duration | None = Field(
         None,
-        description="Delay of every milestone after the first, drawn once per run (no effect on "
-        "a single rate).",
+        description="Delay drawn once per run: of every milestone after the first, or, for a "
+        "line with one rate, of its start (it makes nothing until start + slip).",
     )
     yield_: Fraction = Field(
         1, alias="yield", description="Fraction of output accepted, drawn once per run."
@@ -94,6 +94,9 @@ def build(b: Builder, name: str, spec: ProductionSpec) -> Production | None:
     every = b.every((*path, "every"), spec.every)
     if shares is None or rate is None or yield_ is None or every is None:
         return None
+    if slip is not None and len(rate.days) > 1 and min(rate.days[1:]) >= b.end_day:
+        b.out.warn((*path, "slip"), "no effect: every milestone it moves is after the end",
+                   "a slip delays the milestones after the first")  # fmt: skip
     for holder, item in _starved(b.tree, shares, inputs):
         b.out.warn((*path, "to"), f"{holder} starts with no {item} and nothing brings it any: its "
                    "share makes nothing", f"give holders.{holder}.stock.{item}, or a line or "
@@ -169,9 +172,15 @@ def production(ctx: Context, spec: Production, index: int) -> Process:
         )
         for holder, share in spec.to.items()
     ]
+    # a line with one rate and a slip makes nothing before its start + slip
+    begin = spec.rate.days[0] + slip if slip is not None and len(spec.rate.rates) == 1 else None
+    last = 0.0
     for day in action_days(spec.every_days, ctx.end_day):
         yield ctx.clock.at(day, KIND.phase, index)
         made = potential.step(day)
+        if begin is not None and day > last:  # the share of the interval after the start
+            made = made * np.clip((day - begin) / (day - last), 0.0, 1.0)
+        last = day
         for outlet in outlets:
             _make(ctx, outlet, outlet.share * made, accepted, day)
 

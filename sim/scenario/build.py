@@ -391,13 +391,22 @@ class Builder:
 
     def holder(self, name: str, spec: HolderSpec) -> model.Holder:
         path = ("holders", name)
-        return model.Holder(
+        holder = model.Holder(
             name,
             spec.label or name,
             stock=self.per_item_amount((*path, "stock"), spec.stock),
             floor=self.per_item_amount((*path, "floor"), spec.floor),
             target=self.per_item_amount((*path, "target"), spec.target),
         )
+        for item, floor in holder.floor.items():
+            stock = holder.stock.get(item, Fixed(0.0))
+            if not (isinstance(floor, Distribution) and isinstance(stock, Distribution)):
+                continue  # an amount in money: compared once priced
+            if floor.quantile(0.95) > stock.quantile(0.05):
+                self.out.warn((*path, "floor", item), "the floor can exceed the starting stock in "
+                              "some runs: those runs start at or below it and are never depleted",
+                              "give a floor below the stock's low end")  # fmt: skip
+        return holder
 
     def shares(self, path: Path, raw: Any) -> dict[str, float] | None:
         """A holder id, or shares {holder: fraction} that sum to 1, as holder -> share."""
