@@ -431,7 +431,10 @@ class _Model:
         run.pledge_total[don.id] = total
         run.pledge_fulfilled_at[don.id] = math.nan
         max_per_day = math.inf
-        if don.max_rate is not None:
+        pace = None  # a max_rate that ramps: integrated over each interval since the last action
+        if isinstance(don.max_rate, Schedule):
+            pace = run.draw_schedule(don.max_rate, f"{path}.max_rate")
+        elif don.max_rate is not None:
             amount = run.draw(don.max_rate.amount, f"{path}.max_rate")
             max_per_day = amount / don.max_rate.period_days
         remaining = total
@@ -439,9 +442,14 @@ class _Model:
             run.pledge_fulfilled_at[don.id] = don.start_day
             return
         days = list(action_days(don.every_days, end, don.start_day))
+        last = don.start_day
         for event in self._every(days, phase, index):
             yield event
-            limit = min(remaining, max_per_day * don.every_days)
+            fastest = max_per_day * don.every_days
+            if pace is not None:
+                fastest = pace.integral(last, self.env.now)
+                last = self.env.now
+            limit = min(remaining, fastest)
             shipped = self._give(don, limit, state, unfilled=False)
             remaining = 0.0 if shipped >= remaining else remaining - shipped
             if remaining <= 0.0:

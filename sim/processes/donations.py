@@ -32,7 +32,6 @@ from sim.scenario import values as v
 from sim.scenario.model import Amount, Money, Rate, Scenario, Schedule
 from sim.scenario.problems import range_error
 from sim.scenario.schema import (
-    AmountRateText,
     AmountScheduleText,
     AmountText,
     DateText,
@@ -77,8 +76,10 @@ class DonationSpec(Strict):
         "stock above the floor and max_rate allow (units, or money: each shipment counts at the "
         "price of its day).",
     )
-    max_rate: AmountRateText | None = Field(
-        None, description="Pledge only: fastest shipping rate (units or money per period)."
+    max_rate: AmountScheduleText | None = Field(
+        None,
+        description="Pledge only: fastest shipping rate (units or money per period), or a pace "
+        "that ramps: a schedule date -> rate, integrated over each interval like a rate.",
     )
     start: DateText | None = Field(
         None, description="Pledge only: first shipping date (default: the scenario start)."
@@ -116,7 +117,7 @@ class Donation:
     deliveries: tuple[Tranche, ...] = ()
     rate: Schedule | None = None
     pledge: Amount | None = None
-    max_rate: Rate | None = None  # pledge only
+    max_rate: Rate | Schedule | None = None  # pledge only: one rate, or a pace that ramps
     start_day: float = 0.0  # pledge only
     by_day: float | None = None  # pledge deadline (reported; shipping carries on after it)
     every_days: float = 7.0
@@ -204,8 +205,13 @@ def _read_tranches(b: Builder, path: Path, raw: Any, item: str) -> tuple[Tranche
 def _read_pledge(b: Builder, spec: DonationSpec, base: Donation) -> Donation | None:
     path = ("donations", base.id)
     total = b.amount((*path, "pledge"), spec.pledge, base.item)
-    max_rate = None
-    if spec.max_rate is not None:
+    max_rate: Rate | Schedule | None = None
+    if isinstance(spec.max_rate, dict):  # a pace that ramps: a schedule, like a rate
+        max_rate = b.schedule((*path, "max_rate"), spec.max_rate, "quantity", spec.interpolate,
+                              item=base.item)  # fmt: skip
+        if max_rate is None:
+            return None
+    elif spec.max_rate is not None:
         where = (*path, "max_rate")
         max_rate = b.out.parse(where, v.parse_rate, spec.max_rate, "quantity", True)
         problem = range_error(max_rate.amount, 0.0) if max_rate else None
@@ -324,7 +330,10 @@ def _pledge(ctx: Context, spec: Donation, index: int, draws: Draws) -> Process:
     in_money = isinstance(spec.pledge, Money)  # remaining is money: each shipment at its price
     per_action = np.full(ctx.runs, np.inf)
     fastest: Stepper | None = None  # a max_rate in money buys fewer units as the price rises
-    if spec.max_rate is not None and spec.max_rate.money:
+    if isinstance(spec.max_rate, Schedule):  # a pace that ramps: integrated over each interval
+        fastest = rate_of(ctx, spec.max_rate, draws, f"{path}.max_rate", spec.item,
+                          start=spec.start_day)  # fmt: skip
+    elif spec.max_rate is not None and spec.max_rate.money:
         fastest = rate_of(ctx, Schedule((0.0,), (spec.max_rate,)), draws, f"{path}.max_rate",
                           spec.item, start=spec.start_day)  # fmt: skip
     elif spec.max_rate is not None:

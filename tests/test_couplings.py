@@ -1,4 +1,4 @@
-"""Consumption per unit of another stock (fire per gun) and rationed fire, against closed forms."""
+"""Couplings against closed forms: fire per gun, rationed fire, a pledge whose pace ramps."""
 
 from __future__ import annotations
 
@@ -87,3 +87,23 @@ def test_bad_per_or_ration_is_located(fields: str, says: str) -> None:
     with pytest.raises(sim.ScenarioError) as caught:
         sim.load_scenario_text(text, "s.yaml")
     assert any(says in str(p) and p.line == 7 for p in caught.value.problems), caught.value
+
+
+def test_a_pledge_whose_pace_ramps_is_fulfilled_on_the_arithmetic_date() -> None:
+    """max_rate rising linearly from 0 to 20/d over 100 days: shipped by day t is 0.1·t², so a
+    pledge of 1,000 is met on day 100 (2024-04-10); the pace is integrated exactly per day."""
+    text = """name: T
+start: 2024-01-01
+horizon: 1y
+items: {shell: {unit: rounds}}
+holders: {us: {stock: {shell: 1M}}, ua: {}}
+donations:
+  aid: {from: us, to: ua, item: shell, pledge: 1000, every: 1d,
+        max_rate: {2024-01-01: 0/d, 2024-04-10: 20/d}}
+"""
+    result = sim.run(sim.load_scenario_text(text), deterministic=True)
+    ds = result.dataset
+    assert ds.pledge_fulfilled_at.sel(pledge="aid").values[0] == np.datetime64("2024-04-10")
+    sent = ds.sent.sel(holder="us", item="shell").isel(run=0)
+    day_70 = sent.sel(time="2024-03-11").item()  # weekly report on day 70: 0.1 · 70² = 490
+    assert day_70 == pytest.approx(490.0, rel=1e-6)
