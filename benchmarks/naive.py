@@ -484,9 +484,13 @@ class _Model:
     ) -> Generator[simpy.Event, Any, None]:
         run = self.run
         path = f"attrition.{att.id}"
-        if att.kind == "proportional":
+        hazard = None
+        life, used, worn = 1.0, (att.holder, att.used or ""), 0.0  # wear: use since the last
+        if att.kind == "wear" and att.life is not None:
+            life = max(run.draw(att.life, f"{path}.per_use.every"), 1e-9)
+        elif att.kind == "proportional" and att.rate is not None:
             hazard = run.draw_hazard(att.rate, f"{path}.rate")
-        else:
+        elif att.rate is not None:
             hazard = run.draw_schedule(att.rate, f"{path}.losses")
         repairable = run.draw(att.repairable, f"{path}.repairable", 0.0, 1.0)
         cell = (att.holder, att.item)
@@ -495,7 +499,11 @@ class _Model:
         for event in self._every(list(action_days(att.every_days, end)), phase, index):
             yield event
             day = self.env.now
-            exposure = hazard.integral(last, day)
+            if hazard is None:  # one unit lost per `life` units used since the last action
+                consumed = run.flow.get("consumed", {}).get(used, 0.0)
+                exposure, worn = (consumed - worn) / life, consumed
+            else:
+                exposure = hazard.integral(last, day)
             last = day
             if att.kind == "proportional":
                 losses = run.binomial(math.floor(run.stock(cell)), -math.expm1(-exposure))

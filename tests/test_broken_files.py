@@ -305,13 +305,13 @@ CASES: list[tuple[str, str, str, str]] = [
         "    rate: 10%/mo",
         "    rate: 10%/mo\n    losses: 1/w",
         "s.yaml:27: attrition.losses_ua:",
-        "exactly one of rate or losses (got both)",
+        "exactly one of rate, losses or per_use (got rate and losses)",
     ),
     (
         "    rate: 10%/mo\n",
         "",
         "s.yaml:27: attrition.losses_ua:",
-        "exactly one of rate or losses (got neither)",
+        "exactly one of rate, losses or per_use (got none)",
     ),
     (
         "    repair_time: 1 to 2 mo\n",

@@ -1,4 +1,5 @@
-"""Couplings against closed forms: fire per gun, rationed fire, a pledge whose pace ramps."""
+"""Couplings against closed forms: fire per gun, rationed fire, a pledge whose pace ramps, wear
+from use."""
 
 from __future__ import annotations
 
@@ -107,3 +108,56 @@ donations:
     sent = ds.sent.sel(holder="us", item="shell").isel(run=0)
     day_70 = sent.sel(time="2024-03-11").item()  # weekly report on day 70: 0.1 · 70² = 490
     assert day_70 == pytest.approx(490.0, rel=1e-6)
+
+
+WEAR = """name: T
+start: 2024-01-01
+horizon: 52w
+items: {shell: {unit: rounds}, gun: {unit: systems}}
+holders: {ua: {stock: {shell: 10M, gun: 1000}}, hub: {}}
+consumption:
+  fires: {holder: ua, item: shell, rate: 100/d}
+attrition:
+  barrels: {holder: ua, item: gun, per_use: {item: shell, every: LIFE}, every: 1d,
+            repairable: 50%, repair_time: 2 w, repair_to: hub}
+"""
+
+
+def test_wear_losses_are_the_rounds_fired_over_the_barrel_life() -> None:
+    """100 rounds a day, one gun per 1,000 rounds: each day's attrition (before that day's
+    fire) wears out the rounds fired since the last one, so by day 364 the guns lost are the
+    rounds fired through day 363 over the life: 36,300 / 1,000 = 36.3; half go to repair."""
+    ds = sim.run(sim.load_scenario_text(WEAR.replace("LIFE", "1000")), deterministic=True).dataset
+    lost = ds.lost.sel(holder="ua", item="gun").isel(run=0, time=-1).item()
+    fired = ds.consumed.sel(holder="ua", item="shell").isel(run=0, time=-1).item()
+    assert fired == 36_400.0
+    assert lost == pytest.approx((fired - 100) / 1000, rel=1e-12)
+    repaired = ds.repaired.sel(holder="hub", item="gun").isel(run=0, time=-1).item()
+    in_repair = ds.in_repair.sel(holder="hub", item="gun").isel(run=0, time=-1).item()
+    assert repaired + in_repair == pytest.approx(lost / 2, rel=1e-12)  # the pipeline balances
+
+
+def test_random_wear_has_the_mean_of_the_rounds_over_the_life() -> None:
+    """Poisson losses with a life drawn per run from 800 to 1,200: the mean of lost/(fired/life)
+    over runs is 1 within 4 standard errors."""
+    text = WEAR.replace("LIFE", "800 to 1200").replace("repairable: 50%", "repairable: 0%")
+    ds = sim.run(sim.load_scenario_text(text), runs=400, seed=3).dataset
+    lost = ds.lost.sel(holder="ua", item="gun").isel(time=-1).values
+    life = ds.inputs.sel(input="attrition.barrels.per_use.every").values
+    ratio = lost / ((36_400.0 - 100) / life)
+    assert abs(ratio.mean() - 1) <= 4 * ratio.std(ddof=1) / math.sqrt(len(ratio))
+
+
+@pytest.mark.parametrize(
+    ("per_use", "says"),
+    [
+        ("{item: gun, every: 1k}", "an item cannot wear itself out"),
+        ("{item: shel, every: 1k}", "unknown item 'shel'"),
+        ("{item: shell, every: 0}", "units used per unit lost must be above 0"),
+    ],
+)
+def test_bad_wear_is_located(per_use: str, says: str) -> None:
+    text = WEAR.replace("{item: shell, every: LIFE}", per_use)
+    with pytest.raises(sim.ScenarioError) as caught:
+        sim.load_scenario_text(text, "s.yaml")
+    assert any(says in str(p) and p.line == 9 for p in caught.value.problems), caught.value

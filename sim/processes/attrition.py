@@ -23,6 +23,7 @@ from sim import kernels
 from sim.distributions import Distribution, Fixed
 from sim.processes.clock import action_days
 from sim.processes.context import Context
+from sim.processes.draws import Draws
 from sim.processes.kind import Footprint, Kind, Process
 from sim.processes.prices import Stepper, rate_of
 from sim.processes.schedule import Integrator, draw_hazards
@@ -34,6 +35,7 @@ from sim.scenario.schema import (
     FixedDuration,
     Fraction,
     Interpolate,
+    Quantity,
     Ref,
     ShareScheduleText,
     Strict,
@@ -45,8 +47,19 @@ if TYPE_CHECKING:
 FloatArray = NDArray[np.float64]
 
 
+class PerUseSpec(Strict):
+    """Wear: one unit lost for every ``every`` units of ``item`` the holder uses."""
+
+    item: Ref = Field(description="Item id whose use wears the lost item (shells for barrels).")
+    every: Quantity = Field(
+        description="Units of that item used per unit lost (a barrel life: 1.5k to 3k rounds), "
+        "drawn once per run."
+    )
+
+
 class AttritionSpec(Strict):
-    """Losses at a holder: proportional (rate) or a count (losses), some repairable."""
+    """Losses at a holder: proportional (rate), a count (losses) or wear from use (per_use),
+    some repairable."""
 
     holder: Ref = Field(description="Holder id whose stock suffers losses.")
     item: Ref = Field(description="Item id lost.")
@@ -56,6 +69,11 @@ class AttritionSpec(Strict):
     losses: AmountScheduleText | None = Field(
         None,
         description="Count of losses per period: 10/w (or money per period for a priced item).",
+    )
+    per_use: PerUseSpec | None = Field(
+        None,
+        description="Wear from use: one unit lost for every `every` units of `item` the holder "
+        "consumed since the last action (Poisson; its mean when deterministic).",
     )
     interpolate: Interpolate = Field("linear", description="Between milestones: linear or step.")
     repairable: Fraction = Field(0, description="Fraction of losses that can be repaired.")
@@ -73,12 +91,14 @@ class Attrition:
     id: str
     holder: str
     item: str
-    kind: Literal["proportional", "count"]
-    rate: Schedule
+    kind: Literal["proportional", "count", "wear"]
+    rate: Schedule | None  # None for wear
     repairable: Distribution = Fixed(0.0)
     repair_time: Distribution | None = None  # days, drawn per repair batch
     repair_to: str = ""  # holder that gets repaired items back ("": the holder itself)
     every_days: float = 7.0
+    used: str | None = None  # wear: the item whose consumption wears this one
+    life: Distribution | None = None  # wear: units of ``used`` per unit lost
 
     def __post_init__(self) -> None:
         if not self.repair_to:
@@ -100,13 +120,17 @@ def build(b: Builder, name: str, spec: AttritionSpec) -> Attrition | None:
         b.out.error((*path, "repairable"), "repairable losses need a repair_time",
                     "add e.g. repair_time: 1 to 2 mo")  # fmt: skip
     every = b.every((*path, "every"), spec.every)
-    if (spec.rate is None) == (spec.losses is None):
-        what = "both" if spec.rate is not None else "neither"
-        hint = "rate: 33%/9mo (proportional) or losses: 10/w (a count)"
-        b.out.error(path, f"attrition needs exactly one of rate or losses (got {what})", hint)
+    given = [k for k in ("rate", "losses", "per_use") if getattr(spec, k) is not None]
+    if len(given) != 1:
+        what = " and ".join(given) if given else "none"
+        hint = "rate: 33%/9mo (proportional), losses: 10/w (a count) or per_use (wear)"
+        b.out.error(path, f"attrition needs exactly one of rate, losses or per_use (got {what})",
+                    hint)  # fmt: skip
         return None
+    if spec.per_use is not None:
+        return _wear(b, name, spec, spec.per_use, repairable, repair_time, every)
     if spec.rate is not None:
-        kind: Literal["proportional", "count"] = "proportional"
+        kind: Literal["proportional", "count", "wear"] = "proportional"
         if _a_count(spec.rate):
             message = f"a rate of losses is a fraction per period, got {spec.rate!r}"
             b.out.error((*path, "rate"), message, f"for a count write losses: {spec.rate}")
@@ -120,6 +144,27 @@ def build(b: Builder, name: str, spec: AttritionSpec) -> Attrition | None:
         return None
     return Attrition(name, spec.holder, spec.item, kind, rate, repairable, repair_time,
                      spec.repair_to or "", every)  # fmt: skip
+
+
+def _wear(
+    b: Builder, name: str, spec: AttritionSpec, use: PerUseSpec,
+    repairable: Distribution | None, repair_time: Distribution | None, every: float | None,
+) -> Attrition | None:  # fmt: skip
+    path = ("attrition", name, "per_use")
+    b.known((*path, "item"), use.item, "item")
+    life = b.value((*path, "every"), use.every, "quantity")
+    if use.item == spec.item:
+        b.out.error((*path, "item"), "an item cannot wear itself out",
+                    "per_use names what wears it: item: shell_155 for howitzers")  # fmt: skip
+        return None
+    if life is None or repairable is None or every is None:
+        return None
+    if life.quantile(0.05) <= 0:
+        b.out.error((*path, "every"), "units used per unit lost must be above 0",
+                    "a barrel life such as 1.5k to 3k")  # fmt: skip
+        return None
+    return Attrition(name, spec.holder, spec.item, "wear", None, repairable, repair_time,
+                     spec.repair_to or "", every, use.item, life)  # fmt: skip
 
 
 def _a_count(raw: object) -> bool:
@@ -136,8 +181,9 @@ def _a_count(raw: object) -> bool:
 def footprint(process: Attrition) -> Footprint:
     """Lost at the holder; repaired (and in repair) where repaired items return."""
     back = [(process.repair_to, process.item)]
+    used = [] if process.used is None else [(process.holder, process.used)]
     return Footprint.of(
-        reads=[(process.holder, process.item)],
+        reads=[(process.holder, process.item), *used],
         lost=[(process.holder, process.item)],
         repaired=back,
         in_repair=back if process.repair_time is not None else [],
@@ -150,7 +196,9 @@ def attrition(ctx: Context, spec: Attrition, index: int) -> Process:
     draws = ctx.draws(path)
     proportional = spec.kind == "proportional"
     exposure: Stepper
-    if proportional:
+    if spec.rate is None:  # wear: expected losses from the use since the last action
+        exposure = _Wear(ctx, spec, draws, f"{path}.per_use.every")
+    elif proportional:
         exposure = Integrator(draw_hazards(spec.rate, draws, f"{path}.rate"))
     else:
         exposure = rate_of(ctx, spec.rate, draws, f"{path}.losses", spec.item)
@@ -169,6 +217,24 @@ def attrition(ctx: Context, spec: Attrition, index: int) -> Process:
         ledger.remove(c, losses, "lost", day)
         if repairs is not None:
             repairs.send(losses, day)
+
+
+class _Wear:
+    """Expected losses since the last action: the units of the used item the holder consumed
+    since then over the drawn life (units used per unit lost)."""
+
+    def __init__(self, ctx: Context, spec: Attrition, draws: Draws, path: str) -> None:
+        if spec.used is None or spec.life is None:
+            raise ValueError(f"attrition {spec.id} wears from no use")
+        self.ledger = ctx.ledger
+        self.c = ctx.cell(spec.holder, spec.used)
+        self.life = np.maximum(draws.value(spec.life, path), 1e-9)  # a draw clipped at 0
+        self.last = np.zeros(ctx.runs)  # consumed is cumulative from 0
+
+    def step(self, t: float) -> FloatArray:
+        now = np.array(self.ledger.level("consumed", self.c))
+        used, self.last = now - self.last, now
+        return np.asarray(used / self.life, dtype=np.float64)
 
 
 class _Repairs:
