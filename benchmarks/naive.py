@@ -493,6 +493,12 @@ class _Model:
         elif att.rate is not None:
             hazard = run.draw_schedule(att.rate, f"{path}.losses")
         repairable = run.draw(att.repairable, f"{path}.repairable", 0.0, 1.0)
+        per_day = math.inf  # repairs that can start per day; the rest wait in a queue
+        if att.capacity is not None:
+            per_day = run.draw(att.capacity.amount, f"{path}.repair_capacity") / (
+                att.capacity.period_days
+            )
+        queue, served = 0.0, 0.0
         cell = (att.holder, att.item)
         back = (att.repair_to, att.item)
         last = 0.0
@@ -509,11 +515,17 @@ class _Model:
                 losses = run.binomial(math.floor(run.stock(cell)), -math.expm1(-exposure))
             else:
                 losses = min(run.poisson(exposure), run.stock(cell))
-            if losses <= 0:
-                continue
-            run.add("lost", cell, losses)
-            run.change_stock(cell, -losses, day)
-            to_repair = run.binomial(losses, repairable) if repairable > 0 else 0.0
+            to_repair = 0.0
+            if losses > 0:
+                run.add("lost", cell, losses)
+                run.change_stock(cell, -losses, day)
+                to_repair = run.binomial(losses, repairable) if repairable > 0 else 0.0
+            if att.capacity is not None:  # queued first in, first out; starts as capacity allows
+                queue += to_repair
+                to_repair = min(queue, per_day * (day - served))
+                queue -= to_repair
+                served = day
+                run.level["awaiting_repair"][back] = queue
             if to_repair > 0 and att.repair_time is not None:
                 delay = run.draw(att.repair_time, f"{path}.repair_time")
                 self._ship(back, to_repair, day, delay, "in_repair", "repaired")

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim import kernels
-from sim.flows import BY_NAME, FLOWS, LEVELS, PENDING
+from sim.flows import BY_NAME, FLOWS, LEVELS, PENDING, QUEUES
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -173,6 +173,14 @@ class Ledger:
         arrives (``deposit``)."""
         if level not in PENDING:
             raise ValueError(f"{level} is not a level of items on their way")
+        self._values[level][c] += amount
+        self._dirty[level].add(c)
+
+    def hold(self, c: int, level: str, amount: FloatArray) -> None:
+        """Add ``amount`` (negative: take it out) to a queue ``level`` of cell ``c``
+        (``awaiting_repair``): items out of action that no arrival empties."""
+        if level not in QUEUES:
+            raise ValueError(f"{level} is not a queue")
         self._values[level][c] += amount
         self._dirty[level].add(c)
 

@@ -12,7 +12,7 @@ Section ``attrition:`` of a scenario.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -21,6 +21,7 @@ from pydantic import Field
 
 from sim import kernels
 from sim.distributions import Distribution, Fixed
+from sim.processes.calendar import IndexArray
 from sim.processes.clock import action_days
 from sim.processes.context import Context
 from sim.processes.draws import Draws
@@ -28,7 +29,8 @@ from sim.processes.kind import Footprint, Kind, Process
 from sim.processes.prices import Stepper, rate_of
 from sim.processes.schedule import Integrator, draw_hazards
 from sim.scenario import values as v
-from sim.scenario.model import Schedule
+from sim.scenario.model import Rate, Schedule
+from sim.scenario.problems import range_error
 from sim.scenario.schema import (
     AmountScheduleText,
     Duration,
@@ -36,6 +38,7 @@ from sim.scenario.schema import (
     Fraction,
     Interpolate,
     Quantity,
+    RateText,
     Ref,
     ShareScheduleText,
     Strict,
@@ -81,6 +84,11 @@ class AttritionSpec(Strict):
     repair_to: Ref | None = Field(
         None, description="Holder id that gets repaired items back (default: the holder)."
     )
+    repair_capacity: RateText | None = Field(
+        None,
+        description="Repairs that can start per period (10/mo), drawn once per run; the rest "
+        "wait, first in first out, as awaiting_repair at the repair_to holder.",
+    )
     every: FixedDuration = Field("1w", description="How often losses are applied.")
 
 
@@ -99,6 +107,7 @@ class Attrition:
     every_days: float = 7.0
     used: str | None = None  # wear: the item whose consumption wears this one
     life: Distribution | None = None  # wear: units of ``used`` per unit lost
+    capacity: Rate | None = None  # repairs that can start per period (None: no limit)
 
     def __post_init__(self) -> None:
         if not self.repair_to:
@@ -120,6 +129,9 @@ def build(b: Builder, name: str, spec: AttritionSpec) -> Attrition | None:
         b.out.error((*path, "repairable"), "repairable losses need a repair_time",
                     "add e.g. repair_time: 1 to 2 mo")  # fmt: skip
     every = b.every((*path, "every"), spec.every)
+    capacity = _capacity(b, path, spec.repair_capacity, repairable)
+    if spec.repair_capacity is not None and capacity is None:
+        return None
     given = [k for k in ("rate", "losses", "per_use") if getattr(spec, k) is not None]
     if len(given) != 1:
         what = " and ".join(given) if given else "none"
@@ -128,7 +140,8 @@ def build(b: Builder, name: str, spec: AttritionSpec) -> Attrition | None:
                     hint)  # fmt: skip
         return None
     if spec.per_use is not None:
-        return _wear(b, name, spec, spec.per_use, repairable, repair_time, every)
+        wear = _wear(b, name, spec, spec.per_use, repairable, repair_time, every)
+        return None if wear is None else replace(wear, capacity=capacity)
     if spec.rate is not None:
         kind: Literal["proportional", "count", "wear"] = "proportional"
         if _a_count(spec.rate):
@@ -143,7 +156,26 @@ def build(b: Builder, name: str, spec: AttritionSpec) -> Attrition | None:
     if rate is None or repairable is None or every is None:
         return None
     return Attrition(name, spec.holder, spec.item, kind, rate, repairable, repair_time,
-                     spec.repair_to or "", every)  # fmt: skip
+                     spec.repair_to or "", every, capacity=capacity)  # fmt: skip
+
+
+def _capacity(
+    b: Builder, path: tuple[str, ...], raw: object, repairable: Distribution | None
+) -> Rate | None:
+    if raw is None:
+        return None
+    where = (*path, "repair_capacity")
+    capacity = b.out.parse(where, v.parse_rate, raw, "quantity")
+    if capacity is None:
+        return None
+    problem = range_error(capacity.amount, 0.0)
+    if problem is not None:
+        b.out.grammar(where, problem)
+        return None
+    if repairable is not None and repairable.mean <= 0:
+        b.out.error(where, "a repair capacity needs repairable losses", "add e.g. repairable: 60%")
+        return None
+    return capacity
 
 
 def _wear(
@@ -187,6 +219,7 @@ def footprint(process: Attrition) -> Footprint:
         lost=[(process.holder, process.item)],
         repaired=back,
         in_repair=back if process.repair_time is not None else [],
+        awaiting_repair=back if process.capacity is not None else [],
     )
 
 
@@ -248,18 +281,50 @@ class _Repairs:
         self.back = ctx.cell(spec.repair_to, spec.item)
         self.batches = ctx.draws(f"attrition.{spec.id}.batches")
         self.times = ctx.draws(self.path)
+        self.per_day: FloatArray | None = None  # repairs that can start per day, per run
+        if spec.capacity is not None:
+            where = f"attrition.{spec.id}.repair_capacity"
+            self.per_day = ctx.draws(where).value(spec.capacity.amount, where) / (
+                spec.capacity.period_days
+            )
+            self.queue = np.zeros(ctx.runs)
+            self.last = 0.0
 
     def send(self, losses: FloatArray, day: float) -> None:
+        """The repairable share of ``losses`` to repair: at once, or through the queue when
+        repairs are limited (every action starts what the capacity since the last allows)."""
+        runs, batch = self._batches(losses)
+        if self.per_day is None:
+            if len(runs):
+                self._start(runs, batch, day)
+            return
+        ledger = self.ctx.ledger
+        if len(runs):
+            waiting = np.zeros(self.ctx.runs)
+            waiting[runs] = batch
+            self.queue += waiting
+            ledger.hold(self.back, "awaiting_repair", waiting)
+        started = np.minimum(self.queue, self.per_day * (day - self.last))
+        self.last = day
+        runs = np.flatnonzero(started > 0.0)
+        if len(runs):
+            self.queue -= started
+            ledger.hold(self.back, "awaiting_repair", -started)
+            self._start(runs, started[runs], day)
+
+    def _batches(self, losses: FloatArray) -> tuple[IndexArray, FloatArray]:
         """A batch ``Binomial(losses, repairable)`` (``n * p`` when deterministic) per run with
-        losses, and one repair time per run with a batch."""
+        losses: the runs with a batch, and their batches."""
         if self.ctx.deterministic:  # n * p in the runs with losses
             hit = np.flatnonzero(losses)
             batch = self.batches.binomial(losses[hit], self.repairable[hit])
             runs, batch = hit[batch > 0.0], batch[batch > 0.0]
         else:
             runs, batch = kernels.repair_batches(self.batches.rng, losses, self.repairable)
-        if not len(runs):
-            return
+        return runs, batch
+
+    def _start(self, runs: IndexArray, batch: FloatArray, day: float) -> None:
+        """Repairs start: one repair time per run with a batch."""
         calendar = self.ctx.calendar
         if self.spec.repair_time is None:
             every = np.zeros(self.ctx.runs)
