@@ -36,6 +36,7 @@ from sim.flows import FLOWS, LEVELS
 from sim.processes.attrition import Attrition
 from sim.processes.consumption import Consumption
 from sim.processes.donations import Donation
+from sim.processes.orders import Order
 from sim.processes.production import Production
 from sim.processes.registry import kinds
 from sim.scenario.model import Scenario, Schedule
@@ -529,6 +530,37 @@ class _Model:
             if to_repair > 0 and att.repair_time is not None:
                 delay = run.draw(att.repair_time, f"{path}.repair_time")
                 self._ship(back, to_repair, day, delay, "in_repair", "repaired")
+
+    # -- orders ------------------------------------------------------------------------------
+
+    def _orders(
+        self, order: Order, index: int, end: float, phase: int
+    ) -> Generator[simpy.Event, Any, None]:
+        """Each order is ordered on its day; from its day + lead time it is delivered at the
+        rate, up to its quantity, credited at every action."""
+        run = self.run
+        path = f"orders.{order.id}"
+        quantity = [run.draw(p.quantity, f"{path}.placed") for p in order.placed]
+        lead = [run.draw(order.lead_time, f"{path}.lead_time") for _ in order.placed]
+        per_day = run.draw(order.deliver.amount, f"{path}.deliver") / order.deliver.period_days
+        cell = (order.to, order.item)
+        done = [0.0] * len(order.placed)
+        days = sorted(set(action_days(order.every_days, end)) | {p.day for p in order.placed})
+        for event in self._every([d for d in days if d <= end], phase, index):
+            yield event
+            day = self.env.now
+            for j, placed in enumerate(order.placed):
+                if placed.day == day:
+                    run.add("ordered", cell, quantity[j])
+                    run.add("on_order", cell, quantity[j])
+            for j, placed in enumerate(order.placed):
+                if placed.day <= day:
+                    due = min(quantity[j], per_day * max(day - placed.day - lead[j], 0.0))
+                    arriving, done[j] = due - done[j], due
+                    if arriving > 0:
+                        run.add("on_order", cell, -arriving)
+                        run.add("delivered", cell, arriving)
+                        run.change_stock(cell, arriving, day)
 
     # -- consumption -------------------------------------------------------------------------
 

@@ -65,7 +65,12 @@ QUANTITIES: tuple[Quantity, ...] = (
     Quantity("awaiting_repair", True, "awaiting repair",
              "Repairable items queued for a repair slot (repair_capacity), not yet in work.",
              out_of_action=True, chart=False),
+    Quantity("on_order", True, "on order", "Items ordered and not yet delivered.", chart=False),
     Quantity("produced", False, "produced", "Items made and accepted.", +1, _BLUE),
+    Quantity("ordered", False, "ordered", "Items ordered (counted when placed).",
+             summary_total=True, chart=False),
+    Quantity("delivered", False, "delivered (orders)", "Ordered items delivered into stock.",
+             +1, _GREEN, _DOTTED, summary_total=True),
     Quantity("used", False, "used to make other items",
              "Items taken from stock as production inputs.", -1, _MUTED,
              (0, (5, 1.5, 1, 1.5))),
@@ -96,8 +101,9 @@ INFLOWS = tuple(q.name for q in QUANTITIES if not q.level and q.sign > 0)
 OUTFLOWS = tuple(q.name for q in QUANTITIES if not q.level and q.sign < 0)
 #: Pending level -> the flow by which its items arrive.
 PENDING = {q.name: q.arrives_by for q in QUANTITIES if q.arrives_by}
-#: Levels of items waiting that no arrival empties: a queue its process moves on.
-QUEUES = tuple(q.name for q in QUANTITIES if q.level and q.out_of_action and not q.arrives_by)
+#: Levels of items waiting that no arrival empties (a repair queue, an order book): moved by
+#: their process with ``Ledger.hold``.
+QUEUES = tuple(q.name for q in QUANTITIES if q.level and q.name != "stock" and not q.arrives_by)
 #: Levels whose items count as out of action in a fleet.
 OUT_OF_ACTION = tuple(q.name for q in QUANTITIES if q.out_of_action)
 #: Flows whose total the summary shows where it is not zero.

@@ -20,7 +20,7 @@ from builders import dense
 
 import sim
 from sim.engine import ChunkResult, simulate_chunk
-from sim.flows import FLOWS, LEVELS
+from sim.flows import BY_NAME, FLOWS, LEVELS
 from sim.processes.registry import kinds
 from sim.scenario.model import Scenario
 
@@ -244,16 +244,7 @@ def test_naive_ledger_balances_and_stays_non_negative(
     """The oracle itself keeps the balance identity of the format in every run, time and cell."""
     naive, _ = samples
     s = naive.series
-    ledger = (
-        s["stock"][:, :1]
-        + s["produced"]
-        + s["received"]
-        + s["repaired"]
-        - s["sent"]
-        - s["lost"]
-        - s["consumed"]
-        - s["used"]
-    )
+    ledger = s["stock"][:, :1] + sum(BY_NAME[f].sign * s[f] for f in FLOWS)
     scale = np.maximum(np.abs(s["stock"]).max(axis=(0, 1)), 1.0)
     assert np.all(np.abs(ledger - s["stock"]) <= 1e-9 * scale)
     assert s["stock"].min() >= 0

@@ -13,10 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sim.processes import attrition, consumption, donations, production
+from sim.processes import attrition, consumption, donations, orders, production
 from sim.processes.kind import Kind
 
-_KINDS: list[Kind] = [production.KIND, donations.KIND, attrition.KIND, consumption.KIND]
+_KINDS: list[Kind] = [
+    production.KIND,
+    orders.KIND,
+    donations.KIND,
+    attrition.KIND,
+    consumption.KIND,
+]
 
 
 def kinds() -> tuple[Kind, ...]:
