@@ -37,6 +37,8 @@ DIGESTS = {
     "reference:deterministic": "e51d5066bf5b4082bd1ccc6c0d9d59db",
     "eu_million_shells:random": "a4a32bf93e03bd7f938a30297991147d",
     "eu_million_shells:deterministic": "c2b2873ff460b8e1f03ebf9c153f5d28",
+    "howitzers_guns_and_shells:random": "ff374942ba60ef0bde48787b04de1749",
+    "howitzers_guns_and_shells:deterministic": "0bf88302d640942d79a569e4df4a79c7",
     "howitzers_ukraine:random": "2d0502c9f2594250d79efa18b2992bac",
     "howitzers_ukraine:deterministic": "ee646212ade7ecb4d9e57d10640d89b4",
     "javelin_stinger:random": "2735f67aab62c8937d4fbf89da7d0604",

@@ -17,6 +17,7 @@ def test_the_flagship_scenarios_are_there() -> None:
     assert {
         "us_155mm_m777.yaml",
         "howitzers_ukraine.yaml",
+        "howitzers_guns_and_shells.yaml",
         "javelin_stinger.yaml",
         "eu_million_shells.yaml",
     } <= names
