@@ -161,3 +161,14 @@ def test_bad_wear_is_located(per_use: str, says: str) -> None:
     with pytest.raises(sim.ScenarioError) as caught:
         sim.load_scenario_text(text, "s.yaml")
     assert any(says in str(p) and p.line == 9 for p in caught.value.problems), caught.value
+
+
+def test_fire_per_a_gun_nobody_has_and_wear_from_a_use_nobody_makes_are_warned() -> None:
+    per = BASE.replace("gun: 100", "gun: 0") + (
+        "consumption:\n  fires: {holder: ua, item: shell, per: gun, rate: 20/d}\n"
+    )
+    with pytest.warns(sim.ScenarioWarning, match="ua starts with no gun and nothing brings it"):
+        sim.load_scenario_text(per)
+    wear = BASE + ("attrition:\n  w: {holder: ua, item: gun, per_use: {item: shell, every: 2k}}\n")
+    with pytest.warns(sim.ScenarioWarning, match="nothing consumes shell at ua: no wear"):
+        sim.load_scenario_text(wear)

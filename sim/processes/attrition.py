@@ -189,6 +189,12 @@ def _wear(
         b.out.error((*path, "item"), "an item cannot wear itself out",
                     "per_use names what wears it: item: shell_155 for howitzers")  # fmt: skip
         return None
+    consumes = b.tree.get("consumption") if isinstance(b.tree, dict) else None
+    users = consumes.values() if isinstance(consumes, dict) else []
+    if not any(isinstance(u, dict) and u.get("holder") == spec.holder and u.get("item") == use.item
+               for u in users):  # fmt: skip
+        b.out.warn((*path, "item"), f"nothing consumes {use.item} at {spec.holder}: no wear",
+                   f"add a consumption of {use.item} by {spec.holder}")  # fmt: skip
     if life is None or repairable is None or every is None:
         return None
     if life.quantile(0.05) <= 0:

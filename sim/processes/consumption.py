@@ -20,6 +20,7 @@ from sim.processes.clock import action_days
 from sim.processes.context import Context
 from sim.processes.kind import Footprint, Kind, Process
 from sim.processes.prices import rate_of
+from sim.processes.production import starved
 from sim.scenario.model import Schedule
 from sim.scenario.schema import AmountScheduleText, FixedDuration, Interpolate, Ref, Strict
 
@@ -79,6 +80,10 @@ def build(b: Builder, name: str, spec: ConsumptionSpec) -> Consumption | None:
             b.out.error((*path, "rate"), "a rate per unit of another item is in units",
                         "write e.g. 20/d per gun")  # fmt: skip
             return None
+        if starved(b.tree, {spec.holder: 1.0}, {spec.per: 1.0}):
+            b.out.warn((*path, "per"), f"{spec.holder} starts with no {spec.per} and nothing "
+                       "brings it any: it never uses this", f"give holders.{spec.holder}.stock."
+                       f"{spec.per}")  # fmt: skip
     if spec.ration is not None:
         ration = b.every((*path, "ration"), spec.ration)
         if ration is None:

@@ -97,14 +97,14 @@ def build(b: Builder, name: str, spec: ProductionSpec) -> Production | None:
     if slip is not None and len(rate.days) > 1 and min(rate.days[1:]) >= b.end_day:
         b.out.warn((*path, "slip"), "no effect: every milestone it moves is after the end",
                    "a slip delays the milestones after the first")  # fmt: skip
-    for holder, item in _starved(b.tree, shares, inputs):
+    for holder, item in starved(b.tree, shares, inputs):
         b.out.warn((*path, "to"), f"{holder} starts with no {item} and nothing brings it any: its "
                    "share makes nothing", f"give holders.{holder}.stock.{item}, or a line or "
                    f"donation of {item} to {holder}")  # fmt: skip
     return Production(name, spec.item, shares, rate, slip, yield_, inputs, every)
 
 
-def _starved(tree: Any, shares: Mapping[str, float], inputs: Mapping[str, Any]) -> list[Cell]:
+def starved(tree: Any, shares: Mapping[str, float], inputs: Mapping[str, Any]) -> list[Cell]:
     """(receiver, input) pairs where the receiver starts with none of the input and no line or
     donation in the file brings it any: that receiver's share can make nothing."""
 
