@@ -102,6 +102,9 @@ def cell_rows(
         total = outcomes.spread(flow, holder, item).at(-1)
         if total.any():
             rows.append({"metric": f"{flow}_total", **number_row(total, qs)})
+    if outcomes.spread("ordered", holder, item).at(-1).any():  # the order book's outstanding
+        on_order = outcomes.spread("on_order", holder, item).at(-1)
+        rows.append({"metric": "on_order_at_end", **number_row(on_order, qs)})
     if item in outcomes.priced:
         for name in MONEY:
             value = outcomes.spread(name, holder, item).at(-1)

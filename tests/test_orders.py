@@ -57,7 +57,9 @@ def test_each_order_arrives_after_its_own_drawn_lead_time() -> None:
 def test_the_summary_shows_the_order_book() -> None:
     summary = sim.run(load(), deterministic=True).summary()
     metrics = set(summary[summary.holder == "army"].metric)
-    assert {"ordered_total", "delivered_total"} <= metrics
+    assert {"ordered_total", "delivered_total", "on_order_at_end"} <= metrics
+    row = summary[(summary.holder == "army") & (summary.metric == "on_order_at_end")]
+    assert abs(float(row.p50.iloc[0])) < 1e-9  # complete on day 420, before the end
 
 
 @pytest.mark.parametrize(
