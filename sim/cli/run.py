@@ -141,10 +141,19 @@ def connect(address: str) -> Any:
     within ``SCHEDULER_TIMEOUT``."""
     try:
         from distributed import Client
+        from distributed.comm.addressing import parse_address
+        from distributed.comm.registry import backends
     except ImportError:
         exit_with_problems(["--scheduler needs Dask: pip install 'stockpile[distributed]'"])
     if not address.strip():
         exit_with_problems(["--scheduler: give an address such as tcp://host:8786"])
+    # An unknown scheme is refused before a Client exists: a half-made one can outlive the
+    # command and break the next run in the same process.
+    scheme = parse_address(address)[0]
+    if scheme not in backends:
+        known = ", ".join(sorted(backends))
+        exit_with_problems([f"--scheduler {address}: unknown address scheme '{scheme}' "
+                            f"(known: {known})"])  # fmt: skip
     try:
         return Client(address, timeout=SCHEDULER_TIMEOUT)  # type: ignore[no-untyped-call]
     except Exception as error:  # an address Dask cannot read, nothing listening, a timeout
