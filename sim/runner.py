@@ -11,6 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
@@ -32,6 +33,7 @@ from sim.transfer import file_allocator, shared_folder
 #: Larger chunks spread the event loop's fixed cost over more runs but hold more memory and leave
 #: workers idle on small jobs (benchmarks/README.md measures the trade).
 CHUNK_RUNS = 5000
+POOL_RESTARTS = 3  # new local pools after workers died, before the run gives up
 
 #: Float type of stored trajectories of random runs (the engine computes in float64): half the
 #: memory. A deterministic run (a single run of exact arithmetic) is stored in float64.
@@ -191,17 +193,33 @@ def _serially(job: Job[Out], chunks: list[Chunk], progress: Progress | None) -> 
 def _on_processes(
     job: Job[Out], chunks: list[Chunk], workers: int, progress: Progress | None
 ) -> Iterator[Out]:
+    """Chunks on local worker processes, yielded in chunk order. A worker that dies (killed,
+    out of memory) breaks the pool: the chunks not yet received run again in a new pool from
+    their own seeds, so the result is the same, as on Dask (at most ``POOL_RESTARTS`` times)."""
+    done, restarts = 0, 0
+    while done < len(chunks):
+        try:
+            for result in _in_one_pool(job, chunks[done:], workers):
+                yield result
+                if progress:
+                    progress(chunks[done].size)
+                done += 1
+        except BrokenProcessPool:
+            restarts += 1
+            if restarts > POOL_RESTARTS:
+                raise
+
+
+def _in_one_pool(job: Job[Out], chunks: list[Chunk], workers: int) -> Iterator[Out]:
     """At most ``2 * workers`` chunks in flight, so finished ones never pile up."""
     window = 2 * workers
     with ProcessPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
         pending = deque(pool.submit(job, c) for c in chunks[:window])
-        for k, chunk in enumerate(chunks):
+        for k in range(len(chunks)):
             result = pending.popleft().result()
             if k + window < len(chunks):
                 pending.append(pool.submit(job, chunks[k + window]))
             yield result
-            if progress:
-                progress(chunk.size)
 
 
 def _on_dask(

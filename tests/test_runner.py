@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+from functools import partial
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -10,6 +16,8 @@ from builders import DRAWDOWN
 import sim
 import sim.runner
 from sim.runner import plan_chunks
+
+ROOT = Path(__file__).parent.parent
 
 CHUNK_RUNS = 400  # small chunks keep these tests quick; the rule does not depend on the size
 
@@ -95,3 +103,43 @@ def test_dask_cluster_gives_the_local_results(scenario) -> None:
         by_address = sim.run(scenario, runs=runs, seed=21, scheduler=cluster.scheduler_address)
     xr.testing.assert_identical(local.drop_attrs(), remote.drop_attrs())
     xr.testing.assert_identical(local.drop_attrs(), by_address.dataset.drop_attrs())
+
+
+def _dies_once(marker: Path, chunk: sim.runner.Chunk) -> tuple[int, int]:
+    """A job whose worker is killed the first time it meets chunk 1."""
+    if chunk.index == 1 and not marker.exists():
+        marker.touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return chunk.index, chunk.first
+
+
+def test_a_lost_local_worker_is_replaced_and_its_chunks_run_again(tmp_path: Path) -> None:
+    chunks = sim.runner.plan_chunks(40, 10)
+    got = list(sim.runner._on_processes(partial(_dies_once, tmp_path / "died"), chunks, 2, None))
+    assert (tmp_path / "died").exists()  # a worker did die
+    assert got == [(c.index, c.first) for c in chunks]  # every chunk, in order, once
+
+
+_SIMULATE = sim.runner.simulate_chunk
+
+
+def _simulate_or_die(*args: Any, **kwargs: Any) -> Any:
+    """The engine, in a worker that is killed the first time (the marker file says so)."""
+    marker = Path(os.environ["STOCKPILE_TEST_MARKER"])
+    if not marker.exists():
+        marker.touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _SIMULATE(*args, **kwargs)
+
+
+def test_a_run_that_loses_a_worker_gives_the_same_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = sim.load_scenario(ROOT / "benchmarks" / "reference.yaml")
+    monkeypatch.setattr(sim.runner, "CHUNK_RUNS", 20)
+    calm = sim.run(scenario, runs=80, seed=3, workers=2).dataset
+    monkeypatch.setenv("STOCKPILE_TEST_MARKER", str(tmp_path / "died"))
+    monkeypatch.setattr(sim.runner, "simulate_chunk", _simulate_or_die)
+    lost = sim.run(scenario, runs=80, seed=3, workers=2).dataset
+    assert (tmp_path / "died").exists()  # a worker did die
+    xr.testing.assert_identical(calm.drop_attrs(), lost.drop_attrs())
