@@ -88,7 +88,7 @@ def build(b: Builder, name: str, spec: OrderSpec) -> Order | None:
             return None
     every = b.every((*path, "every"), spec.every)
     if not placed or lead_time is None or deliver is None or every is None:
-        if not placed and spec.placed is not None:
+        if not spec.placed:  # an empty mapping (entries with errors are reported already)
             b.out.error((*path, "placed"), "no order placed", "e.g. {2023-06-01: 18}")
         return None
     placed.sort(key=lambda p: p.day)
