@@ -315,12 +315,11 @@ class Outcomes:
 
     def _cells(self, mask: xr.DataArray | None = None) -> list[Cell]:
         """Every cell (where ``mask`` holds), holders then items in file order."""
-        return [
-            (str(h), str(i))
-            for h in self.dataset["holder"].values
-            for i in self.dataset["item"].values
-            if mask is None or bool(mask.sel(holder=h, item=i))
-        ]
+        holders, items = self.dataset["holder"].values, self.dataset["item"].values
+        where = np.ones((holders.size, items.size), bool)
+        if mask is not None:
+            where = mask.transpose("holder", "item").values.astype(bool)
+        return [(str(holders[h]), str(items[i])) for h, i in zip(*np.nonzero(where), strict=True)]
 
     # -- fleets ----------------------------------------------------------------------------------
 

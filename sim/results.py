@@ -6,7 +6,7 @@ The dataset (docs/results.md) has coordinates ``run``, ``time``, ``holder``, ``i
 
 Levels and flows are assembled from the chunks' compact blocks. Up to ``EAGER_LIMIT_BYTES`` of
 dense series they are plain NumPy arrays, so every xarray operation works as usual; beyond it
-they stay lazy (Dask) arrays, one Dask chunk per (holder, item) holding every run and time (so
+they stay lazy (Dask) arrays in blocks of cells holding every run and time (``sim.lazy``: so
 quantiles over ``run`` work), zeros for the cells where a quantity cannot move, and only what is
 looked at is ever made dense.
 """
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,7 @@ import xarray as xr
 
 from sim._version import __version__
 from sim.flows import FLOWS, LEVELS, VALUES
+from sim.lazy import cell_array
 from sim.scenario.model import Scenario
 
 if TYPE_CHECKING:
@@ -51,34 +52,30 @@ def days_to_datetime(start: dt.date, days: np.ndarray) -> np.ndarray:
     return dates
 
 
-def _cell_series(parts: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """One cell's series over all chunks, from each chunk's (slabs, slots of the cell), as
-    ``(runs, T, 1, 1)``."""
-    joined = np.concatenate([slabs[slots] for slabs, slots in parts], axis=1)
-    return np.ascontiguousarray(joined.T)[:, :, None, None]
+def _cell_series(
+    chunks: Sequence[ChunkResult], name: str, rows: dict[int, int], h: int, i: int
+) -> np.ndarray | None:
+    """Cell ``(h, i)`` of series ``name`` over all chunks as ``(runs, T)``; None where it is not
+    stored (it is 0 there)."""
+    row = rows.get(h * len(chunks[0].items) + i)
+    if row is None:
+        return None
+    joined = np.concatenate([c.slabs[name][c.slots[name][:, row]] for c in chunks], axis=1)
+    return joined.T
 
 
 def lazy_series(chunks: Sequence[ChunkResult], name: str) -> da.Array:
     """Series ``name`` over all chunks as a lazy ``(run, time, holder, item)`` Dask array."""
-    import dask.array as da
-
     first = chunks[0]
-    holders, items = len(first.holders), len(first.items)
-    runs, times = sum(c.runs for c in chunks), len(first.report_days)
-    dtype = first.slabs[name].dtype
+    shape = (
+        sum(c.runs for c in chunks),
+        len(first.report_days),
+        len(first.holders),
+        len(first.items),
+    )
     rows = {int(column): r for r, column in enumerate(first.columns[name])}
-    key = f"stockpile-{name}-{uuid.uuid4().hex}"
-    graph: dict[tuple[str, int, int, int, int], tuple[object, ...]] = {}
-    for h in range(holders):
-        for i in range(items):
-            row = rows.get(h * items + i)
-            if row is None:
-                graph[(key, 0, 0, h, i)] = (np.zeros, (runs, times, 1, 1), dtype)
-            else:
-                parts = [(c.slabs[name], c.slots[name][:, row]) for c in chunks]
-                graph[(key, 0, 0, h, i)] = (_cell_series, parts)
-    chunking = ((runs,), (times,), (1,) * holders, (1,) * items)
-    return da.Array(graph, key, chunking, dtype=dtype)  # type: ignore[no-untyped-call]
+    cell = partial(_cell_series, list(chunks), name, rows)
+    return cell_array(name, shape, first.slabs[name].dtype, cell)
 
 
 def build_dataset(

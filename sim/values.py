@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.flows import LEVELS, REPLACEMENT_COST, VALUE_OF, VALUES
+from sim.lazy import cell_array
 
 if TYPE_CHECKING:
     import dask.array as da
@@ -97,33 +99,21 @@ def value_block(chunk: ChunkResult, name: str, h: int, i: int) -> np.ndarray:
     return quantity
 
 
-def _cell(chunks: Sequence[ChunkResult], name: str, h: int, i: int, dtype: str) -> np.ndarray:
-    """One cell's value over all chunks as ``(runs, T, 1, 1)``."""
-    joined = np.concatenate([value_block(c, name, h, i) for c in chunks], axis=0)
-    return joined.astype(dtype)[:, :, None, None]
+def _cell(chunks: Sequence[ChunkResult], name: str, h: int, i: int) -> np.ndarray | None:
+    """One cell's value over all chunks as ``(runs, T)``; None where it is zero throughout."""
+    if chunks[0].items[i] in chunks[0].prices and not any(moves(c, name, h, i) for c in chunks):
+        return None
+    return np.concatenate([value_block(c, name, h, i) for c in chunks], axis=0)
 
 
 def lazy_values(chunks: Sequence[ChunkResult], name: str) -> da.Array:
-    """Value ``name`` over all chunks as a lazy ``(run, time, holder, item)`` Dask array, one
-    chunk per cell (NaN for items without a price, zeros where nothing moves)."""
-    import dask.array as da
-
+    """Value ``name`` over all chunks as a lazy ``(run, time, holder, item)`` Dask array (NaN
+    for items without a price, zeros where nothing moves)."""
     first = chunks[0]
-    holders, items = len(first.holders), len(first.items)
     runs, times = sum(c.runs for c in chunks), len(first.report_days)
+    shape = (runs, times, len(first.holders), len(first.items))
     dtype = first.slabs["stock"].dtype
-    key = f"stockpile-{name}-{uuid.uuid4().hex}"
-    graph: dict[tuple[str, int, int, int, int], tuple[object, ...]] = {}
-    for h in range(holders):
-        for i in range(items):
-            if first.items[i] not in first.prices:
-                graph[(key, 0, 0, h, i)] = (np.full, (runs, times, 1, 1), np.nan, dtype)
-            elif not any(moves(c, name, h, i) for c in chunks):
-                graph[(key, 0, 0, h, i)] = (np.zeros, (runs, times, 1, 1), dtype)
-            else:
-                graph[(key, 0, 0, h, i)] = (_cell, list(chunks), name, h, i, dtype.str)
-    chunking = ((runs,), (times,), (1,) * holders, (1,) * items)
-    return da.Array(graph, key, chunking, dtype=dtype)  # type: ignore[no-untyped-call]
+    return cell_array(name, shape, dtype, partial(_cell, list(chunks), name))
 
 
 def _prices(chunks: Sequence[ChunkResult], i: int, dtype: str) -> np.ndarray:

@@ -51,6 +51,24 @@ def test_a_control_character_is_located(char: str) -> None:
     assert f"control character (U+{ord(char):04X})" in problem.message
 
 
+@pytest.mark.parametrize(("escape", "code"), [("\\x01", 1), ("\\0", 0), ("\\e", 0x1B)])
+def test_a_control_character_written_as_an_escape_is_located(escape: str, code: int) -> None:
+    problem = only(GOOD.replace("holders:\n  us: {", f'holders:\n  us: {{label: "U{escape}S", '))
+    assert (problem.line, problem.path) == (6, "holders.us.label")
+    assert f"control character (U+{code:04X})" in problem.message
+
+
+def test_a_tab_written_as_an_escape_is_text() -> None:
+    scenario = load_scenario_text(GOOD.replace("us: {", 'us: {label: "U\\tS", '))
+    assert scenario.holders["us"].label == "U\tS"
+
+
+def test_twenty_thousand_holders_load() -> None:
+    many = "".join(f"  h{n}: {{stock: {{shell: 5}}}}\n" for n in range(20_000))
+    scenario = load_scenario_text(GOOD.replace("holders:\n", "holders:\n" + many))
+    assert len(scenario.holders) == 20_001
+
+
 def write(tmp_path: Path, data: bytes) -> Path:
     path = tmp_path / "s.yaml"
     path.write_bytes(data)

@@ -202,3 +202,21 @@ def test_results_describe_themselves_with_their_overrides(tmp_path: Path) -> Non
     assert json.loads(sim.open_results(tmp_path / "r.nc").dataset.attrs["overrides"]) == [change]
     figure = fan(results, "army", "shell")
     assert any(f"Variant: {change}" in text.get_text() for text in figure.texts)
+
+
+@pytest.mark.parametrize("block_bytes", [1, 3 * 60 * 8 * 100, 2**40])
+def test_lazy_blocks_of_any_size_hold_the_same_series(
+    monkeypatch: pytest.MonkeyPatch, block_bytes: int
+) -> None:
+    """One cell per block, a few cells per block, or every cell in one block: the same arrays."""
+    import sim.lazy
+    import sim.results
+
+    scenario = sim.load_scenario(ROOT / "scenarios" / "us_155mm_dollars.yaml")
+    eager = sim.run(scenario, runs=20, seed=5).dataset
+    monkeypatch.setattr(sim.results, "EAGER_LIMIT_BYTES", 0)
+    monkeypatch.setattr(sim.lazy, "BLOCK_BYTES", block_bytes)
+    lazy = sim.run(scenario, runs=20, seed=5).dataset
+    assert lazy.stock.chunks is not None
+    lazy.attrs["created"] = eager.attrs["created"]
+    xr.testing.assert_identical(eager, lazy.compute())

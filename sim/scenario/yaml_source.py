@@ -140,7 +140,7 @@ class _Reader:
             tag = str(getattr(event, "tag", "")).replace("tag:yaml.org,2002:", "!!")
             self._problem(_line(event), ".".join(path), f"YAML tags are not allowed here ({tag})")
         if isinstance(event, yaml.ScalarEvent):
-            value = self._scalar(event)
+            value = self._scalar(event, path)
         elif isinstance(event, yaml.SequenceStartEvent):
             value = self._sequence(path)
         elif isinstance(event, yaml.MappingStartEvent):
@@ -176,10 +176,13 @@ class _Reader:
         finally:
             self.events, self.recording, self.replaying = saved
 
-    @staticmethod
-    def _scalar(event: yaml.ScalarEvent) -> Any:
+    def _scalar(self, event: yaml.ScalarEvent, path: Path) -> Any:
         if _plain(event):
             return plain_scalar(event.value)
+        bad = NON_PRINTABLE.search(event.value)  # written as an escape in double quotes
+        if bad is not None:
+            message = f"the text holds a control character (U+{ord(bad.group()):04X})"
+            self._problem(_line(event), ".".join(path), message, "remove the escape")
         return event.value
 
     def _sequence(self, path: Path) -> list[Any]:
@@ -204,7 +207,7 @@ class _Reader:
             if _is_merge(key_event):
                 self._merge(value_event, path, merged)
                 continue
-            key = self._scalar(key_event)
+            key = self._scalar(key_event, (*path, str(key_event.value)))
             child = (*path, key_text(key))
             if key in result:
                 first = self.lines.get(child)
