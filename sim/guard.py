@@ -29,6 +29,8 @@ CHUNK_RUNS = 5000
 SERIES, PER_RUN_ARRAYS = 12, 8
 #: Statistics kept per series value in a summary-only run (quantiles, mean, minimum, maximum).
 SUMMARY_STATS = 10
+#: Runs whose inputs and outcomes a summary-only run keeps (``sim.summaries``).
+SUMMARY_SAMPLE = 20_000
 #: Sizes of the usual case, to tell which factor of a product is out of the ordinary.
 USUAL = {"runs": 10_000, "times": 1_000, "cells": 1_000}
 
@@ -80,6 +82,7 @@ class Estimate:
     output_values: float
     events: float  # on one run's time line
     actions: dict[str, float]  # path of each process's every -> its actions over the horizon
+    file_bytes: float  # results.nc before compression: its largest size
 
     @property
     def work(self) -> float:
@@ -98,11 +101,17 @@ def estimate(scenario: Scenario, *, runs: int, workers: int = 1, summary: bool =
     rings = sum(_ring(min(delay, scenario.end_day)) for delay in print_.delays) * at_once * 8
     memory = held * (times * print_.stored_rows * 4 + grid * PER_RUN_ARRAYS * 8) + rings
     output = (SUMMARY_STATS if summary else runs) * times * grid * SERIES
+    if summary:  # statistics in float64, the per-run arrays of a sample of runs
+        file_bytes = output * 8 + min(runs, SUMMARY_SAMPLE) * grid * PER_RUN_ARRAYS * 8
+    else:  # the stored series in float32, zeros elsewhere (compressed to nothing)
+        file_bytes = runs * (times * print_.stored_rows * 4 + grid * PER_RUN_ARRAYS * 8)
     acts = dict(actions(scenario))
     events = times + sum(acts.values())
     if print_.delays:
         events += scenario.end_day  # at most one arrival event a day
-    return Estimate(runs, held, times, print_.stored_rows, grid, memory, output, events, acts)
+    return Estimate(
+        runs, held, times, print_.stored_rows, grid, memory, output, events, acts, file_bytes
+    )
 
 
 def _ring(days: float) -> int:

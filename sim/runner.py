@@ -7,6 +7,9 @@ tasks on a cluster, and whatever the number of workers.
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -27,13 +30,14 @@ from sim.limits import MAX_SEED
 from sim.results import Results, build_dataset
 from sim.scenario.model import Scenario
 from sim.summaries import ChunkSummary, merge_in_order, summarise_chunk, summary_dataset
-from sim.transfer import file_allocator, shared_folder
+from sim.transfer import file_allocator, remove_orphans, shared_folder
 
 #: Runs per chunk. Fixed (never derived from the number of workers) so results do not depend on it.
 #: Larger chunks spread the event loop's fixed cost over more runs but hold more memory and leave
 #: workers idle on small jobs (benchmarks/README.md measures the trade).
 CHUNK_RUNS = 5000
 POOL_RESTARTS = 3  # new local pools after workers died, before the run gives up
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies (Linux)
 
 #: Float type of stored trajectories of random runs (the engine computes in float64): half the
 #: memory. A deterministic run (a single run of exact arithmetic) is stored in float64.
@@ -132,6 +136,7 @@ def run(
         deterministic=deterministic, allow_large=allow_large,
     )  # fmt: skip
     chunks = plan_chunks(runs)
+    remove_orphans()  # what runs killed before they could clean up left in shared memory
     started = time.perf_counter()
     if keep == "summary":
         summarise = Job(_summarise, scenario, seed, deterministic)
@@ -213,13 +218,26 @@ def _on_processes(
 def _in_one_pool(job: Job[Out], chunks: list[Chunk], workers: int) -> Iterator[Out]:
     """At most ``2 * workers`` chunks in flight, so finished ones never pile up."""
     window = 2 * workers
-    with ProcessPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
+    size = min(workers, len(chunks))
+    with ProcessPoolExecutor(size, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         pending = deque(pool.submit(job, c) for c in chunks[:window])
         for k in range(len(chunks)):
             result = pending.popleft().result()
             if k + window < len(chunks):
                 pending.append(pool.submit(job, chunks[k + window]))
             yield result
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a worker: be killed when the run's process dies, even by SIGKILL, rather than go on
+    simulating for nobody (Linux; elsewhere a worker ends when it finds the pool gone)."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the call
+        os._exit(1)
 
 
 def _on_dask(

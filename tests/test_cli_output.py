@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,8 +41,8 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return work
 
 
-def run(out: str) -> Result:
-    args = ["run", "donor.yaml", "--runs", "3", "--no-charts", "--out", out]
+def run(out: str, *more: str) -> Result:
+    args = ["run", "donor.yaml", "--runs", "3", "--no-charts", "--out", out, *more]
     return CliRunner().invoke(main, args)
 
 
@@ -201,4 +208,77 @@ def test_the_plain_swap_without_an_atomic_exchange(
     previous_outputs(here / "out")
     assert run("out").exit_code == 0
     assert json.loads((here / "out" / "run.json").read_text())["runs"] == 3
+    assert sorted(p.name for p in here.iterdir()) == ["donor.yaml", "out"]
+
+
+# ---- a full disk -------------------------------------------------------------------------
+
+
+def test_too_little_room_is_refused_before_the_run(
+    here: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    previous_outputs(here / "out")
+    usage = shutil.disk_usage(here)
+    monkeypatch.setattr(o.shutil, "disk_usage", lambda _: usage._replace(free=10))
+    result = run("out")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("out: the results may take up to ")
+    assert "the disk has 10 bytes free" in result.stderr and "Traceback" not in result.stderr
+    assert (here / "out" / "results.nc").read_bytes() == b"old"
+    assert sorted(p.name for p in here.iterdir()) == ["donor.yaml", "out"]
+
+
+def test_allow_large_writes_despite_the_estimate(
+    here: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    usage = shutil.disk_usage(here)
+    monkeypatch.setattr(o.shutil, "disk_usage", lambda _: usage._replace(free=10))
+    assert run("out", "--allow-large").exit_code == 0
+    assert (here / "out" / "results.nc").stat().st_size > 0
+
+
+def _crash() -> None:
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def _full() -> None:
+    raise OSError(errno.ENOSPC, "write failed")
+
+
+def _hdf5_full() -> None:
+    raise RuntimeError("Can't close dataset (file write failed: errno = 28, error message = ...)")
+
+
+@pytest.mark.parametrize(
+    ("writer", "reason"),
+    [
+        (_crash, f"the writer stopped with status {-signal.SIGSEGV}"),
+        (_full, "No space left on device"),
+        (_hdf5_full, "No space left on device"),
+    ],
+)
+def test_a_writer_that_fails_or_crashes_is_reported(writer: object, reason: str) -> None:
+    with pytest.raises(o.OutputError) as info:
+        o.write_apart(writer, Path("out"))  # type: ignore[arg-type]
+    assert str(info.value) == f"out: cannot write the results ({reason}); nothing written"
+
+
+def test_a_full_disk_while_writing_keeps_the_previous_results(here: Path) -> None:
+    """A file-size limit makes every write past 200 kB fail, as a full disk does (the HDF5
+    library that writes results.nc crashed its process then, before writing was set apart)."""
+    previous_outputs(here / "out")
+    before = tree(here / "out")
+
+    def limit_file_size() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write instead of the process
+
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "run", "donor.yaml", "--runs", "2000", "--no-charts",
+         "--out", "out"],
+        cwd=here, capture_output=True, text=True, timeout=600, preexec_fn=limit_file_size,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == "out: cannot write the results (File too large); nothing written\n"
+    assert tree(here / "out") == before
     assert sorted(p.name for p in here.iterdir()) == ["donor.yaml", "out"]

@@ -16,13 +16,18 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import faulthandler
 import hashlib
 import json
+import multiprocessing
 import os
+import re
+import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from sim.formats import CHART_FORMATS
@@ -211,6 +216,88 @@ def staged_folder(out: Path) -> Iterator[Path]:
         _discard(staging)
         if lock is not None:
             os.close(lock)
+
+
+def check_room(out: Path, needed: float) -> None:
+    """``OutputError`` if the file system of ``out`` has less than ``needed`` bytes free (an
+    estimate of the outputs before compression, so an upper bound of what they take)."""
+    base = _existing_ancestor(Path(os.path.abspath(out)).parent)
+    try:
+        free = shutil.disk_usage(base).free
+    except OSError:
+        return  # unknown: the writer reports a full disk if it comes to that
+    if free < needed:
+        raise OutputError(
+            f"{out}: the results may take up to {_size(needed)} and the disk has {_size(free)} "
+            "free (free some space, choose another --out, or run fewer runs or --summary-only; "
+            "--allow-large writes anyway)"
+        )
+
+
+def _size(count: float) -> str:
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if count < 1000 or unit == "GB":
+            return f"{count:,.0f} {unit}" if unit == "bytes" else f"{count:,.1f} {unit}"
+        count /= 1000
+    raise AssertionError("unreachable")
+
+
+def write_apart(write: Callable[[], None], out: Path) -> None:
+    """Call ``write`` in a forked process where the platform forks, so that a writer failing
+    in a compiled library (HDF5 on a full disk can crash the process that wrote) raises
+    ``OutputError`` here instead, and the previous outputs stay as they were."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        try:
+            write()
+        except OSError as error:
+            raise OutputError(f"{out}: cannot write the results ({_reason(error)})") from None
+        return
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    writer = context.Process(target=_write_and_report, args=(write, send), daemon=True)
+    writer.start()
+    send.close()
+    try:
+        reason = receive.recv() if receive.poll(None) else None
+    except EOFError:  # it died without a word
+        reason = None
+    except BaseException:  # interrupted: the writer goes too
+        writer.kill()
+        raise
+    finally:
+        writer.join()
+        receive.close()
+    if writer.exitcode != 0 or reason:
+        why = reason or f"the writer stopped with status {writer.exitcode}"
+        raise OutputError(f"{out}: cannot write the results ({why}); nothing written")
+
+
+def _write_and_report(write: Callable[[], None], send: Connection) -> None:
+    import dask
+
+    # A failing library may print its own tracebacks while it cleans up: the parent says why.
+    faulthandler.disable()
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+
+    with dask.config.set(scheduler="sync"):  # no threads, no cluster in a forked process
+        try:
+            write()
+        except BaseException as error:  # the parent says it
+            send.send(_reason(error))
+            os._exit(1)
+    send.send("")
+    os._exit(0)
+
+
+def _reason(error: BaseException) -> str:
+    """One line saying why a write failed: the system's words where there is an errno."""
+    number = getattr(error, "errno", None)
+    if isinstance(number, int) and number:
+        return os.strerror(number)
+    match = re.search(r"errno = (\d+)", str(error))  # HDF5 puts the errno in its message
+    if match:
+        return os.strerror(int(match.group(1)))
+    return str(error).splitlines()[0][:200] if str(error) else type(error).__name__
 
 
 def _discard(staging: Path) -> None:

@@ -8,6 +8,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +20,18 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.cli import main
-from sim.cli.output import OutputError, staged_folder
+from sim.cli.output import OutputError, check_room, staged_folder, write_apart
 from sim.cli.problems import exit_with_problems, load_or_exit
+from sim.command import INTERRUPTED
 from sim.currency import label, money
-from sim.guard import refusals
+from sim.guard import estimate, refusals
 from sim.limits import MAX_RUNS, MAX_SEED
 from sim.metrics import money_metric
 from sim.results import Results
 from sim.runner import run as run_scenario
 
+#: Room the charts, summary.csv and run.json may take (a few dozen charts of ~100 kB).
+CHART_BYTES = 10e6
 #: How long ``--scheduler`` may take to answer.
 SCHEDULER_TIMEOUT = "5s"
 
@@ -91,6 +95,9 @@ def run(
     total = 1 if deterministic else (runs or loaded.runs)
     client = connect(scheduler) if scheduler is not None else None
     try:
+        if not allow_large:
+            needed = estimate(loaded, runs=total, workers=workers, summary=summary_only)
+            check_room(out, needed.file_bytes + (CHART_BYTES if charts else 0))
         with staged_folder(out) as folder:
             with _progress_bar(console, total) as advance:
                 results = run_scenario(
@@ -103,12 +110,14 @@ def run(
             at_means = (
                 None if deterministic or not charts else run_scenario(loaded, deterministic=True)
             )
-            write_outputs(results, summary, folder, charts=charts, deterministic=at_means)
+            write = partial(write_outputs, results, summary, folder, charts=charts,
+                            deterministic=at_means)  # fmt: skip
+            write_apart(write, out)
     except OutputError as error:
         exit_with_problems([str(error)])
     except KeyboardInterrupt:
         click.echo(f"interrupted: nothing written, {out} is as it was", err=True)
-        raise SystemExit(130) from None
+        raise SystemExit(INTERRUPTED) from None
     finally:
         if client is not None:
             client.close()

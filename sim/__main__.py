@@ -1,0 +1,5 @@
+"""``python -m sim``: the ``stockpile`` command."""
+
+from sim.command import main
+
+main()
