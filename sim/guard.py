@@ -104,7 +104,10 @@ def estimate(scenario: Scenario, *, runs: int, workers: int = 1, summary: bool =
     if summary:  # statistics in float64, the per-run arrays of a sample of runs
         file_bytes = output * 8 + min(runs, SUMMARY_SAMPLE) * grid * PER_RUN_ARRAYS * 8
     else:  # the stored series in float32, zeros elsewhere (compressed to nothing)
-        file_bytes = runs * (times * print_.stored_rows * 4 + grid * PER_RUN_ARRAYS * 8)
+        rows = print_.stored_rows
+        if any(item.price is not None for item in scenario.items.values()):
+            rows += rows + grid + len(scenario.items)  # their values, replacement costs, prices
+        file_bytes = runs * (times * rows * 4 + grid * PER_RUN_ARRAYS * 8)
     acts = dict(actions(scenario))
     events = times + sum(acts.values())
     if print_.delays:

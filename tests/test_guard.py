@@ -153,3 +153,21 @@ def test_runs_and_seed_arguments_are_bounded(tmp_path: Path, option: str, value:
 def test_the_api_refuses_a_seed_results_cannot_store() -> None:
     with pytest.raises(ValueError, match="2\\*\\*63"):
         sim.run(load(), runs=1, seed=2**63)
+
+
+def test_the_sample_a_summary_keeps_is_the_one_the_estimate_counts() -> None:
+    from sim import summaries
+
+    assert guard.SUMMARY_SAMPLE == summaries.SAMPLE_MAX
+
+
+@pytest.mark.parametrize(
+    "path", sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml")),
+    ids=lambda p: p.stem,
+)  # fmt: skip
+def test_the_file_estimate_bounds_the_written_file(tmp_path: Path, path: Path) -> None:
+    """results.nc before compression is the largest it can be: the written file is smaller."""
+    scenario = sim.load_scenario(path)
+    sim.run(scenario, runs=200, seed=1).to_netcdf(tmp_path / "r.nc")
+    written = (tmp_path / "r.nc").stat().st_size
+    assert written < guard.estimate(scenario, runs=200).file_bytes
