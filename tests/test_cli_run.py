@@ -196,3 +196,15 @@ def test_a_scheduler_that_does_not_answer_exits_2_quickly(scenario_file: Path) -
     [line] = done.stderr.splitlines()
     assert line.startswith(f"--scheduler {address}: cannot connect")
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_twenty_thousand_holders_run(tmp_path: Path) -> None:
+    """Many holders make a few blocks of cells, not a task per cell (minutes before)."""
+    many = "".join(f"  h{n}: {{stock: {{shell: 5}}}}\n" for n in range(20_000))
+    path = tmp_path / "many.yaml"
+    path.write_text(SCENARIO.replace("holders:\n", "holders:\n" + many))
+    done = stockpile("run", str(path), "--runs", "3", "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with xr.open_dataset(tmp_path / "out" / "results.nc") as results:
+        assert results.sizes["holder"] == 20_002
