@@ -166,6 +166,8 @@ def test_fan_charts_show_the_run_at_the_means(
         return real_fan(*args, deterministic=deterministic, **kwargs)
 
     monkeypatch.setattr(write, "fan", spy)
+    # outputs are written in a forked process: write here, where the spy can see the calls
+    monkeypatch.setattr("sim.cli.run.write_apart", lambda write, out: write())
     args = ["run", str(scenario_file), "--runs", "20", "--out", str(tmp_path / "o")]
     assert CliRunner().invoke(main, args).exit_code == 0
     assert seen and all(d is not None for d in seen)
