@@ -15,6 +15,7 @@ import contextlib
 import random
 import re
 import resource
+import shutil
 import signal
 import sys
 import time
@@ -264,8 +265,6 @@ def check(case: Case, folder: Path) -> Outcome:
     if ran == 2 and checked == 0:
         defects.append("run refused what validate accepted")
     if out.exists():
-        import shutil
-
         shutil.rmtree(out)
     return Outcome(case, checked, ran, defects)
 

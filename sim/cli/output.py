@@ -19,6 +19,7 @@ import errno
 import faulthandler
 import hashlib
 import json
+import math
 import multiprocessing
 import os
 import re
@@ -235,11 +236,11 @@ def check_room(out: Path, needed: float) -> None:
 
 
 def _size(count: float) -> str:
-    for unit in ("bytes", "kB", "MB", "GB"):
-        if count < 1000 or unit == "GB":
-            return f"{count:,.0f} {unit}" if unit == "bytes" else f"{count:,.1f} {unit}"
-        count /= 1000
-    raise AssertionError("unreachable")
+    """``1,000 bytes``, ``5.2 MB``, ``1.3 GB``."""
+    if count < 1000:
+        return f"{count:,.0f} bytes"
+    power = min(3, int(math.log10(count) // 3))
+    return f"{count / 1000**power:,.1f} {('kB', 'MB', 'GB')[power - 1]}"
 
 
 def write_apart(write: Callable[[], None], out: Path) -> None:
