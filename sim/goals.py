@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
+from sim.limits import DATE_UNIT
 from sim.outcomes import NotKept, Outcomes
 
 Event = Literal["back", "depleted", "above_floor", "out_of_action"]
@@ -88,7 +89,7 @@ class Goal:
         """The goal's probability (or average share) on ``dataset`` (full results)."""
         outcomes = Outcomes(dataset)
         h, i = self.holder, self.item
-        end = np.datetime64(str(dataset.attrs["end"]), "ns")
+        end = np.datetime64(str(dataset.attrs["end"]), DATE_UNIT)
         if self.event == "out_of_action":
             share = outcomes.out_of_action(h, i)
             if outcomes.summary:
@@ -96,16 +97,16 @@ class Goal:
             times = dataset["time"].values
             window = np.ones(len(times), dtype=bool)
             if self.start is not None:
-                window &= times >= np.datetime64(self.start, "ns")
+                window &= times >= np.datetime64(self.start, DATE_UNIT)
             if self.end is not None:
-                window &= times <= np.datetime64(self.end, "ns")
+                window &= times <= np.datetime64(self.end, DATE_UNIT)
             if not window.any():
                 raise GoalError(self.text, 1, "no reported time in the goal's window")
             per_run = np.nanmean(share.values[:, window], axis=1)
             per_run = per_run[~np.isnan(per_run)]
             se = float(np.std(per_run, ddof=1) / math.sqrt(len(per_run))) if len(per_run) > 1 else 0
             return Measure(float(np.mean(per_run)), se, len(per_run))
-        by = end if self.date is None else np.datetime64(self.date, "ns")
+        by = end if self.date is None else np.datetime64(self.date, DATE_UNIT)
         if self.event == "back":
             cell = dataset.sel(holder=h, item=i)
             back = cell["replenished_at"].values

@@ -7,13 +7,18 @@ Work limits (``sim.guard``) are refused unless the user asks for a large run (``
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final
 
 # -- dates and times (hard) ------------------------------------------------------------------
 
-#: Results store times as datetime64[ns], which covers 1677-09-21 to 2262-04-11: every date a
-#: scenario names (start, end, milestones, tranches, deadlines) lies within these.
-FIRST_DATE = dt.date(1678, 1, 1)
-LAST_DATE = dt.date(2261, 12, 31)
+#: Every date a scenario names (start, end, milestones, tranches, deadlines) lies within these:
+#: from the first whole year of the Gregorian calendar (results.nc dates are Gregorian) to the
+#: last date a YAML date can name, 8,400 years at day resolution.
+FIRST_DATE = dt.date(1583, 1, 1)
+LAST_DATE = dt.date(9999, 12, 31)
+#: Results store times as datetime64 in seconds (nanoseconds would stop in 2262).
+DATE_UNIT: Final = "s"
+DATETIME: Final = "datetime64[s]"
 #: The longest horizon and the longest fixed duration, in days.
 MAX_DAYS = float((LAST_DATE - FIRST_DATE).days)
 #: The finest step of ``every`` and ``report_every``: one second, in days.

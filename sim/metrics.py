@@ -27,6 +27,7 @@ import pandas as pd
 import xarray as xr
 
 from sim.flows import FLOWS, REPLACEMENT_COST, SUMMARY_TOTALS, SUMMARY_VALUES, value_name
+from sim.limits import DATE_UNIT
 from sim.outcomes import Dates, NotKept, Outcomes, Spread
 
 QUANTILES = (0.1, 0.5, 0.9)
@@ -111,7 +112,7 @@ def cell_rows(
             if value.any():
                 rows.append({"metric": _money_metric_name(name), **number_row(value, qs)})
     for day in by if keeps else ():
-        when = np.datetime64(day, "ns")
+        when = np.datetime64(day, DATE_UNIT)
         for name, (days, chance) in (
             ("replenished_by", outcomes.back_by(holder, item)),
             ("depleted_by", outcomes.depleted_by(holder, item)),

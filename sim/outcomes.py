@@ -22,6 +22,7 @@ import xarray as xr
 
 from sim.currency import DEFAULT as DEFAULT_CURRENCY
 from sim.flows import FLOWS, LEVELS, OUT_OF_ACTION
+from sim.limits import DATE_UNIT, DATETIME
 from sim.reductions import out_of_action_share, sorted_quantiles
 
 Cell = tuple[str, str]
@@ -32,7 +33,7 @@ class NotKept(ValueError):
 
 
 Fleet = tuple[str, str, tuple[str, ...]]
-NEVER = np.datetime64("NaT", "ns")
+NEVER = np.datetime64("NaT", DATE_UNIT)
 #: Dates summarised per cell: the three metric dates and the return to target after the trough.
 CELL_DATES = ("depleted_at", "replenished_at", "trough_at")
 
@@ -101,14 +102,14 @@ class Spread:
 class Dates:
     """How many runs have an event on each date (ascending); the other runs never have it."""
 
-    dates: np.ndarray  # datetime64[ns], distinct
+    dates: np.ndarray  # datetime64[s], distinct
     counts: np.ndarray  # int64, runs with the event on each date
     runs: int
 
     @classmethod
     def of(cls, dates: np.ndarray) -> Dates:
         """From one date per run (NaT: never)."""
-        values = np.asarray(dates, dtype="datetime64[ns]").ravel()
+        values = np.asarray(dates, dtype=DATETIME).ravel()
         days, counts = np.unique(values[~np.isnat(values)], return_counts=True)
         return cls(days, counts.astype(np.int64), len(values))
 
@@ -125,25 +126,25 @@ class Dates:
         """Date quantiles: over ``"all"`` runs, with "never" later than any date (NaT where the
         quantile falls among them; lower order statistic), or over the runs where it
         ``"happened"`` (linear between order statistics; NaT if in none)."""
-        ns = self.dates.astype(np.int64).astype(np.float64)
+        seconds = self.dates.astype(np.int64).astype(np.float64)
         if among == "happened":
             if not self.happened:
                 return np.full(len(qs), NEVER)
-            values = sorted_quantiles(ns, self.counts, qs)
+            values = sorted_quantiles(seconds, self.counts, qs)
         else:
             every = np.append(self.counts, self.runs - self.happened)
-            values = sorted_quantiles(np.append(ns, np.inf), every, qs, "inverted_cdf")
+            values = sorted_quantiles(np.append(seconds, np.inf), every, qs, "inverted_cdf")
         out = np.full(len(qs), NEVER)
         finite = np.isfinite(values)
-        out[finite] = values[finite].astype(np.int64).astype("datetime64[ns]")
+        out[finite] = values[finite].astype(np.int64).astype(DATETIME)
         return out
 
     def mean(self) -> np.datetime64:
         """Mean date over the runs where it happens (NaT if none)."""
         if not self.happened:
             return NEVER
-        ns = self.dates.astype(np.int64).astype(np.float64)
-        return np.datetime64(int(np.sum(ns * self.counts) / self.happened), "ns")
+        seconds = self.dates.astype(np.int64).astype(np.float64)
+        return np.datetime64(int(np.sum(seconds * self.counts) / self.happened), DATE_UNIT)
 
 
 class Outcomes:
@@ -228,7 +229,7 @@ class Outcomes:
 
     def _counted(self, counts: np.ndarray) -> Dates:
         happened = np.asarray(counts, dtype=np.int64) > 0
-        dates = np.asarray(self.dataset["date"].values, dtype="datetime64[ns]")
+        dates = np.asarray(self.dataset["date"].values, dtype=DATETIME)
         return Dates(dates[happened], np.asarray(counts, dtype=np.int64)[happened], self.runs)
 
     def back_by(self, holder: str, item: str) -> tuple[np.ndarray, np.ndarray]:
@@ -371,8 +372,8 @@ class Outcomes:
 
 
 def _cumulative(outcomes: Outcomes, dates: Dates, already: int) -> tuple[np.ndarray, np.ndarray]:
-    start = np.datetime64(str(outcomes.dataset.attrs["start"]), "ns")
-    days = np.concatenate([[start], dates.dates]).astype("datetime64[ns]")
+    start = np.datetime64(str(outcomes.dataset.attrs["start"]), DATE_UNIT)
+    days = np.concatenate([[start], dates.dates]).astype(DATETIME)
     counts = np.concatenate([[already], dates.counts])
     return days, np.cumsum(counts) / max(outcomes.runs, 1)
 

@@ -26,6 +26,7 @@ import xarray as xr
 from sim._version import __version__
 from sim.flows import FLOWS, LEVELS, VALUES
 from sim.lazy import cell_array
+from sim.limits import DATE_UNIT
 from sim.scenario.model import Scenario
 
 if TYPE_CHECKING:
@@ -36,18 +37,18 @@ if TYPE_CHECKING:
     from sim.processes.donations import Donation
 
 DATE_METRICS = ("depleted_at", "replenished_at", "trough_at")
-NANOSECONDS_PER_DAY = 86_400 * 10**9
+SECONDS_PER_DAY = 86_400
 SERIES_DIMS = ("run", "time", "holder", "item")
 FILE_CHUNK_RUNS = 2048  # runs per chunk of a series in a NetCDF file
 EAGER_LIMIT_BYTES = 512 * 2**20  # dense series up to this size are held as NumPy arrays
 
 
 def days_to_datetime(start: dt.date, days: np.ndarray) -> np.ndarray:
-    """Days since ``start`` (float, NaN for never) as datetime64[ns] (NaT for never)."""
-    origin = np.datetime64(start, "ns")
-    offsets = np.round(np.asarray(days, dtype=np.float64) * NANOSECONDS_PER_DAY)
+    """Days since ``start`` (float, NaN for never) as datetime64[s] (NaT for never)."""
+    origin = np.datetime64(start, DATE_UNIT)
+    offsets = np.round(np.asarray(days, dtype=np.float64) * SECONDS_PER_DAY)
     never = np.isnan(offsets)
-    dates = origin + np.where(never, 0, offsets).astype("timedelta64[ns]")
+    dates = origin + np.where(never, 0, offsets).astype(f"timedelta64[{DATE_UNIT}]")
     dates[never] = np.datetime64("NaT")
     return dates
 
@@ -303,6 +304,12 @@ class Results:
         }
 
 
+def read_dataset(path: str | Path) -> xr.Dataset:
+    """The Dataset in a results file, lazily, with dates in seconds (any year to 9999)."""
+    dates = xr.coders.CFDatetimeCoder(time_unit=DATE_UNIT)
+    return xr.open_dataset(path, engine="h5netcdf", decode_times=dates)
+
+
 def open_results(path: str | Path) -> Results:
     """Read results written by ``Results.to_netcdf`` (or ``stockpile run``).
 
@@ -310,7 +317,7 @@ def open_results(path: str | Path) -> Results:
     bigger ones levels and flows stay on disk as lazy (Dask) arrays, one chunk per holder and
     item with every run, and everything else is loaded.
     """
-    stored = xr.open_dataset(path, engine="h5netcdf")
+    stored = read_dataset(path)
     series = [n for n, a in stored.data_vars.items() if a.dims == SERIES_DIMS]
     if sum(stored[n].nbytes for n in series) <= EAGER_LIMIT_BYTES:
         return Results(stored.load())

@@ -36,6 +36,7 @@ import pandas as pd
 import xarray as xr
 from scipy.stats import norm
 
+from sim.limits import DATE_UNIT, DATETIME
 from sim.outcomes import CELL_DATES, NEVER, NotKept, Outcomes
 
 #: Outcomes per run: the metric dates, the trough, the stock at the end or at a date.
@@ -125,12 +126,12 @@ def outcome(dataset: xr.Dataset, metric: str, holder: str, item: str) -> Outcome
         known = [str(v) for v in dataset[dim].values]
         if value not in known:
             raise ExplainError(f"unknown {dim} {value!r} (one of: {', '.join(known)})")
-    start = np.datetime64(str(dataset.attrs["start"]), "ns")
+    start = np.datetime64(str(dataset.attrs["start"]), DATE_UNIT)
     at = _AT.fullmatch(metric)
     if at is not None:
         if outcomes.summary:
             raise NotKept("summary-only results keep the stock of each run at the end only")
-        day = np.datetime64(at.group(1), "ns")
+        day = np.datetime64(at.group(1), DATE_UNIT)
         times = dataset["time"].values
         if day < times[0]:
             raise ExplainError(f"{metric}: the date is before the start ({str(times[0])[:10]})")
@@ -141,7 +142,7 @@ def outcome(dataset: xr.Dataset, metric: str, holder: str, item: str) -> Outcome
         raise ExplainError(f"unknown metric {metric!r} (one of: {', '.join(METRICS)})")
     raw = outcomes.sampled(metric, holder, item)
     if metric.endswith("_at"):
-        dates = np.asarray(raw, dtype="datetime64[ns]")
+        dates = np.asarray(raw, dtype=DATETIME)
         days = (dates - start) / np.timedelta64(1, "D")
         values = np.where(np.isnat(dates), np.inf, days.astype(float))
         return Outcome(metric, holder, item, values, True, start)

@@ -150,14 +150,14 @@ def _dataset(
     }
     variables.update({"floor": (dims3, floor), "target": (dims3, target)})
     variables.update({name: (dims3, values) for name, values in metrics.items()})
-    variables["pledge_fulfilled_at"] = (("run", "pledge"), np.empty((runs, 0), "datetime64[ns]"))
-    variables["pledge_by"] = (("pledge",), np.empty(0, "datetime64[ns]"))
+    variables["pledge_fulfilled_at"] = (("run", "pledge"), np.empty((runs, 0), "datetime64[s]"))
+    variables["pledge_by"] = (("pledge",), np.empty(0, "datetime64[s]"))
     variables["pledge_total"] = (("run", "pledge"), np.empty((runs, 0)))
     coords_pledge = {"pledge_holder": ("pledge", np.array([], str)),
                      "pledge_item": ("pledge", np.array([], str))}  # fmt: skip
     coords = {
         "run": np.arange(runs),
-        "time": time.values.astype("datetime64[ns]"),
+        "time": time.values.astype("datetime64[s]"),
         "holder": list(HOLDERS),
         "item": list(ITEMS),
         "pledge": np.array([], dtype=str),
@@ -189,7 +189,7 @@ def _metrics(
     time: pd.DatetimeIndex, stock: np.ndarray, floor: np.ndarray, target: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Depletion, replenishment and trough dates from the reported stock series."""
-    times = time.values.astype("datetime64[ns]")
+    times = time.values.astype("datetime64[s]")
     below_floor = stock <= floor[:, None] + 1e-9
     above_floor = ~below_floor
     was_above = np.maximum.accumulate(above_floor, axis=1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sim.errors import Problem, ScenarioError
-from sim.limits import LAST_DATE, MAX_QUANTITY, MAX_SEED
+from sim.limits import FIRST_DATE, LAST_DATE, MAX_QUANTITY, MAX_SEED
 from sim.scenario import load_scenario_text
 
 BASE = """\
@@ -77,11 +77,10 @@ def test_a_limit_is_located_on_its_line() -> None:
     ("override", "path"),
     [
         ("start=0001-01-01", "start"),
-        ("start=1677-12-31", "start"),
-        ("end=9999-12-31", "end"),
-        ("end=+300y", "end"),
-        ("production.line.rate={2300-01-01: 5/d}", "production.line.rate"),
-        ("donations.aid.rate={+1000y: 5/d}", "donations.aid.rate"),
+        ("start=1582-12-31", "start"),
+        ("end=+8000y", "end"),
+        ("production.line.rate={1582-10-15: 5/d}", "production.line.rate"),
+        ("donations.aid.rate={+8000y: 5/d}", "donations.aid.rate"),
     ],
 )
 def test_a_date_outside_the_supported_range_is_refused(override: str, path: str) -> None:
@@ -91,14 +90,19 @@ def test_a_date_outside_the_supported_range_is_refused(override: str, path: str)
 
 
 def test_a_horizon_past_the_last_date_is_refused() -> None:
-    problem = problem_of(text=BASE.replace("end: 2023-01-01", "horizon: 1000y"))
+    problem = problem_of(text=BASE.replace("end: 2023-01-01", "horizon: 8000y"))
     assert (problem.line, problem.path) == (3, "horizon")
     assert "outside the supported dates" in problem.message
 
 
-def test_the_last_supported_date_is_allowed() -> None:
-    scenario = load_scenario_text(BASE, overrides=[f"end={LAST_DATE}"])
-    assert scenario.end == LAST_DATE
+def test_the_first_and_last_supported_dates_are_allowed() -> None:
+    scenario = load_scenario_text(BASE, overrides=[f"start={FIRST_DATE}", f"end={LAST_DATE}"])
+    assert (scenario.start, scenario.end) == (FIRST_DATE, LAST_DATE)
+
+
+def test_a_thousand_year_horizon_loads() -> None:
+    scenario = load_scenario_text(BASE.replace("end: 2023-01-01", "horizon: 1000y"))
+    assert scenario.end_day == 1000 * 365.25
 
 
 def test_a_seed_must_fit_in_64_bits() -> None:

@@ -194,7 +194,7 @@ def test_timeline_ranges_count_every_run_and_say_the_share() -> None:
     event in 5% of runs gets no range, only its share; one in 40% a range to the edge."""
     data = fake_results(runs=100, seed=4)
     cell = {"holder": "us", "item": "m777"}
-    never = np.datetime64("NaT", "ns")
+    never = np.datetime64("NaT", "s")
     dates = np.full(100, never)
     dates[:5] = np.datetime64("2025-01-01")
     data.depleted_at.loc[cell] = dates

@@ -33,10 +33,10 @@ def results_file(path: Path) -> Path:
 def open_results(path: Path) -> Any:
     """The results Dataset RESULTS names, loaded into memory; BadInput when unreadable."""
     found = results_file(path)
-    import xarray as xr
+    from sim.results import read_dataset
 
     try:
-        with xr.open_dataset(found) as stored:
+        with read_dataset(found) as stored:
             dataset = stored.load()
     except Exception as error:  # any reader failure means "not a results file"
         raise BadInput(f"{found}: not a readable results file ({type(error).__name__})") from None

@@ -280,7 +280,7 @@ class Builder:
         if self.start is None:
             return
         if day < 0 or day > self.end_day:
-            end = self.start + dt.timedelta(days=self.end_day)
+            end = self.start + dt.timedelta(days=self.end_day) if self.end_day < INF else "?"
             self.out.warn(path, f"{what} is outside the scenario ({self.start} to {end})")
 
     def known(self, path: Path, name: str, what: Literal["holder", "item"]) -> bool:
