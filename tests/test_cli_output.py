@@ -264,8 +264,9 @@ def test_a_writer_that_fails_or_crashes_is_reported(writer: object, reason: str)
 
 
 def test_a_full_disk_while_writing_keeps_the_previous_results(here: Path) -> None:
-    """A file-size limit makes every write past 200 kB fail, as a full disk does (the HDF5
-    library that writes results.nc crashed its process then, before writing was set apart)."""
+    """A file-size limit makes every write past 200 kB fail, as a full disk does. The HDF5
+    library that writes results.nc then reports the error or, in some tries, crashes its
+    process: either way the run is refused whole and the previous results stay."""
     previous_outputs(here / "out")
     before = tree(here / "out")
 
@@ -279,6 +280,9 @@ def test_a_full_disk_while_writing_keeps_the_previous_results(here: Path) -> Non
         cwd=here, capture_output=True, text=True, timeout=600, preexec_fn=limit_file_size,
     )  # fmt: skip
     assert done.returncode == 2
-    assert done.stderr == "out: cannot write the results (File too large); nothing written\n"
+    reasons = ("File too large", f"the writer stopped with status {-signal.SIGSEGV}")
+    assert done.stderr in [
+        f"out: cannot write the results ({r}); nothing written\n" for r in reasons
+    ]
     assert tree(here / "out") == before
     assert sorted(p.name for p in here.iterdir()) == ["donor.yaml", "out"]
