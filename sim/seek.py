@@ -93,6 +93,7 @@ def solve(
     workers: int = 1,
     tolerance: float = 0.01,
     step: Step | None = None,
+    allow_large: bool = False,
 ) -> Solution:
     """Find the value of ``vary`` (``PATH`` or ``PATH=A..B``; several paths are scaled by one
     factor together) at which ``goal`` holds (``sim.goals``) for the scenario file
@@ -100,7 +101,7 @@ def solve(
 
     Raises ``Unreachable`` when the goal holds at neither or both ends of the range,
     ``VaryError`` or ``GoalError`` for bad arguments, ``ScenarioError`` for a value that makes
-    the scenario invalid.
+    the scenario invalid or a run too large (``allow_large`` lifts the work guard).
     """
     from sim.scenario.load import load_scenario
 
@@ -120,7 +121,9 @@ def solve(
         from sim.runner import run
 
         scenario_ = load_scenario(scenario, overrides=[*overrides, *changes])
-        dataset = run(scenario_, runs=runs, seed=seed, workers=workers).dataset
+        dataset = run(
+            scenario_, runs=runs, seed=seed, workers=workers, allow_large=allow_large
+        ).dataset
         measure = target.measure(dataset)
         done = Trial(value, specs[0].label(value), measure, target.met(measure))
         trials.append(done)

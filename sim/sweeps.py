@@ -66,10 +66,12 @@ def sweep(
     seed: int | None = None,
     overrides: Sequence[str] = (),
     workers: int = 1,
+    allow_large: bool = False,
 ) -> Sweep:
     """Run ``scenario`` at every value of one or two ``vary`` (``PATH=V1,V2,...`` or
     ``PATH=A..B:N``), the same seed for all; tabulate ``metric`` of (``holder``, ``item``) and
-    the probability of ``goal`` (which also names the holder, item and metric when given)."""
+    the probability of ``goal`` (which also names the holder, item and metric when given);
+    ``allow_large`` lifts the work guard (``sim.guard``) for every variant."""
     from sim.runner import run
     from sim.scenario.load import load_scenario
 
@@ -90,7 +92,9 @@ def sweep(
             o for s, v in zip(specs, combination, strict=True) for o in changes_for(s, v, tree)
         ]
         variant = load_scenario(scenario, overrides=[*overrides, *changes])
-        dataset = run(variant, runs=runs, seed=seed, workers=workers).dataset
+        dataset = run(
+            variant, runs=runs, seed=seed, workers=workers, allow_large=allow_large
+        ).dataset
         if holder is None or item is None:
             from sim.outcomes import Outcomes
 

@@ -135,9 +135,35 @@ def test_allow_large_lifts_the_guard(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     path.write_text(SCENARIO)
     refused = CliRunner().invoke(main, ["run", str(path), "--runs", "5", "--no-charts"])
     assert refused.exit_code == 2 and "events a run" in refused.stderr
-    args = ["run", str(path), "--runs", "5", "--no-charts", "--allow-large"]
-    args += ["--out", str(tmp_path / "out")]
-    assert CliRunner().invoke(main, args).exit_code == 0
+    args = ["run", str(path), "--runs", "5", "--allow-large", "--out", str(tmp_path / "out")]
+    assert CliRunner().invoke(main, args).exit_code == 0  # charts too: the run at the means
+    assert (tmp_path / "out" / "charts" / "timeline.png").is_file()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["explain", "s.yaml", "--runs", "100", "--holder", "army", "--item", "shell",
+         "--metric", "trough"],
+        ["sweep", "s.yaml", "--vary", "production.line.rate=x1,x2", "--runs", "20"],
+        ["solve", "s.yaml", "--vary", "production.line.rate", "--runs", "20",
+         "--goal", "army.shell replenished by 2024-12-31 with 50%"],
+    ],
+    ids=lambda c: c[0],
+)  # fmt: skip
+def test_every_command_that_runs_is_guarded(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: list[str]
+) -> None:
+    """Refused with the located message (no traceback), and run with --allow-large."""
+    monkeypatch.setattr(guard, "MAX_EVENTS", 100)
+    monkeypatch.chdir(tmp_path)
+    Path("s.yaml").write_text(SCENARIO)
+    refused = CliRunner().invoke(main, command)
+    assert refused.exit_code == 2 and isinstance(refused.exception, SystemExit)
+    assert refused.stderr.startswith("s.yaml:") and "events a run" in refused.stderr
+    allowed = CliRunner().invoke(main, [*command, "--allow-large"])
+    assert allowed.exit_code in (0, 1), allowed.output  # solve: 1 if the goal is unreachable
+    assert "events a run" not in allowed.output
 
 
 @pytest.mark.parametrize(

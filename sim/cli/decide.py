@@ -34,6 +34,11 @@ _SCENARIO_OPTIONS = [
         metavar="ID.PATH=VALUE",
         help="Override a value of SCENARIO first.",
     ),
+    click.option(
+        "--allow-large",
+        is_flag=True,
+        help="Run even beyond the work limits (docs/limits.md).",
+    ),
 ]
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -81,6 +86,7 @@ def solve(
     seed: int | None,
     workers: int,
     overrides: tuple[str, ...],
+    allow_large: bool,
 ) -> None:
     """Find the smallest (or largest) value of an input of SCENARIO that meets GOAL, with the
     same random numbers for every value tried; the last line is PATH = VALUE."""
@@ -95,7 +101,7 @@ def solve(
         try:
             solution = find(
                 scenario, list(vary), goal, runs=runs, seed=seed, overrides=overrides,
-                workers=workers, tolerance=tolerance,
+                workers=workers, tolerance=tolerance, allow_large=allow_large,
                 step=lambda t: click.echo(describe_trial(t, target)),
             )  # fmt: skip
         except Unreachable as error:
@@ -133,6 +139,7 @@ def sweep(
     seed: int | None,
     workers: int,
     overrides: tuple[str, ...],
+    allow_large: bool,
 ) -> None:
     """Run SCENARIO at every value of one or two inputs with common random numbers; print the
     outcome's p10/p50/p90 (and the goal's chance) per value."""
@@ -150,6 +157,7 @@ def sweep(
         found = run_sweep(
             scenario, list(vary), metric=metric, holder=holder, item=item, goal=goal,
             runs=runs, seed=seed, overrides=overrides, workers=workers,
+            allow_large=allow_large,
         )  # fmt: skip
         if heatmap is not None and (found.goal is None or len(found.vary) != 2):
             raise BadInput("--heatmap needs two --vary and a --goal")

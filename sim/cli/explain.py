@@ -10,20 +10,27 @@ import click
 from sim.cli import main
 from sim.cli.charts import chart_format, write_figure
 from sim.cli.files import BadInput, open_results
-from sim.cli.problems import load_or_exit
+from sim.cli.problems import exit_with_problems, load_or_exit
 
 
 def results_or_run(
-    source: Path, runs: int | None, seed: int | None, overrides: tuple[str, ...]
+    source: Path, runs: int | None, seed: int | None, overrides: tuple[str, ...], large: bool
 ) -> Any:
-    """The results Dataset of SOURCE: a run's folder or results file, or a scenario to run."""
+    """The results Dataset of SOURCE: a run's folder or results file, or a scenario to run
+    (``large``: beyond the work limits)."""
     if source.suffix.lower() in (".yaml", ".yml"):
+        from sim.errors import ScenarioError
         from sim.runner import run
 
         scenario = load_or_exit(source, list(overrides))
-        return run(scenario, runs=runs, seed=seed).dataset
-    if runs is not None or seed is not None or overrides:
-        raise BadInput("--runs, --seed and --set apply when explaining a SCENARIO file")
+        try:
+            return run(scenario, runs=runs, seed=seed, allow_large=large).dataset
+        except ScenarioError as error:  # the work guard
+            exit_with_problems([str(p) for p in error.problems])
+    if runs is not None or seed is not None or overrides or large:
+        raise BadInput(
+            "--runs, --seed, --set and --allow-large apply when explaining a SCENARIO file"
+        )
     if source.is_dir():
         source = source / "results.nc"
     return open_results(source)
@@ -42,6 +49,8 @@ def results_or_run(
 @click.option("--seed", type=click.IntRange(min=0), help="SCENARIO: root random seed.")
 @click.option("--set", "overrides", multiple=True, metavar="ID.PATH=VALUE",
               help="SCENARIO: override a value before running.")  # fmt: skip
+@click.option("--allow-large", is_flag=True,
+              help="SCENARIO: run even beyond the work limits (docs/limits.md).")  # fmt: skip
 def explain(
     source: Path,
     metric: str,
@@ -52,6 +61,7 @@ def explain(
     runs: int | None,
     seed: int | None,
     overrides: tuple[str, ...],
+    allow_large: bool,
 ) -> None:
     """Rank the inputs of RESULTS (a run's folder or results.nc) or of a run of SCENARIO by
     their influence on one outcome: one input per row, most influential first."""
@@ -63,7 +73,7 @@ def explain(
     fmt = chart_format(None, chart) if chart else "png"
     try:
         metric = parse_metric(metric)
-        dataset = results_or_run(source, runs, seed, overrides)
+        dataset = results_or_run(source, runs, seed, overrides, allow_large)
         found = explain(dataset, metric, holder, item)
     except (ExplainError, NotKept) as error:
         raise BadInput(str(error)) from None

@@ -107,8 +107,10 @@ def run(
                 )  # fmt: skip
             summary = results.summary(quantiles, [d.date() for d in by])
             # The one run at the means ("the spreadsheet answer") is drawn on the fan charts.
-            at_means = (
-                None if deterministic or not charts else run_scenario(loaded, deterministic=True)
+            at_means = (  # the guard has been passed or lifted above
+                None
+                if deterministic or not charts
+                else run_scenario(loaded, deterministic=True, allow_large=True)
             )
             write = partial(write_outputs, results, summary, folder, charts=charts,
                             deterministic=at_means)  # fmt: skip
