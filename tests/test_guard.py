@@ -197,3 +197,24 @@ def test_the_file_estimate_bounds_the_written_file(tmp_path: Path, path: Path) -
     sim.run(scenario, runs=200, seed=1).to_netcdf(tmp_path / "r.nc")
     written = (tmp_path / "r.nc").stat().st_size
     assert written < guard.estimate(scenario, runs=200).file_bytes
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["run", "s.yaml", "--runs", str(2**63)],
+         "stockpile run: Invalid value for '--runs': 9223372036854775808 is not in the range "
+         "1<=x<=1000000000 (see stockpile run --help)"),
+        (["run"], "stockpile run: Missing argument 'SCENARIO' (see stockpile run --help)"),
+        (["summary"], "stockpile: No such command 'summary' (see stockpile --help)"),
+        (["--bogus"], "stockpile: No such option '--bogus' (see stockpile --help)"),
+    ],
+)  # fmt: skip
+def test_a_usage_error_is_one_line(args: list[str], says: str) -> None:
+    done = CliRunner().invoke(main, args, prog_name="stockpile")
+    assert done.exit_code == 2 and done.stderr == says + "\n"
+
+
+def test_no_command_shows_the_help() -> None:
+    done = CliRunner().invoke(main, [], prog_name="stockpile")
+    assert done.exit_code == 2 and "Commands:" in done.stderr + done.stdout
