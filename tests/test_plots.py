@@ -439,3 +439,30 @@ def test_title_shrinks_then_is_cut() -> None:
     assert style.fit_title("Short title", 9.7) == (15.0, "Short title")
     size, text = style.fit_title("A very long title " * 8, 9.7)
     assert size == 12.0 and text.endswith(" …") and len(text) < len("A very long title " * 8)
+
+
+@pytest.mark.parametrize(
+    ("floor", "back", "merged"),
+    [("2025-01-01", "2025-01-20", True), ("2023-01-01", "2025-06-01", False),
+     ("2025-01-01", "2027-11-01", True)],
+)  # fmt: skip
+def test_timeline_notes_never_overlap(floor: str, back: str, merged: bool) -> None:
+    """Floor and refill dates close together (as in the EU pledge) share one note; a note that
+    would run past the right edge ends at it. Measured on the drawn chart."""
+    data = fake_results(runs=100, seed=4)
+    cell = {"holder": "us", "item": "m777"}
+    data.depleted_at.loc[cell] = np.full(100, np.datetime64(floor, "s"))
+    data.replenished_at.loc[cell] = np.full(100, np.datetime64(back, "s"))
+    fig = plots.timeline(data)
+    FigureCanvasAgg(fig).draw()
+    ax = only_axes(fig)
+    notes = [t for t in ax.texts if t.get_text().startswith(("at floor", "back in"))]
+    boxes = [t.get_window_extent() for t in notes]
+    for k, box in enumerate(boxes):
+        assert box.x1 <= ax.get_window_extent().x1 + 1  # within the axes
+        assert not any(box.overlaps(other) for other in boxes[k + 1 :])
+    texts = [t.get_text() for t in notes]
+    assert ("at floor in 100% of runs" in texts) != merged
+    assert (
+        any(t.startswith("at floor in 100% of runs; back in 100% of runs") for t in texts) == merged
+    )

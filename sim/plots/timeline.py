@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 from matplotlib.transforms import ScaledTranslation
 
 from sim.outcomes import Outcomes
@@ -20,6 +21,7 @@ from sim.plots import style
 QUANTILES = (0.1, 0.5, 0.9)
 BAR = 0.34  # bar height in row units
 DENSE = 5  # more rows than this: smaller labels, fewer notes
+NOTE_POINTS = 8.5  # the grey notes on the rows
 LABEL_INCHES = 3.6  # row labels wrap to this width, so the bars keep most of the figure
 DEPLETED = {"facecolor": "#f4b183", "edgecolor": style.VERMILLION, "hatch": "////"}
 REPLENISHED = {"facecolor": style.SKY, "edgecolor": style.BLUE}
@@ -86,28 +88,33 @@ def timeline(results: Any, *, ax: Axes | None = None) -> Figure | Axes:
         end = time[-1]
         dense = len(found) > DENSE
         drawn: set[str] = set()
+        notes = []
         for index, row in enumerate(found):
-            drawn |= _draw_row(ax, index, row, time[0], end, dense)
+            shown, above = _draw_row(ax, index, row, time[0], end, dense)
+            drawn |= shown
+            notes.append(above)
         _axes(ax, dataset, found, time[0], end, drawn)
         if owned:
             _legend_below(fig, ax, style.decorate(fig, dataset, reserve_inches=0.4), drawn)
+        _untangle(ax, notes, end)
     return fig if owned else ax
 
 
 def _draw_row(
     ax: Axes, y: int, row: Row, start: np.datetime64, end: np.datetime64, dense: bool
-) -> set[str]:
+) -> tuple[set[str], list[Text]]:
     """Track, depletion range, trough, replenishment range and the shares of runs; returns
-    what it drew (for the legend). ``dense`` (many rows) keeps the notes short."""
+    what it drew (for the legend) and the notes above the row (floor, refill). ``dense`` (many
+    rows) keeps the notes short."""
     drawn = set()
     ax.plot([start, end], [y, y], color=style.GRID, linewidth=1.0, zorder=1)
+    floor_note = back_note = None
     if row.depleted_share > 0:
         if _range(ax, y, row.depleted, DEPLETED, "D", end):
             drawn.add("depleted")
         low = start if np.isnat(row.depleted[0]) else row.depleted[0]  # rare: no range
         share = style.share(row.depleted_share)
-        _note(ax, low, y - BAR / 2 - 0.04, share if dense else f"at floor in {share} of runs",
-              "left")  # fmt: skip
+        floor_note = (low, share if dense else f"at floor in {share} of runs")
     if not np.isnat(row.trough_at):
         ax.plot(row.trough_at, y - BAR / 2 - 0.02, marker="v", color=style.INK, markersize=7,
                 markeredgecolor="white", markeredgewidth=0.8, zorder=7)  # fmt: skip
@@ -126,10 +133,13 @@ def _draw_row(
                 if np.isnat(row.replenished[1])
                 else f", median {style.month(row.replenished[1])}"
             )
-            _note(ax, row.replenished[0], y - BAR / 2 - 0.04, f"back in {share} of runs{median}",
-                  "left")  # fmt: skip
+            back_note = (row.replenished[0], f"back in {share} of runs{median}")
+    above = [
+        _note(ax, x, y - BAR / 2 - 0.04, text, "left")
+        for x, text in (n for n in (floor_note, back_note) if n is not None)
+    ]
     _not_by(ax, y, row.not_back_share, end, 8.5 if dense else 9.5)
-    return drawn
+    return drawn, above
 
 
 def _range(
@@ -166,11 +176,35 @@ def _month_beside(
         _note(ax, high, y, f"  {month}", "left", "center")
 
 
+def _untangle(ax: Axes, rows_notes: list[list[Text]], end: np.datetime64) -> None:
+    """Once laid out: a note that passes the right edge ends at it, and a row's floor and
+    refill notes that would overlap become one."""
+    figure = ax.get_figure(root=True)
+    figure.draw_without_rendering()  # type: ignore[union-attr]
+    right = ax.get_window_extent().x1
+    gap = NOTE_POINTS * figure.dpi / 72  # type: ignore[union-attr]
+
+    def inside(note: Text) -> None:
+        if note.get_window_extent().x1 > right:
+            note.set_x(end)  # type: ignore[arg-type]
+            note.set_horizontalalignment("right")
+
+    for notes in rows_notes:
+        for note in notes:
+            inside(note)
+        if len(notes) == 2:
+            first, second = (n.get_window_extent() for n in notes)
+            if first.x1 + gap > second.x0:
+                notes[0].set_text(f"{notes[0].get_text()}; {notes[1].get_text()}")
+                notes[1].remove()
+                inside(notes[0])
+
+
 def _note(
     ax: Axes, x: np.datetime64, y: float, text: str, ha: str = "center", va: str = "bottom"
-) -> None:
+) -> Text:
     """Small grey text above (``va="bottom"``) or below (``"top"``) a row; y grows downwards."""
-    ax.text(x, y, text, fontsize=8.5, color=style.MUTED, ha=ha, va=va, zorder=6)  # type: ignore[arg-type]
+    return ax.text(x, y, text, fontsize=NOTE_POINTS, color=style.MUTED, ha=ha, va=va, zorder=6)  # type: ignore[arg-type]
 
 
 def _not_by(ax: Axes, y: int, missing: float, end: np.datetime64, fontsize: float) -> None:
