@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from itertools import pairwise
 from pathlib import Path
 
 import matplotlib as mpl
@@ -466,3 +467,16 @@ def test_timeline_notes_never_overlap(floor: str, back: str, merged: bool) -> No
     assert (
         any(t.startswith("at floor in 100% of runs; back in 100% of runs") for t in texts) == merged
     )
+
+
+def test_timeline_date_labels_never_touch() -> None:
+    """Long row labels and a short horizon leave a narrow axis (as in the guns-and-shells
+    flagship): the timeline keeps fewer dates rather than labels drawn over each other."""
+    import sim
+
+    scenario = Path(__file__).resolve().parents[1] / "scenarios/howitzers_guns_and_shells.yaml"
+    fig = plots.timeline(sim.run(sim.load_scenario(scenario), runs=40, seed=1))
+    FigureCanvasAgg(fig).draw()
+    boxes = [t.get_window_extent() for t in only_axes(fig).get_xticklabels() if t.get_text()]
+    assert len(boxes) >= 3
+    assert all(a.x1 < b.x0 for a, b in pairwise(boxes))

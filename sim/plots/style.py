@@ -11,6 +11,7 @@ import contextlib
 import json
 import re
 from collections.abc import Iterator, Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -317,10 +318,10 @@ def percent(ax: Axes) -> None:
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
 
 
-def date_axis(ax: Axes, start: np.datetime64, end: np.datetime64) -> None:
-    """A dated x axis spanning exactly ``start`` to ``end``: years as ``2023``, other months
-    with their year (``Mar 2023``), so no label is ambiguous."""
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=9)  # type: ignore[no-untyped-call]
+def date_axis(ax: Axes, start: np.datetime64, end: np.datetime64, most: int = 9) -> None:
+    """A dated x axis spanning exactly ``start`` to ``end`` with at most ``most`` ticks: years
+    as ``2023``, other months with their year (``Mar 2023``), so no label is ambiguous."""
+    locator = mdates.AutoDateLocator(minticks=min(4, most), maxticks=most)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
     formatter = mdates.ConciseDateFormatter(  # type: ignore[no-untyped-call]
         locator,
@@ -330,6 +331,18 @@ def date_axis(ax: Axes, start: np.datetime64, end: np.datetime64) -> None:
     )
     ax.xaxis.set_major_formatter(formatter)
     ax.set_xlim(date_number(start), date_number(end))
+
+
+def thin_dates(ax: Axes, start: np.datetime64, end: np.datetime64) -> None:
+    """Fewer date ticks until no two labels touch, on the laid-out chart (a narrow axis)."""
+    figure = ax.get_figure(root=True)
+    gap = 6 * figure.dpi / 72  # type: ignore[union-attr]
+    for most in range(8, 1, -1):
+        figure.draw_without_rendering()  # type: ignore[union-attr]
+        boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
+        if all(a.x1 + gap <= b.x0 for a, b in pairwise(boxes)):
+            return
+        date_axis(ax, start, end, most)
 
 
 def date_number(value: np.datetime64) -> float:

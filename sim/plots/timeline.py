@@ -96,6 +96,7 @@ def timeline(results: Any, *, ax: Axes | None = None) -> Figure | Axes:
         _axes(ax, dataset, found, time[0], end, drawn)
         if owned:
             _legend_below(fig, ax, style.decorate(fig, dataset, reserve_inches=0.4), drawn)
+        style.thin_dates(ax, time[0], end)
         _untangle(ax, notes, end)
     return fig if owned else ax
 
