@@ -445,11 +445,12 @@ def test_title_shrinks_then_is_cut() -> None:
 @pytest.mark.parametrize(
     ("floor", "back", "merged"),
     [("2025-01-01", "2025-01-20", True), ("2023-01-01", "2025-06-01", False),
-     ("2025-01-01", "2027-11-01", True)],
+     ("2025-01-01", "2027-11-01", True), ("2027-01-01", "2023-01-01", False),
+     ("2025-01-20", "2025-01-01", True)],
 )  # fmt: skip
 def test_timeline_notes_never_overlap(floor: str, back: str, merged: bool) -> None:
-    """Floor and refill dates close together (as in the EU pledge) share one note; a note that
-    would run past the right edge ends at it. Measured on the drawn chart."""
+    """Floor and refill dates close together (as in the EU pledge), in either order, share one
+    note; a note that would run past the right edge ends at it. Measured on the drawn chart."""
     data = fake_results(runs=100, seed=4)
     cell = {"holder": "us", "item": "m777"}
     data.depleted_at.loc[cell] = np.full(100, np.datetime64(floor, "s"))

@@ -191,12 +191,15 @@ def _untangle(ax: Axes, rows_notes: list[list[Text]], end: np.datetime64) -> Non
             note.set_horizontalalignment("right")
 
     for notes in rows_notes:
+        dates = [n.get_position()[0] for n in notes]  # where each note starts, as drawn
         for note in notes:
             inside(note)
         if len(notes) == 2:
             first, second = (n.get_window_extent() for n in notes)
-            if first.x1 + gap > second.x0:
+            if first.x0 < second.x1 + gap and second.x0 < first.x1 + gap:
                 notes[0].set_text(f"{notes[0].get_text()}; {notes[1].get_text()}")
+                notes[0].set_x(min(dates))
+                notes[0].set_horizontalalignment("left")
                 notes[1].remove()
                 inside(notes[0])
 
