@@ -144,6 +144,23 @@ def test_failed_write_leaves_no_partial_folder(
     assert list(tmp_path.iterdir()) == [scenario_file]
 
 
+@pytest.mark.parametrize("where", ["load_or_exit", "refusals", "print_table"])
+def test_ctrl_c_at_any_moment_of_a_run_is_one_line(
+    scenario_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """Before, while and after the work: exit 130 and one line, never click's "Aborted!"."""
+    import sim.cli.run as run_command
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_command, where, interrupted)
+    args = ["run", str(scenario_file), "--runs", "5", "--no-charts", "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 130 and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("interrupted")
+
+
 def test_rerun_replaces_previous_results(scenario_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     for runs in ("5", "7"):

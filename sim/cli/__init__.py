@@ -11,6 +11,8 @@ from typing import IO, Any
 import click
 from click.exceptions import NoArgsIsHelpError
 
+from sim.command import INTERRUPTED
+
 
 class UsageError(click.ClickException):
     """A wrong option or argument in one line, as every other refusal, with where to look:
@@ -34,10 +36,14 @@ def _one_line() -> Iterator[None]:
         raise  # shows the help
     except click.UsageError as error:
         raise UsageError(error) from None
+    except KeyboardInterrupt:  # where a command does not say more ("Aborted!", status 1, else)
+        click.echo("interrupted", err=True)
+        raise SystemExit(INTERRUPTED) from None
 
 
 class Commands(click.Group):
-    """The ``stockpile`` group: usage errors of every command in one line."""
+    """The ``stockpile`` group: usage errors of every command in one line, and Ctrl-C at any
+    moment exits with status 130."""
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         with _one_line():
