@@ -119,3 +119,14 @@ def test_runs_are_bounded() -> None:
 def test_an_integer_too_long_to_read_is_a_problem() -> None:
     problem = problem_of(text=BASE + "seed: " + "9" * 5000 + "\n")
     assert (problem.line, problem.path) == (14, "seed")
+
+
+def test_a_milestone_before_a_start_whose_end_is_refused_is_located() -> None:
+    """The end lies past the last date, so the warning on the milestone has no end to name."""
+    text = BASE.replace("start: 2022-01-01", "start: 9999-12-31").replace(
+        "rate: 10/d}", "rate: {2023-01-01: 10/d}}"
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_text(text, "s.yaml")
+    assert [p.path for p in info.value.problems] == ["end"]
+    assert "the end is not after start" in info.value.problems[0].message
