@@ -18,7 +18,7 @@ FIRST_DATE = dt.date(1583, 1, 1)
 LAST_DATE = dt.date(9999, 12, 31)
 #: Results store times as datetime64 in seconds (nanoseconds would stop in 2262).
 DATE_UNIT: Final = "s"
-DATETIME: Final = "datetime64[s]"
+DATETIME: Final = f"datetime64[{DATE_UNIT}]"
 #: The longest horizon and the longest fixed duration, in days.
 MAX_DAYS = float((LAST_DATE - FIRST_DATE).days)
 #: The finest step of ``every`` and ``report_every``: one second, in days.
