@@ -33,21 +33,21 @@ CONTRACT = (
 RUNS, SEED = 300, 11
 
 DIGESTS = {
-    "reference:random": "58e10e47929aa932ab0e103e2823db60",
-    "reference:deterministic": "5067fd1f47cf3fae473678e4e60e43eb",
-    "eu_million_shells:random": "ff9b4aee45c7ba390404f79d9504287b",
-    "eu_million_shells:deterministic": "97e0ed0fe834f6c36b88e0fee915543e",
-    "howitzers_guns_and_shells:random": "ddcc7c36d363a63463261df79fc41bec",
-    "howitzers_guns_and_shells:deterministic": "f2d1300d1aaa6adf7b2078f0ad48dff0",
-    "howitzers_ukraine:random": "d095df559b21f4c9e23e7451fa5975dd",
-    "howitzers_ukraine:deterministic": "528390d07cb069a308b938e7bafaa036",
-    "javelin_stinger:random": "9fc37fadaad9e378493a667cdb48d2c0",
-    "javelin_stinger:deterministic": "40df075ae1d68242f187ff86c33f903f",
-    "us_155mm_dollars:random": "07a2c2ccf865b6eedc218cf85337784e",
-    "us_155mm_dollars:deterministic": "7fb53feeb310a22cbedd3d70e41872b8",
-    "us_155mm_m777:random": "0a0f6ece0ebd6f6ede01d457a5c4c786",
-    "us_155mm_m777:deterministic": "b2076d0db95515cf2d20a353962f3fea",
-    "reference:summary": "5bee2ecc197a1b31d368e877f1515c1b",
+    "reference:random": "1cc910d46fd99346df5d7ee3c89121b2",
+    "reference:deterministic": "6d7632fc3f9675410e5835447d16663c",
+    "eu_million_shells:random": "37757b3f984d5281eb3f293dc2f0e3cc",
+    "eu_million_shells:deterministic": "8813fa9de675f9864a98646c003d6c3c",
+    "howitzers_guns_and_shells:random": "f3c9fc0da77ffeb59bdfa7c6cda63c7c",
+    "howitzers_guns_and_shells:deterministic": "ba03a2cc4b53ff99232cfa20451a5df4",
+    "howitzers_ukraine:random": "e2328eadf545c6bb894265c551a326e2",
+    "howitzers_ukraine:deterministic": "ef3b1c22a0f974cb3b361da694155699",
+    "javelin_stinger:random": "9141888140bbc2b7129b70be6c8192c1",
+    "javelin_stinger:deterministic": "1aab0b71419b534f9548bff74a1e321b",
+    "us_155mm_dollars:random": "fe88837920d198d86eada375702ccc73",
+    "us_155mm_dollars:deterministic": "329a518180803763e524783a0dceff7b",
+    "us_155mm_m777:random": "47813c2444d46a4f206fe55e349d394e",
+    "us_155mm_m777:deterministic": "cb3af3370b823f5ffe4d14d52508fb6c",
+    "reference:summary": "4ce8ae21c531f804aaa704a6e6041e2d",
 }
 
 
