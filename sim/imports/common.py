@@ -163,6 +163,11 @@ def no_match(file: str, option: str, what: str, wanted: str, present: Iterable[s
     return Problem(file, None, option, f"no rows with {wanted!r}", hint)
 
 
+def stop(file: str, option: str, message: str, hint: str = "") -> NoReturn:
+    """Stop with one problem of a whole file or of an option."""
+    raise ImportFailed([Problem(file, None, option, message, hint)])
+
+
 def refuse(problem: Problem) -> NoReturn:
     """Stop with one problem (a filter or option that cannot be met)."""
     raise ImportFailed([problem])
@@ -198,14 +203,11 @@ def within(
     kept = {d for d in days if (start is None or d >= start) and (end is None or d <= end)}
     if days and not kept:
         wanted = f"{start or 'the first'} to {end or 'the last'}"
-        refuse(
-            Problem(
-                file,
-                None,
-                "--start/--end",
-                f"no date from {wanted}",
-                f"the dates run from {min(days)} to {max(days)}",
-            )
+        stop(
+            file,
+            "--start/--end",
+            f"no date from {wanted}",
+            f"the dates run from {min(days)} to {max(days)}",
         )
     return kept
 

@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.errors import Problem
 from sim.imports.common import (
     Fragment,
     Imported,
@@ -31,6 +30,7 @@ from sim.imports.common import (
     refuse,
     same,
     slug,
+    stop,
     within,
 )
 
@@ -79,7 +79,7 @@ def tranches(
     problems.check()
     notices = _notices(path)
     if not notices:
-        refuse(Problem(file, None, "", "no notices in the file", f"expected {LAYOUT}"))
+        stop(file, "", "no notices in the file", f"expected {LAYOUT}")
     chosen = [n for n in notices if kind == "all" or same(n.kind) == same(kind)]
     if not chosen:
         refuse(no_match(file, "--type", "document types", kind, (n.kind for n in notices)))
@@ -88,7 +88,7 @@ def tranches(
     unpriced = [n for n in chosen if n.dollars is None]
     priced = [n for n in chosen if n.dollars is not None]
     if not priced:
-        refuse(Problem(file, None, "", "no notice in the selection names an amount"))
+        stop(file, "", "no notice in the selection names an amount")
     warnings = (
         (
             f"{file}: {len(unpriced)} notice(s) without an amount were skipped (lines "

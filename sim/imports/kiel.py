@@ -41,6 +41,7 @@ from sim.imports.common import (
     refuse,
     same,
     slug,
+    stop,
     within,
 )
 
@@ -102,14 +103,11 @@ def import_kiel(
         return _weapons(path, donor, item, kind, date, ids, start, end)
     if suffix in (".xlsx", ".xlsm"):
         return _workbook(path, donor, item, kind, measure, ids, start, end)
-    refuse(
-        Problem(
-            str(path),
-            None,
-            "",
-            "not a Kiel tracker file I can read",
-            "give the tracker's weapons.csv or a release workbook (.xlsx)",
-        )
+    stop(
+        str(path),
+        "",
+        "not a Kiel tracker file I can read",
+        "give the tracker's weapons.csv or a release workbook (.xlsx)",
     )
 
 
@@ -128,14 +126,11 @@ def _weapons(
 ) -> Imported:
     file = str(path)
     if kind != "observations":
-        refuse(
-            Problem(
-                file,
-                None,
-                "--as",
-                "weapons.csv has totals without dates: no tranches",
-                "use --as observations, or the release workbook for dated tranches",
-            )
+        stop(
+            file,
+            "--as",
+            "weapons.csv has totals without dates: no tranches",
+            "use --as observations, or the release workbook for dated tranches",
         )
     rows = read_table(path, WEAPONS_COLUMNS, WEAPONS_LAYOUT)
     problems = Problems(file)
@@ -196,15 +191,12 @@ def _release(path: Path, date: dt.date | None) -> tuple[dt.date, str]:
     if date is not None:
         return date, f"Ukraine Support Tracker (totals to {date})"
     if not info.is_file():
-        refuse(
-            Problem(
-                str(path),
-                None,
-                "--date",
-                "weapons.csv has no date of its own",
-                "give --date (the end of the release's period, e.g. 2026-04-30) or keep "
-                "the release's release_info.csv beside it",
-            )
+        stop(
+            str(path),
+            "--date",
+            "weapons.csv has no date of its own",
+            "give --date (the end of the release's period, e.g. 2026-04-30) or keep "
+            "the release's release_info.csv beside it",
         )
     rows = read_table(info, ("period", "label"), "release_info.csv (release,period,date,label)")
     period = re.fullmatch(r"(\d{1,2})/(\d{4})", rows[-1].cells["period"]) if rows else None
@@ -255,14 +247,11 @@ def _workbook(
     tranches, skipped = _tranches(problems, chosen, col)
     problems.check()
     if not tranches:
-        refuse(
-            Problem(
-                file,
-                None,
-                "--item",
-                f"no row of {item!r} has both a date and a count",
-                f"rows without one: {', '.join(map(str, skipped))}",
-            )
+        stop(
+            file,
+            "--item",
+            f"no row of {item!r} has both a date and a count",
+            f"rows without one: {', '.join(map(str, skipped))}",
         )
     dates = (_date(_cell(row, col["announcement_date"])) for _, row in rows)
     latest = max((d for d in dates if d is not None), default=None)
@@ -276,37 +265,24 @@ def _sheet(path: Path) -> tuple[list[str], list[tuple[int, Sequence[Any]]]]:
     try:
         from openpyxl import load_workbook
     except ImportError:
-        refuse(
-            Problem(
-                str(path),
-                None,
-                "",
-                "reading a workbook needs openpyxl",
-                "pip install 'stockpile[imports]'",
-            )
-        )
+        stop(str(path), "", "reading a workbook needs openpyxl", "pip install 'stockpile[imports]'")
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # any reader failure means "not a workbook"
-        refuse(
-            Problem(str(path), None, "", f"not a readable Excel workbook ({type(error).__name__})")
-        )
+        stop(str(path), "", f"not a readable Excel workbook ({type(error).__name__})")
     try:
         if SHEET not in book.sheetnames:
-            refuse(
-                Problem(
-                    str(path),
-                    None,
-                    "",
-                    f"no sheet {SHEET!r}",
-                    f"the sheets are: {', '.join(book.sheetnames)}",
-                )
+            stop(
+                str(path),
+                "",
+                f"no sheet {SHEET!r}",
+                f"the sheets are: {', '.join(book.sheetnames)}",
             )
         numbered = list(enumerate(book[SHEET].iter_rows(values_only=True), start=1))
     finally:
         book.close()
     if not numbered:
-        refuse(Problem(str(path), None, "", f"the sheet {SHEET!r} is empty"))
+        stop(str(path), "", f"the sheet {SHEET!r} is empty")
     header = ["" if v is None else str(v).strip() for v in numbered[0][1]]
     return header, [(n, row) for n, row in numbered[1:] if any(v not in BLANK for v in row)]
 
@@ -337,14 +313,11 @@ def _chosen(
         return chosen
     measures = sorted({text(r, "measure") for _, r in chosen})
     if measure is None and len(measures) > 1:
-        refuse(
-            Problem(
-                file,
-                None,
-                "--measure",
-                f"the rows of {item!r} mix {', '.join(measures)}",
-                "choose one with --measure: adding them could count an item twice",
-            )
+        stop(
+            file,
+            "--measure",
+            f"the rows of {item!r} mix {', '.join(measures)}",
+            "choose one with --measure: adding them could count an item twice",
         )
     if measure is not None:
         chosen = [(n, r) for n, r in chosen if same(text(r, "measure")) == same(measure)]
