@@ -47,7 +47,7 @@ def _window(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--start", type=DAY, help="Keep dates from this one (YYYY-MM-DD).")(command)
 
 
-@import_.command("oryx-log")
+@import_.command("oryx-log", short_help="An Oryx-derived loss log -> observations of lost.")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--country", required=True, help="Whose losses: a country of the log (Ukraine).")
 @click.option("--category", required=True, help="A category of the log (towed artillery).")
@@ -94,7 +94,7 @@ def oryx_log(
     )
 
 
-@import_.command("kiel")
+@import_.command("kiel", short_help="The Kiel tracker -> observations of sent, or tranches.")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--donor", required=True, help="A donor of the tracker (United States).")
 @click.option(
@@ -158,7 +158,7 @@ def kiel(
     )
 
 
-@import_.command("drawdowns")
+@import_.command("drawdowns", short_help="US drawdown notices -> tranches in money.")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--share", required=True, help="The share of each package for the item (30%).")
 @click.option("--item", required=True, help="The scenario's item id (it needs a unit_cost).")
