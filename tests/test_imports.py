@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,13 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from hypothesis import given
+from hypothesis import strategies as st
 
 import sim
 from sim.cli import main
+from sim.imports import oryx
+from sim.imports.common import money
 from sim.scenario.model import Money
 from sim.scenario.values import parse_amount
 from sim.scenario.yaml_source import parse_yaml
@@ -910,3 +915,44 @@ def test_the_examples_in_the_docs_are_the_output() -> None:
         for line in block.splitlines():
             if "..." not in line:
                 assert line in printed, line
+
+
+# the fragments themselves -----------------------------------------------------------------------
+
+
+def test_names_from_a_file_cannot_break_the_yaml(tmp_path: Path) -> None:
+    """A name holding a line break or a character YAML refuses stays inside its comment or its
+    quoted source."""
+    shutil.copy(DATA / "kiel" / "release_info.csv", tmp_path / "release_info.csv")
+    odd = 'M777\nhowitzer: "x" \x85#'
+    written = odd.replace('"', '""')  # as CSV writes it inside a quoted field
+    text = WEAPONS.read_text(encoding="utf-8").replace("M777 howitzer (4)", f"{written} (4)")
+    weapons = write(tmp_path / "weapons.csv", text)
+    entry = only_entry(parsed(run("kiel", weapons, "--donor", "Canada", "--item", "m777")),
+                       "observations")[1]  # fmt: skip
+    assert entry["values"] == {dt.date(2026, 4, 30): 4}
+    assert f"{odd} (4)" in entry["source"]
+    refused(run("kiel", weapons, "--donor", "Canada", "--item", " "),
+            rf"{weapons}: --item: is empty \(.*\)")  # fmt: skip
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from(STATES), st.integers(-3, 9)),
+                min_size=1, max_size=40))  # fmt: skip
+def test_oryx_running_sums_of_any_log(changes: list[tuple[int, str, int]]) -> None:
+    """Any log whose count never falls below 0: the importer's values are the running sums."""
+    day, lines, total, expected = dt.date(2022, 2, 24), [HEADER], 0, {}
+    for step, (gap, state, value) in enumerate(changes):
+        value = max(value, -total)  # a log starts from zero and never goes below it
+        total += value
+        day += dt.timedelta(days=gap)
+        lines.append(f"{day} {step // 60:02d}:{step % 60:02d}:00,Ukraine,tanks,{state},{value}\n")
+        expected[day] = total
+    with tempfile.TemporaryDirectory() as folder:
+        log = write(Path(folder) / "log.csv", "".join(lines))
+        fragment = oryx.observations(log, "Ukraine", "tanks").fragment
+    assert {p.day: int(p.text) for p in fragment.points} == expected
+
+
+@given(st.floats(1e-2, 1e13, allow_nan=False))
+def test_money_is_written_as_the_grammar_reads_it(amount: float) -> None:
+    assert dollars(money(amount)) == pytest.approx(amount, rel=1e-9)

@@ -22,8 +22,11 @@ from typing import NoReturn
 
 from sim.errors import Problem
 from sim.limits import FIRST_DATE, LAST_DATE
+from sim.scenario.yaml_source import NON_PRINTABLE
 
 ID = re.compile(r"[a-z][a-z0-9_]*")
+#: Characters YAML reads as line breaks (\x85, \u2028, \u2029) or refuses in a file.
+_UNSAFE = re.compile(f"[\x85\u2028\u2029]|{NON_PRINTABLE.pattern}")
 #: Listed when a filter matches nothing, at most this many names.
 SHOWN = 40
 
@@ -259,14 +262,21 @@ class Imported:
 
 
 def quoted(text: str) -> str:
-    """A YAML double-quoted scalar (JSON's string syntax is YAML's)."""
-    return json.dumps(text, ensure_ascii=False)
+    """A YAML double-quoted scalar (JSON's string syntax is YAML's), with the characters YAML
+    reads as line breaks or refuses written as escapes."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", json.dumps(text, ensure_ascii=False))
+
+
+def comment(text: str) -> str:
+    """Text that stays on one comment line: whitespace runs (line breaks too) as one space,
+    characters YAML refuses as ``?``."""
+    return _UNSAFE.sub("?", " ".join(text.split()))
 
 
 def yaml_text(fragment: Fragment, command: str, csv_file: str | None = None) -> str:
     """The fragment as YAML to paste into a scenario; its series inline, or from ``csv_file``
     (a path relative to the scenario)."""
-    lines = [f"# {command}"] + [f"# {note}" for note in fragment.notes]
+    lines = [f"# {comment(command)}"] + [f"# {comment(note)}" for note in fragment.notes]
     lines += [f"{fragment.section}:", f"  {fragment.id}:"]
     lines += [f"    {key}: {value}" for key, value in fragment.fields]
     if csv_file is not None:
@@ -275,7 +285,7 @@ def yaml_text(fragment: Fragment, command: str, csv_file: str | None = None) -> 
     else:
         lines.append(f"    {fragment.key}:")
         for point in fragment.points:
-            note = f"  # {point.note}" if point.note else ""
+            note = f"  # {comment(point.note)}" if point.note else ""
             lines.append(f"      {point.day.isoformat()}: {point.text}{note}")
     lines += [f"    {key}: {value}" for key, value in fragment.after]
     return "\n".join(lines) + "\n"

@@ -49,7 +49,7 @@ SHEET = "Bilateral Assistance, MAIN DATA"
 SHEET_COLUMNS = ("donor", "announcement_date", "item", "item_numb")
 WEAPONS_COLUMNS = ("donor", "category", "number_of_weapons", "weapons_list")
 WEAPONS_LAYOUT = "the tracker's weapons.csv (donor,category,number_of_weapons,...,weapons_list)"
-ENTRY = re.compile(r"(.*\S)\s*\((\d+)\)")
+ENTRY = re.compile(r"(.*\S)\s*\((\d+)\)", re.DOTALL)
 BLANK = ("", ".", None)
 
 
@@ -88,6 +88,8 @@ def import_kiel(
     """``kind`` is ``observations`` (of ``sent``) or ``deliveries``; the layout is chosen by the
     file's suffix (.csv: weapons.csv; .xlsx: the release workbook)."""
     problems = Problems(str(path))
+    if not same(item):
+        problems.add(None, "--item", "is empty", "a piece of the tracker's item names: M777")
     holder = check_id(problems, "--holder", holder or slug(donor))
     item_id = check_id(problems, "--item-id", item_id or slug(item))
     name = f"kiel_{holder}_{item_id}" + ("" if kind == "observations" else "_tranches")
