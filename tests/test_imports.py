@@ -710,3 +710,40 @@ def test_oryx_running_sums_of_any_log(changes: list[tuple[int, str, int]]) -> No
 @given(st.floats(1e-2, 1e13, allow_nan=False))
 def test_money_is_written_as_the_grammar_reads_it(amount: float) -> None:
     assert dollars(money(amount)) == pytest.approx(amount, rel=1e-9)
+
+
+def test_kiel_main_data_saved_as_csv(tmp_path: Path, book: Path) -> None:
+    """The sheet saved as CSV reads as the workbook does, lines for rows."""
+    saved = tmp_path / "main_data.csv"
+    with saved.open("w", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerows(
+            [COLUMNS, *([*r[:4], r[4] and r[4].date(), *r[5:]] for r in ROWS)]
+        )
+    command = "--donor 'United States' --item m777 --as deliveries --start 2022-05-01"
+    from_csv = imported(f"kiel {saved} {command}", "donations")[1]
+    assert from_csv == imported(f"kiel {book} {command}", "donations")[1]
+    assert list(from_csv["deliveries"]) == [dt.date(2022, 5, 19), dt.date(2022, 6, 15),
+                                            dt.date(2022, 10, 4)]  # fmt: skip
+
+
+def test_options_name_the_scenario_ids() -> None:
+    name, entry = imported(f"drawdowns {NOTICES} --share 1 --item shell --holder usa --to ua "
+                           "--id pda --start 2022-09-08 --end 2022-09-08", "donations")  # fmt: skip
+    assert name == "pda" and (entry["from"], entry["to"], entry["item"]) == ("usa", "ua", "shell")
+    assert entry["deliveries"] == {dt.date(2022, 9, 8): "$675M"}
+
+
+def test_many_problems_are_cut_short(tmp_path: Path) -> None:
+    bad = write(tmp_path / "log.csv", HEADER + "2022-02-24,Ukraine,tanks,destroyed,x\n" * 60)
+    result = run(f"oryx-log {bad} --country Ukraine --category tanks")
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 2 and len(lines) == 51
+    assert lines[49] == f"{bad}:51: value: expected a whole number, got 'x'"
+    assert lines[50] == f"{bad}: ... and 10 more problems"
+
+
+def test_out_in_a_missing_folder(tmp_path: Path) -> None:
+    out = tmp_path / "no" / "such.csv"
+    result = run(f"oryx-log {LOG} --country Russia --category tanks --out {out} --end 2022-03-01")
+    assert result.exit_code == 2 and result.stdout == "" and not out.parent.exists()
+    assert result.stderr == f"Error: {out}: cannot write (No such file or directory)\n"

@@ -7,8 +7,8 @@ Two layouts:
   (72)``): each donor's heavy weapons allocated to the end of the release's period, without
   dates. It gives one observation, dated by ``release_info.csv`` beside it or ``--date``.
 - the release workbook's sheet "Bilateral Assistance, MAIN DATA" (one row per sub-activity:
-  ``donor, announcement_date, measure, item, item_numb, ...``): dated tranches of an item, or
-  their running total as observations.
+  ``donor, announcement_date, measure, item, item_numb, ...``), or that sheet saved as CSV:
+  dated tranches of an item, or their running total as observations.
 
 The tracker dates aid by its announcement, not its delivery. Allocations include what is still
 to be delivered, so what a donor has sent by a date is at most what it had announced by then:
@@ -37,6 +37,7 @@ from sim.imports.common import (
     no_match,
     number,
     quoted,
+    read_records,
     read_table,
     refuse,
     same,
@@ -64,6 +65,15 @@ class Ids:
 
 
 @dataclass(frozen=True)
+class Sheet:
+    """The MAIN DATA table: where it was read (for messages), its header, its numbered rows."""
+
+    name: str
+    header: list[str]
+    rows: Sequence[tuple[int, Sequence[Any]]]
+
+
+@dataclass(frozen=True)
 class Tranche:
     row: int
     day: dt.date
@@ -85,8 +95,8 @@ def import_kiel(
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> Imported:
-    """``kind`` is ``observations`` (of ``sent``) or ``deliveries``; the layout is chosen by the
-    file's suffix (.csv: weapons.csv; .xlsx: the release workbook)."""
+    """``kind`` is ``observations`` (of ``sent``) or ``deliveries``; the layout is told by the
+    file's suffix and header (.csv: weapons.csv or MAIN DATA; .xlsx: the release workbook)."""
     problems = Problems(str(path))
     if not same(item):
         problems.add(None, "--item", "is empty", "a piece of the tracker's item names: M777")
@@ -102,9 +112,15 @@ def import_kiel(
     problems.check()
     suffix = path.suffix.lower()
     if suffix == ".csv":
+        records = read_records(path)
+        header = [cell.strip() for cell in records[0][1]] if records else []
+        if set(SHEET_COLUMNS) <= set(header) and not set(WEAPONS_COLUMNS) <= set(header):
+            sheet = Sheet("the file", header, records[1:])  # the MAIN DATA sheet saved as CSV
+            return _main_data(path, sheet, donor, item, kind, measure, ids, start, end)
         return _weapons(path, donor, item, kind, date, ids, start, end)
     if suffix in (".xlsx", ".xlsm"):
-        return _workbook(path, donor, item, kind, measure, ids, start, end)
+        sheet = _sheet(path)
+        return _main_data(path, sheet, donor, item, kind, measure, ids, start, end)
     stop(
         str(path),
         "",
@@ -220,8 +236,9 @@ def _release(path: Path, date: dt.date | None) -> tuple[dt.date, str]:
 # the release workbook --------------------------------------------------------------------------
 
 
-def _workbook(
+def _main_data(
     path: Path,
+    sheet: Sheet,
     donor: str,
     item: str,
     kind: str,
@@ -231,7 +248,7 @@ def _workbook(
     end: dt.date | None,
 ) -> Imported:
     file = str(path)
-    header, rows = _sheet(path)
+    header, rows = sheet.header, sheet.rows
     problems = Problems(file)
     missing = [c for c in (*SHEET_COLUMNS, *(("measure",) if measure else ())) if c not in header]
     if missing:
@@ -240,7 +257,7 @@ def _workbook(
                 file,
                 1,
                 "",
-                f"no column {', '.join(map(repr, missing))} in {SHEET!r}",
+                f"no column {', '.join(map(repr, missing))} in {sheet.name}",
                 f"the header has: {', '.join(h for h in header if h)}",
             )
         )
@@ -262,7 +279,7 @@ def _workbook(
     )
 
 
-def _sheet(path: Path) -> tuple[list[str], list[tuple[int, Sequence[Any]]]]:
+def _sheet(path: Path) -> Sheet:
     """The header and the numbered rows of the MAIN DATA sheet."""
     try:
         from openpyxl import load_workbook
@@ -286,7 +303,8 @@ def _sheet(path: Path) -> tuple[list[str], list[tuple[int, Sequence[Any]]]]:
     if not numbered:
         stop(str(path), "", f"the sheet {SHEET!r} is empty")
     header = ["" if v is None else str(v).strip() for v in numbered[0][1]]
-    return header, [(n, row) for n, row in numbered[1:] if any(v not in BLANK for v in row)]
+    rows = [(n, row) for n, row in numbered[1:] if any(v not in BLANK for v in row)]
+    return Sheet(f"the sheet {SHEET!r}", header, rows)
 
 
 def _cell(row: Sequence[Any], index: int) -> Any:
@@ -295,7 +313,7 @@ def _cell(row: Sequence[Any], index: int) -> Any:
 
 def _chosen(
     file: str,
-    rows: list[tuple[int, Sequence[Any]]],
+    rows: Sequence[tuple[int, Sequence[Any]]],
     col: dict[str, int],
     donor: str,
     item: str,
