@@ -747,3 +747,16 @@ def test_out_in_a_missing_folder(tmp_path: Path) -> None:
     result = run(f"oryx-log {LOG} --country Russia --category tanks --out {out} --end 2022-03-01")
     assert result.exit_code == 2 and result.stdout == "" and not out.parent.exists()
     assert result.stderr == f"Error: {out}: cannot write (No such file or directory)\n"
+
+
+def test_what_is_not_a_file(tmp_path: Path) -> None:
+    refused(run(f"oryx-log {tmp_path} --country Ukraine --category tanks"),
+            rf"{tmp_path}: not a file \(give a CSV file or a workbook\)")  # fmt: skip
+    missing = tmp_path / "gone.xlsx"
+    refused(run(f"kiel {missing} --donor Canada --item M777"),
+            rf"{missing}: cannot read \(No such file or directory\)")  # fmt: skip
+    huge = write(tmp_path / "log.csv", HEADER + "2022-02-24,Ukraine,tanks,destroyed,1e20\n"
+                 "2022-02-24,Ukraine,tanks,destroyed,99999999999999999\n")  # fmt: skip
+    refused(run(f"oryx-log {huge} --country Ukraine --category tanks"),
+            rf"{huge}:2: value: expected a whole number, got '1e20'",
+            rf"{huge}:3: value: 99999999999999999 is too large \(at most 1e\+15\)")  # fmt: skip

@@ -15,18 +15,21 @@ import difflib
 import io
 import json
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
 from sim.errors import Problem
-from sim.limits import FIRST_DATE, LAST_DATE
+from sim.limits import FIRST_DATE, LAST_DATE, MAX_QUANTITY
 from sim.scenario.yaml_source import NON_PRINTABLE
 
 ID = re.compile(r"[a-z][a-z0-9_]*")
 #: Characters YAML reads as line breaks (\x85, \u2028, \u2029) or refuses in a file.
 _UNSAFE = re.compile(f"[\x85\u2028\u2029]|{NON_PRINTABLE.pattern}")
+#: The largest file read (the Oryx log of 2022-2025 is 0.6 MB, a Kiel workbook some 10 MB).
+MAX_IMPORT_BYTES = 200 * 2**20
 #: Listed when a filter matches nothing, at most this many names.
 SHOWN = 40
 
@@ -63,14 +66,25 @@ class Row:
     cells: dict[str, str]
 
 
+def check_file(path: Path) -> None:
+    """Refuse what is not a regular file (a folder, a pipe) or is too large to read."""
+    try:
+        status = path.stat()
+    except OSError as error:
+        stop(str(path), "", f"cannot read ({error.strerror or error})")
+    if not stat.S_ISREG(status.st_mode):
+        stop(str(path), "", "not a file", "give a CSV file or a workbook")
+    if status.st_size > MAX_IMPORT_BYTES:
+        stop(str(path), "", f"larger than {MAX_IMPORT_BYTES // 2**20} MB")
+
+
 def read_text(path: Path) -> str:
     """The file as text (UTF-8, a byte-order mark allowed); ``ImportFailed`` when unreadable."""
+    check_file(path)
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise ImportFailed(
-            [Problem(str(path), None, "", f"cannot read ({error.strerror})")]
-        ) from None
+        stop(str(path), "", f"cannot read ({error.strerror or error})")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -128,10 +142,14 @@ def read_table(path: Path, columns: Sequence[str], layout: str) -> list[Row]:
 def whole_number(problems: Problems, line: int, column: str, text: str) -> int | None:
     """``text`` as a whole number (negative allowed), or None with the problem recorded."""
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         problems.add(line, column, f"expected a whole number, got {text!r}")
         return None
+    if abs(value) > MAX_QUANTITY:
+        problems.add(line, column, f"{text} is too large", f"at most {MAX_QUANTITY:g}")
+        return None
+    return value
 
 
 def day_of(problems: Problems, line: int, column: str, text: str) -> dt.date | None:

@@ -32,6 +32,7 @@ from sim.imports.common import (
     Imported,
     Point,
     Problems,
+    check_file,
     check_id,
     in_range,
     no_match,
@@ -285,6 +286,7 @@ def _sheet(path: Path) -> Sheet:
         from openpyxl import load_workbook
     except ImportError:
         stop(str(path), "", "reading a workbook needs openpyxl", "pip install 'stockpile[imports]'")
+    check_file(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # any reader failure means "not a workbook"
