@@ -80,7 +80,8 @@ def tranches(
     notices = _notices(path)
     if not notices:
         stop(file, "", "no notices in the file", f"expected {LAYOUT}")
-    chosen = [n for n in notices if kind == "all" or same(n.kind) == same(kind)]
+    every = same(kind) == "all"
+    chosen = [n for n in notices if every or same(n.kind) == same(kind)]
     if not chosen:
         refuse(no_match(file, "--type", "document types", kind, (n.kind for n in notices)))
     kept = within(file, [n.day for n in chosen], start, end)
@@ -89,22 +90,19 @@ def tranches(
     priced = [n for n in chosen if n.dollars is not None]
     if not priced:
         stop(file, "", "no notice in the selection names an amount")
-    warnings = (
-        (
-            f"{file}: {len(unpriced)} notice(s) without an amount were skipped (lines "
-            f"{', '.join(str(n.line) for n in unpriced)})",
-        )
-        if unpriced
-        else ()
-    )
+    warnings: tuple[str, ...] = ()
+    if unpriced:
+        lines = ", ".join(str(n.line) for n in unpriced)
+        warnings = (f"{file}: {len(unpriced)} notice(s) without an amount were skipped "
+                    f"(lines {lines})",)  # fmt: skip
     latest = max(n.day for n in notices)
     percent = f"{share * 100:.6g}%"
     source = (
         f"US drawdown notices, Federal Register ({path.name}, records to {latest}): "
-        f"{percent} of each {'package' if kind == 'all' else kind} for {item}"
+        f"{percent} of each {'package' if every else kind} for {item}"
     )
     notes = (
-        f"US drawdown notices ({kind if kind != 'all' else 'every document type'}): the dollar",
+        f"US drawdown notices ({'every document type' if every else kind}): the dollar",
         f"value of each package; {percent} of each counted for {item}. Dates are signing dates:",
         "deliveries follow within days to weeks, so add a transit. The item needs a unit_cost",
         "for amounts in money (docs/scenario.md); $ is the scenario's currency (USD).",

@@ -89,7 +89,7 @@ def observations(
         f"{selected[0].cells['category']} ({names}), cumulative by "
         f"day, {path.name} (records to {last[:10]})"
     )
-    other = sorted({r.cells["state"] for r in selected} - set(wanted))
+    other = sorted({same(r.cells["state"]) for r in selected} - set(wanted))
     notes = [
         "Oryx-derived log: visually confirmed losses, a floor of the real losses",
         "(bound: at_least). Dates are when a change was first seen in the lists (UTC),",
