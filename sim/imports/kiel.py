@@ -275,8 +275,9 @@ def _main_data(
         )
     dates = (_date(_cell(row, col["announcement_date"])) for _, row in rows)
     latest = max((d for d in dates if d is not None), default=None)
+    named = str(_cell(chosen[0][1], col["donor"])).strip()  # as the file writes it
     return _from_tranches(
-        path, donor, item, kind, measure, ids, tranches, skipped, latest, start, end
+        path, named, item, kind, measure, ids, tranches, skipped, latest, start, end
     )
 
 
@@ -419,14 +420,11 @@ def _from_tranches(
         f"Kiel Institute, Ukraine Support Tracker ({path.name}, {SHEET!r}, records to "
         f"{latest}): {donor}, {names}; {what} by announcement date"
     )
-    warnings = (
-        (
-            f"{path}: {len(skipped)} row(s) of {item!r} without an announcement_date or an "
-            f"item_numb were skipped (rows {', '.join(map(str, skipped))})",
-        )
-        if skipped
-        else ()
-    )
+    warnings: tuple[str, ...] = ()
+    if skipped:
+        rows = ", ".join(map(str, skipped))
+        warnings = (f"{path}: {len(skipped)} row(s) of {item!r} without an announcement_date "
+                    f"or an item_numb were skipped (rows {rows})",)  # fmt: skip
     notes = [
         "Kiel tracker: dates are announcements, not deliveries; deliveries came later.",
         f"File {path.name}: sheet {SHEET!r}, records to {latest}; items counted: {names}.",
