@@ -207,7 +207,8 @@ def _day(value: dt.datetime | None) -> dt.date | None:
 
 def _emit(file: Path, out: Path | None, read: Callable[[], Any]) -> None:
     """Run the importer; print its fragment (and write its CSV), or every problem and exit 2."""
-    from sim.imports.common import ImportFailed, csv_text, yaml_text
+    from sim.imports.common import ImportFailed
+    from sim.imports.fragment import csv_text, yaml_text
 
     if out is not None and out.suffix.lower() != ".csv":
         raise BadInput(f"--out {out}: a .csv file (the fragment itself is printed on stdout)")

@@ -17,15 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.imports.common import (
-    Fragment,
-    Imported,
-    Point,
     Problems,
     check_id,
     day_of,
-    money,
     no_match,
-    quoted,
     read_records,
     refuse,
     same,
@@ -33,6 +28,7 @@ from sim.imports.common import (
     stop,
     within,
 )
+from sim.imports.fragment import Imported, Names, Point, donation, money, quoted
 
 AMOUNT = re.compile(r"\$\s*(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion)?", re.IGNORECASE)
 SCALE = {"": 1.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}
@@ -65,15 +61,12 @@ def tranches(
     type), as ``deliveries`` in dollars from ``holder`` to ``to`` of ``item``."""
     file = str(path)
     problems = Problems(file)
-    ids = [
-        check_id(problems, option, value)
-        for option, value in (
-            ("--holder", holder),
-            ("--to", to),
-            ("--item", item),
-            ("--id", id or slug(f"pda_{item}")),
-        )
-    ]
+    names = Names(
+        check_id(problems, "--holder", holder),
+        check_id(problems, "--to", to),
+        check_id(problems, "--item", item),
+        check_id(problems, "--id", id or slug(f"pda_{item}")),
+    )
     if not 0 < share <= 1:
         problems.add(None, "--share", f"must be above 0 and at most 100%, got {share:g}")
     problems.check()
@@ -110,15 +103,7 @@ def tranches(
         *[f"Warning: {w}" for w in warnings],
         f"Add to sources: {quoted(source)}",
     )
-    fragment = Fragment(
-        section="donations",
-        id=ids[3],
-        key="deliveries",
-        column="quantity",
-        fields=(("from", ids[0]), ("to", ids[1]), ("item", ids[2])),
-        points=_points(priced, share, percent),
-        notes=notes,
-    )
+    fragment = donation(names, _points(priced, share, percent), notes)
     return Imported(fragment, warnings)
 
 

@@ -16,16 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.imports.common import (
-    Fragment,
-    Imported,
-    Point,
     Problems,
     Row,
     check_id,
     day_of,
     no_match,
-    number,
-    quoted,
     read_table,
     refuse,
     same,
@@ -33,6 +28,7 @@ from sim.imports.common import (
     whole_number,
     within,
 )
+from sim.imports.fragment import Imported, Names, Point, number, observation, quoted
 
 COLUMNS = ("timestamp", "country", "category", "state", "value")
 LAYOUT = "columns timestamp,country,category,state,value (an Oryx-derived log)"
@@ -83,10 +79,10 @@ def observations(
     last = _last_record(rows)
     kept = within(file, list(by_day), start, end)
     falls = _falls(file, {day: count for day, count in by_day.items() if day in kept})
-    names = ", ".join(wanted)
+    counted = ", ".join(wanted)
     source = (
         f"Oryx visually confirmed losses: {selected[0].cells['country']} "
-        f"{selected[0].cells['category']} ({names}), cumulative by "
+        f"{selected[0].cells['category']} ({counted}), cumulative by "
         f"day, {path.name} (records to {last[:10]})"
     )
     other = sorted({same(r.cells["state"]) for r in selected} - set(wanted))
@@ -99,16 +95,9 @@ def observations(
         *[f"Warning: {w}" for w in falls],
         f"Add to sources: {quoted(source)}",
     ]
-    fragment = Fragment(
-        section="observations",
-        id=id,
-        fields=(("holder", holder), ("item", item), ("of", "lost")),
-        key="values",
-        column="value",
-        points=tuple(Point(d, number(c.count)) for d, c in sorted(by_day.items()) if d in kept),
-        after=(("bound", "at_least"), ("source", quoted(source))),
-        notes=tuple(notes),
-    )
+    points = tuple(Point(d, number(c.count)) for d, c in sorted(by_day.items()) if d in kept)
+    fragment = observation(Names(holder, "", item, id), "lost", points, "at_least", source,
+                           tuple(notes))  # fmt: skip
     return Imported(fragment, tuple(falls))
 
 
