@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import sim
 from sim.cli import main
 from sim.imports import oryx
-from sim.imports.common import money
+from sim.imports.fragment import money
 from sim.scenario.model import Money
 from sim.scenario.values import parse_amount
 from sim.scenario.yaml_source import parse_yaml
@@ -760,3 +760,57 @@ def test_what_is_not_a_file(tmp_path: Path) -> None:
     refused(run(f"oryx-log {huge} --country Ukraine --category tanks"),
             rf"{huge}:2: value: expected a whole number, got '1e20'",
             rf"{huge}:3: value: 99999999999999999 is too large \(at most 1e\+15\)")  # fmt: skip
+
+
+def test_every_other_refusal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    quote = write(tmp_path / "quote.csv", HEADER + '2022-02-24,"Ukraine"x,tanks,destroyed,1\n')
+    refused(run(f"oryx-log {quote} --country Ukraine --category tanks"),
+            rf"{quote}:2: not a readable CSV record \(.*\)")  # fmt: skip
+    old = write(tmp_path / "old.csv", HEADER + "1500-02-24 10:00:00,Ukraine,tanks,destroyed,1\n")
+    refused(run(f"oryx-log {old} --country Ukraine --category tanks"),
+            rf"{old}:2: timestamp: 1500-02-24 is outside 1583-01-01 to 9999-12-31")  # fmt: skip
+    monkeypatch.setattr("sim.imports.common.MAX_IMPORT_BYTES", 1000)
+    refused(run(f"oryx-log {LOG} --country Ukraine --category tanks"),
+            rf"{LOG}: larger than 0 MB")  # fmt: skip
+
+
+def test_every_other_kiel_refusal(tmp_path: Path) -> None:
+    folder = tmp_path / "release"
+    folder.mkdir()
+    shutil.copy(WEAPONS, folder / "weapons.csv")
+    write(folder / "release_info.csv", '"release","period","date","label"\n"30","spring","",""\n')
+    refused(run(f"kiel {folder / 'weapons.csv'} --donor Canada --item M777"),
+            rf"{folder / 'release_info.csv'}:2: period: expected a period such as 04/2026 "
+            r"\(or give --date\)")  # fmt: skip
+    empty = workbook(tmp_path / "empty.xlsx", [])
+    from openpyxl import load_workbook
+
+    book = load_workbook(empty)
+    book[SHEET].delete_rows(1)
+    book.save(empty)
+    refused(run(f"kiel {empty} --donor Canada --item M777"),
+            rf"{empty}: the sheet 'Bilateral Assistance, MAIN DATA' is empty")  # fmt: skip
+    undated = workbook(tmp_path / "undated.xlsx", [row(1, US, None, M777, 18)])
+    refused(run(f"kiel {undated} --donor 'United States' --item M777"),
+            rf"{undated}: --item: no row of 'M777' has both a date and a count \(rows without "
+            r"one: 2\)")  # fmt: skip
+    refused(run(f"kiel {undated} --donor 'United States' --item M777 --measure Allocation "
+                "--start 2030-01-01"),
+            rf"{undated}: --item: no row of 'M777' has both a date and a count .*")  # fmt: skip
+    saved = write(tmp_path / "main.csv", "donor,announcement_date,item,item_numb\n"
+                  "United States,2022-04-21,M777 howitzer,72\n")  # fmt: skip
+    refused(run(f"kiel {saved} --donor 'United States' --item M777 --measure Allocation"),
+            rf"{saved}:1: no column 'measure' in the file \(the header has: donor, "
+            r"announcement_date, item, item_numb\)")  # fmt: skip
+    dated = imported(f"kiel {saved} --donor 'United States' --item M777 --as deliveries",
+                     "donations")[1]  # fmt: skip
+    assert dated["deliveries"] == {dt.date(2022, 4, 21): 72}
+
+
+def test_every_other_drawdowns_refusal(tmp_path: Path) -> None:
+    empty = write(tmp_path / "empty.csv", "\n")
+    refused(run(f"drawdowns {empty} --share 1 --item x"),
+            rf"{empty}: no notices in the file \(expected tab-separated .*\)")  # fmt: skip
+    refused(run(f"drawdowns {NOTICES} --share 1 --item x --type all --start 2022-04-15 "
+                "--end 2022-04-15"),
+            rf"{NOTICES}: no notice in the selection names an amount")  # fmt: skip
