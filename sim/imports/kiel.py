@@ -182,7 +182,7 @@ def _release(path: Path, date: dt.date | None) -> tuple[dt.date, str]:
         )
     rows = read_table(info, ("period", "label"), "release_info.csv (release,period,date,label)")
     period = re.fullmatch(r"(\d{1,2})/(\d{4})", rows[-1].cells["period"]) if rows else None
-    if period is None or not 1 <= int(period[1]) <= 12:
+    if period is None or not (1 <= int(period[1]) <= 12 and 1583 <= int(period[2]) <= 9999):
         refuse(
             Problem(
                 str(info),
@@ -194,4 +194,6 @@ def _release(path: Path, date: dt.date | None) -> tuple[dt.date, str]:
         )
     month, year = int(period[1]), int(period[2])
     day = dt.date(year, month, calendar.monthrange(year, month)[1])
-    return day, rows[-1].cells["label"] or f"Ukraine Support Tracker ({period[0]})"
+    label = rows[-1].cells["label"] or f"Ukraine Support Tracker ({period[0]})"
+    published = rows[-1].cells.get("date", "")
+    return day, label + (f", published {published}" if published else "")
