@@ -39,7 +39,8 @@ SLACK_SHARE = 1e-12
 
 def slack(level: np.ndarray) -> np.ndarray:
     """The slack around each of ``level`` (NumPy, for whole vectors at the start)."""
-    return SLACK_UNITS + SLACK_SHARE * np.abs(level)
+    slack: np.ndarray = SLACK_UNITS + SLACK_SHARE * np.abs(level)
+    return slack
 
 
 @kernel

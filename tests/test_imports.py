@@ -263,7 +263,7 @@ def test_bad_files_and_options(tmp_path: Path) -> None:
     out = tmp_path / "fragment.yaml"
     refused(
         run(f"oryx-log {LOG} --country Ukraine --category tanks --out {out}"),
-        rf"Error: --out {out}: a .csv file \(the fragment itself is printed on stdout\)",
+        rf"Error: {out}: this output is written to a .csv file \(name it so\)",
     )
     assert not out.exists()
 
@@ -746,7 +746,9 @@ def test_out_in_a_missing_folder(tmp_path: Path) -> None:
     out = tmp_path / "no" / "such.csv"
     result = run(f"oryx-log {LOG} --country Russia --category tanks --out {out} --end 2022-03-01")
     assert result.exit_code == 2 and result.stdout == "" and not out.parent.exists()
-    assert result.stderr == f"Error: {out}: cannot write (No such file or directory)\n"
+    assert (
+        result.stderr == f"Error: {out}: the folder {out.parent} does not exist (create it first)\n"
+    )
 
 
 def test_what_is_not_a_file(tmp_path: Path) -> None:

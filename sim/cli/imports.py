@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from sim.cli import main
-from sim.cli.files import BadInput, write_whole
+from sim.cli.files import BadInput, OutputFile, force_option
 from sim.cli.problems import exit_with_problems
 
 #: At most this many problems are printed, then how many more there are.
@@ -44,6 +44,7 @@ def _window(command: Callable[..., Any]) -> Callable[..., Any]:
     command = click.option("--end", type=DAY, help="Keep dates up to this one (YYYY-MM-DD).")(
         command
     )
+    command = force_option(command)
     return click.option("--start", type=DAY, help="Keep dates from this one (YYYY-MM-DD).")(command)
 
 
@@ -72,6 +73,7 @@ def oryx_log(
     start: dt.datetime | None,
     end: dt.datetime | None,
     out: Path | None,
+    force: bool,
 ) -> None:
     """FILE: an Oryx-derived log (columns timestamp,country,category,state,value) -> an
     observation of `lost`: cumulative confirmed losses by day, bound at_least."""
@@ -80,6 +82,7 @@ def oryx_log(
     _emit(
         file,
         out,
+        force,
         lambda: oryx.observations(
             file,
             country,
@@ -133,6 +136,7 @@ def kiel(
     start: dt.datetime | None,
     end: dt.datetime | None,
     out: Path | None,
+    force: bool,
 ) -> None:
     """FILE: the tracker's weapons.csv or a release workbook (sheet "Bilateral Assistance, MAIN
     DATA") -> observations of `sent` (bound at_most) or tranches. Dates are announcements."""
@@ -141,6 +145,7 @@ def kiel(
     _emit(
         file,
         out,
+        force,
         lambda: import_kiel(
             file,
             donor,
@@ -184,6 +189,7 @@ def drawdowns(
     start: dt.datetime | None,
     end: dt.datetime | None,
     out: Path | None,
+    force: bool,
 ) -> None:
     """FILE: drawdown notices (tab-separated date, type, link, amounts) -> tranches in money,
     the --share of each package."""
@@ -197,6 +203,7 @@ def drawdowns(
     _emit(
         file,
         out,
+        force,
         lambda: tranches(file, fraction, item, kind, holder, to, id_, _day(start), _day(end)),
     )
 
@@ -205,13 +212,12 @@ def _day(value: dt.datetime | None) -> dt.date | None:
     return None if value is None else value.date()
 
 
-def _emit(file: Path, out: Path | None, read: Callable[[], Any]) -> None:
+def _emit(file: Path, out: Path | None, force: bool, read: Callable[[], Any]) -> None:
     """Run the importer; print its fragment (and write its CSV), or every problem and exit 2."""
     from sim.imports.common import ImportFailed
     from sim.imports.fragment import csv_text, yaml_text
 
-    if out is not None and out.suffix.lower() != ".csv":
-        raise BadInput(f"--out {out}: a .csv file (the fragment itself is printed on stdout)")
+    csv = None if out is None else OutputFile.checked(out, (".csv",), force=force)
     try:
         imported = read()
     except ImportFailed as failed:
@@ -224,13 +230,13 @@ def _emit(file: Path, out: Path | None, read: Callable[[], Any]) -> None:
     for warning in imported.warnings:
         click.echo(f"warning: {warning}", err=True)
     command = _command_line()
-    if out is None:
+    if csv is None:
         click.echo(yaml_text(imported.fragment, command), nl=False)
         return
     text = csv_text(imported.fragment)
     with contextlib.redirect_stdout(sys.stderr):  # "wrote FILE" is not part of the fragment
-        write_whole(out, lambda temporary: temporary.write_text(text, encoding="utf-8"))
-    click.echo(yaml_text(imported.fragment, command, str(out)), nl=False)
+        csv.write(lambda temporary: temporary.write_text(text, encoding="utf-8"))
+    click.echo(yaml_text(imported.fragment, command, str(csv.path)), nl=False)
 
 
 def _command_line() -> str:
