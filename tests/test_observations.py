@@ -357,3 +357,10 @@ def test_summary_only_results_keep_exact_counts_of_the_runs(tmp_path: Path) -> N
 def test_results_without_observations_have_no_observed_variable(tmp_path: Path) -> None:
     results = sim.run(load(DRAIN, tmp_path), runs=2, seed=1)
     assert "observed" not in results.dataset and "point" not in results.dataset.dims
+
+
+def test_observed_values_are_the_same_for_any_number_of_workers(tmp_path: Path) -> None:
+    scenario = load(OBSERVED_DRAWDOWN, tmp_path)
+    serial = sim.run(scenario, runs=5500, seed=8).dataset.observed
+    parallel = sim.run(scenario, runs=5500, seed=8, workers=2).dataset.observed
+    assert np.array_equal(serial.values, parallel.values)
