@@ -70,7 +70,7 @@ observations:
     error: 5%
     source: press
   lost_guns: {holder: army, item: shell, of: consumed, values: {+10d: 100}, bound: at_least}
-  units: {holder: ally, item: shell, of: received, values: {2024-03-01: 0}, error: 600}
+  units: {holder: army, item: shell, of: consumed, values: {2024-03-01: 0}, error: 600}
 """
     )
     scenario = load(text, tmp_path)
@@ -364,3 +364,25 @@ def test_observed_values_are_the_same_for_any_number_of_workers(tmp_path: Path) 
     serial = sim.run(scenario, runs=5500, seed=8).dataset.observed
     parallel = sim.run(scenario, runs=5500, seed=8, workers=2).dataset.observed
     assert np.array_equal(serial.values, parallel.values)
+
+
+def test_an_observation_of_what_nothing_moves_is_warned(tmp_path: Path) -> None:
+    text = (
+        DRAIN
+        + """\
+observations:
+  lost: {holder: army, item: shell, of: lost, values: {2024-01-11: 9}, bound: at_most}
+  empty: {holder: ally, item: shell, of: stock, values: {2024-01-11: 9}, bound: at_most}
+  left: {holder: army, item: shell, of: stock, values: {2024-01-11: 9}, bound: at_most}
+  fired: {holder: army, item: shell, of: consumed, values: {2024-01-11: 9}, bound: at_most}
+"""
+    )
+    with pytest.warns(sim.ScenarioWarning) as caught:
+        load(text, tmp_path)
+    where = tmp_path / "scenario.yaml"
+    assert [str(w.message) for w in caught] == [
+        f"{where}:12: observations.lost.of: nothing changes lost of shell at army: it is 0 in "
+        "every run (observe a holder and item that a process moves)",
+        f"{where}:13: observations.empty.of: nothing changes stock of shell at ally: it is 0 "
+        "in every run (observe a holder and item that a process moves)",
+    ]
