@@ -13,6 +13,7 @@ from builders import DRAWDOWN
 import sim
 from sim.results import open_results
 from sim.scenario.model import Observation, Point
+from sim.values import is_value_variable
 
 HEAD = """\
 name: Observed drawdown
@@ -304,6 +305,12 @@ observations:
         assert "observed" in results.dataset
         key = f"reference:{'deterministic' if deterministic else 'random'}"
         assert fp.digest(results.dataset, fp.CONTRACT) == fp.DIGESTS[key]
+    summary = sim.run(scenario, runs=fp.RUNS, seed=fp.SEED, keep="summary").dataset
+    kept = {str(n) for n in summary.data_vars}
+    added = {"inputs"} | {n for n in kept if n.startswith(("sampled_", "observed"))}
+    names = sorted(n for n in kept - added if not is_value_variable(n))
+    assert "observed_below" in kept
+    assert fp.digest(summary, names) == fp.DIGESTS["reference:summary"]
 
 
 # ---- results ---------------------------------------------------------------------------------
