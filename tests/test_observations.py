@@ -179,6 +179,16 @@ def test_problems_in_a_data_file_are_located_at_line_and_column(tmp_path: Path) 
     ]
 
 
+def test_two_values_on_one_date_are_located_at_the_second(tmp_path: Path) -> None:
+    text = HEAD + ("observations:\n  seen: {holder: army, item: shell, of: lost, "
+                   "values: {file: seen.csv}, bound: at_most}\n")  # fmt: skip
+    csv = "date,value\n2024-01-05,4\n+4d,5\n"
+    assert problems(text, tmp_path, {"seen.csv": csv}) == [
+        f"{tmp_path / 'seen.csv'}:3:1: observations.seen.values: two values on the same date "
+        "(keep one)"
+    ]
+
+
 def test_a_data_file_without_its_columns_or_missing_is_located(tmp_path: Path) -> None:
     text = HEAD + ("observations:\n  a: {holder: army, item: shell, of: lost, "
                    "values: {file: a.csv}, bound: at_most}\n"

@@ -196,7 +196,7 @@ def _points(b: Builder, path: Path, raw: Mapping[Any, Any]) -> list[tuple[Point,
         if point is None:
             good = False
         elif point.day in points:
-            b.out.errors.append(locate("two values on the same date", "keep one of them"))
+            b.out.errors.append(_at_date(locate, "two values on the same date", "keep one"))
             good = False
         else:
             points[point.day] = (point, locate)
