@@ -244,6 +244,18 @@ def staged_folder(out: Path) -> Iterator[Path]:
             os.close(lock)
 
 
+def write_folder(out: Path, write: Callable[[Path], None], metadata: dict[str, object]) -> None:
+    """Write a command's output folder whole: ``write(staging)`` in a forked process, then
+    ``run.json`` listing what it wrote (``metadata`` beside), swapped in for ``out``."""
+    with staged_folder(out) as folder:
+
+        def write_all() -> None:
+            write(folder)
+            write_manifest(folder, metadata)
+
+        write_apart(write_all, out, "the outputs")
+
+
 def check_room(out: Path, needed: float) -> None:
     """``OutputError`` if the file system of ``out`` has less than ``needed`` bytes free (an
     estimate of the outputs before compression, so an upper bound of what they take)."""
