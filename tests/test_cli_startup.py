@@ -3,11 +3,14 @@ library, ``stockpile validate`` no compiler, simulator or data library."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import subprocess
 import sys
 
 import click
 
+import sim.cli
 from sim.cli import COMMANDS, main
 
 PROBE = """
@@ -39,8 +42,10 @@ def test_validate_loads_no_compiler_simulator_or_data_library() -> None:
     assert _loaded_after(["validate", "scenarios/us_155mm_m777.yaml"], heavy) == []
 
 
-def test_every_listed_command_is_defined_by_its_module() -> None:
+def test_every_command_is_listed_and_defined_by_its_module() -> None:
     context = click.Context(main)
     for name in COMMANDS:
         assert main.get_command(context, name) is not None, name
+    for module in pkgutil.iter_modules(sim.cli.__path__):  # a command no entry lists
+        importlib.import_module(f"sim.cli.{module.name}")
     assert sorted(main.commands) == sorted(COMMANDS)
