@@ -38,13 +38,16 @@ def brief(
     pdf_file = OutputFile.checked(pdf, (".pdf",), force=force) if pdf else None
     with _extra("python-pptx"):
         from sim.brief import pack
-    from sim.brief.render import RenderError, to_pdf
+    from sim.brief.render import RenderError, font_problem, to_pdf
 
     deck = pack.single(datasets[0]) if len(datasets) == 1 else pack.compared(datasets, names)
     if pptx_file is not None:
         pptx_file.write(deck.save)
     if pdf_file is not None:
         target = pdf_file.path
+        problem = font_problem()
+        if problem:
+            click.echo(f"warning: {problem}", err=True)
 
         def render(temporary: Path) -> None:
             source = temporary.with_name(f"{temporary.stem}.pptx")
