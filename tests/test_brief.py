@@ -135,17 +135,36 @@ def test_the_cli_writes_beside_the_results_and_refuses_bad_input(
 def test_the_workbook_has_its_sheets_and_dates(small: Path, tmp_path: Path) -> None:
     export(sim.open_results(small / "results.nc"), xlsx=tmp_path / "r.xlsx")
     book = load_workbook(tmp_path / "r.xlsx")
-    assert book.sheetnames == ["Summary", "Stock bands", "All bands", "Inputs", "Run"]
-    rows = list(book["Summary"].iter_rows(values_only=True))
-    assert rows[0] == ("holder", "item", "metric", "p10", "p50", "p90", "mean", "probability")
+    assert book.sheetnames == ["Dates", "Amounts", "Stock bands", "All bands", "Inputs", "Run"]
+    rows = list(book["Dates"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("holder", "item", "event", "chance within horizon")
     depleted = next(r for r in rows if r[:3] == ("donor", "shell", "depleted_at"))
-    dated = [v for v in depleted[3:7] if isinstance(v, dt.datetime | dt.date)]
-    assert dated and all(v in dated or v == "not within horizon" for v in depleted[3:7])
+    assert 0 < depleted[3] <= 1
+    for column in range(4, 8):  # one type per column: dates, or empty
+        assert all(r[column] is None or isinstance(r[column], dt.datetime) for r in rows[1:])
+    amounts = list(book["Amounts"].iter_rows(values_only=True))
+    assert amounts[0] == ("holder", "item", "unit", "quantity", "p10", "p50", "p90", "mean")
+    for row in amounts[1:]:
+        assert isinstance(row[2], str) and all(
+            v is None or isinstance(v, int | float) for v in row[4:]
+        )
+        assert all(v is None or abs(v) < 10 or v == int(v) for v in row[4:])  # whole units
     bands = list(book["Stock bands"].iter_rows(values_only=True))
     assert bands[0][:4] == ("date", "donor shell p10", "donor shell p50", "donor shell p90")
     assert isinstance(bands[1][0], dt.datetime) and bands[1][1] <= bands[1][2] <= bands[1][3]
     inputs = list(book["Inputs"].iter_rows(values_only=True))
     assert ("production.line.slip", "2 mo", None, "yes") in inputs  # empty cells read as None
+    header, *settings = book["Run"].iter_rows(values_only=True)
+    run = dict(settings)
+    assert header == ("setting", "value")
+    assert isinstance(run["seed"], int) and isinstance(run["runs"], int)
+
+
+def test_rounded_to_meaning() -> None:
+    from sim.brief.workbook import rounded
+
+    assert rounded(412041.9560658409) == 412042 and rounded(915.667) == 916
+    assert rounded(3.14159) == 3.14 and rounded(float("nan")) is None and rounded(None) is None
 
 
 # -- rendering: LibreOffice and Poppler, as .ci/run installs them -----------------------------
