@@ -13,7 +13,7 @@ import sim
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
 
-def test_the_six_tutorials_are_there() -> None:
+def test_the_seven_tutorials_are_there() -> None:
     assert [p.stem for p in NOTEBOOKS] == [
         "01_quick_start",
         "02_howitzers",
@@ -21,6 +21,7 @@ def test_the_six_tutorials_are_there() -> None:
         "04_compare",
         "05_what_it_would_take",
         "06_money",
+        "07_evidence",
     ]
 
 
