@@ -816,3 +816,13 @@ def test_every_other_drawdowns_refusal(tmp_path: Path) -> None:
     refused(run(f"drawdowns {NOTICES} --share 1 --item x --type all --start 2022-04-15 "
                 "--end 2022-04-15"),
             rf"{NOTICES}: no notice in the selection names an amount")  # fmt: skip
+
+
+def test_the_fragments_command_line_can_be_typed_again(tmp_path: Path) -> None:
+    out = tmp_path / "losses.csv"
+    first = run(f"oryx-log {LOG} --country Russia --category tanks --out {out} --end 2022-03-01")
+    line = first.stdout.splitlines()[0]
+    assert "--force" not in line and "False" not in line
+    again = run(f"oryx-log {LOG} --country Russia --category tanks --out {out} --end 2022-03-01 "
+                "--force")  # fmt: skip
+    assert again.exit_code == 0 and " --force" in again.stdout.splitlines()[0]

@@ -247,6 +247,8 @@ def _command_line() -> str:
         value = ctx.params.get(param.name or "")
         if isinstance(param, click.Argument):
             words.append(str(value))
+        elif isinstance(param, click.Option) and param.is_flag:
+            words += [param.opts[0]] if value else []
         elif value is not None and value != param.default:
             shown = value.date().isoformat() if isinstance(value, dt.datetime) else str(value)
             words += [param.opts[0], shown]
