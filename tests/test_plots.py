@@ -481,3 +481,16 @@ def test_timeline_date_labels_never_touch() -> None:
     boxes = [t.get_window_extent() for t in only_axes(fig).get_xticklabels() if t.get_text()]
     assert len(boxes) >= 3
     assert all(a.x1 < b.x0 for a, b in pairwise(boxes))
+
+
+def test_paths_draw_a_sample_of_single_runs_and_the_median(results: xr.Dataset) -> None:
+    ax = only_axes(plots.paths(results, "us", "shell_155", count=5))
+    lines = ax.get_lines()
+    stock = results["stock"].sel(holder="us", item="shell_155").values
+    runs = stock.shape[0]
+    chosen = np.unique(np.linspace(0, runs - 1, 5).round().astype(int))
+    for line, run in zip(lines, chosen, strict=False):  # the sampled runs, in order, exactly
+        np.testing.assert_array_equal(line.get_ydata(), stock[run])
+    median = next(line for line in lines if line.get_label() == "median of all runs")
+    np.testing.assert_allclose(median.get_ydata(), np.median(stock, axis=0))
+    assert legend_texts(ax)[0] == f"{len(chosen)} of {runs:,} runs"

@@ -13,8 +13,8 @@ from sim.cli import main
 from sim.cli.files import BadInput, OutputFile, force_option, open_results
 from sim.formats import CHART_FORMATS
 
-KINDS = ("fan", "timeline", "flows", "availability", "value")
-CELL_KINDS = ("fan", "flows", "availability")
+KINDS = ("fan", "paths", "timeline", "flows", "availability", "value")
+CELL_KINDS = ("fan", "paths", "flows", "availability")
 FORMATS = CHART_FORMATS
 
 
@@ -61,6 +61,7 @@ def chart(
 
     draw = {
         "fan": plots.fan,
+        "paths": plots.paths,
         "flows": plots.flows,
         "availability": plots.availability,
     }

@@ -1,5 +1,5 @@
 """Briefing charts from results: fan, timeline, flows, availability, value, compare, tornado,
-probability, sweep_bands, sweep_heatmap, against_record;
+probability, sweep_bands, sweep_heatmap, against_record, paths;
 write_charts.
 
 Each chart takes results (a ``Results`` or its ``xarray.Dataset``), draws into ``ax`` when
@@ -12,6 +12,7 @@ from sim.plots.compare import compare
 from sim.plots.evidence import against_record
 from sim.plots.fan import fan
 from sim.plots.flows import flows
+from sim.plots.paths import paths
 from sim.plots.probability import probability
 from sim.plots.style import ChartError, save
 from sim.plots.sweep import sweep_bands, sweep_heatmap
@@ -29,6 +30,7 @@ __all__ = [
     "fan",
     "flows",
     "out_of_action",
+    "paths",
     "probability",
     "save",
     "sweep_bands",
