@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -70,6 +70,9 @@ class ChunkResult:
     #: ``slabs`` (``sent_value``, ...: ``sim.processes.prices.Valuation``).
     prices: dict[str, np.ndarray] = field(default_factory=dict)
     priors: dict[str, InputPrior] = field(default_factory=dict)  # input path -> its law
+    #: (runs, points): each observed point's level or flow at the end of its day, after the
+    #: day's actions (``Scenario.observation_points`` order; float64).
+    observed: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def runs(self) -> int:
@@ -175,12 +178,14 @@ def simulate_chunk(
         snapshot(0)
     _start_processes(ctx, scenario)
     clock.process(_snapshots(ctx, days, snapshots))
+    observed = np.zeros((runs, len(scenario.observation_points())))
+    clock.process(_observe(ctx, scenario, observed))
     clock.instant_over.append(ledger.settle)
     clock.run()
     touched = ledger.unstored_touched()
     if touched:
         raise RuntimeError(f"engine defect: {touched} moved in cells they do not report")
-    return _result(ctx, scenario, days, valuation)
+    return replace(_result(ctx, scenario, days, valuation), observed=observed)
 
 
 def _draw_holders(ctx: Context, scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -226,6 +231,22 @@ def _snapshots(
         yield ctx.clock.at(float(days[k]), SNAPSHOT)
         for snapshot in snapshots:
             snapshot(k)
+
+
+def _observe(
+    ctx: Context, scenario: Scenario, observed: np.ndarray
+) -> Generator[simpy.Event, Any, None]:
+    """Record each observed point's level or flow into ``observed[:, k]`` at the end of its
+    day, after every action of the day (in the snapshot phase; nothing is drawn or moved)."""
+    due: dict[float, list[tuple[int, str, int | None]]] = {}
+    for k, (observation, point) in enumerate(scenario.observation_points()):
+        row = ctx.ledger.row.get((observation.holder, observation.item))  # None: always 0
+        due.setdefault(point.day, []).append((k, observation.of, row))
+    for day in sorted(due):
+        yield ctx.clock.at(day, SNAPSHOT, 1)
+        for k, name, row in due[day]:
+            if row is not None:
+                observed[:, k] = ctx.ledger.level(name, row)
 
 
 def _result(

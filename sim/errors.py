@@ -11,6 +11,7 @@ class Problem:
 
     ``path`` is the dotted YAML path (``production.us_shell_lines.slip``); ``line`` is 1-based,
     or None when the problem is not tied to a line (a missing file, a command-line ``--set``).
+    ``column`` (1-based) locates it within the line of a data file (``x.csv:LINE:COLUMN``).
     """
 
     file: str
@@ -18,9 +19,12 @@ class Problem:
     path: str
     message: str
     hint: str = ""
+    column: int | None = None
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        if self.line is not None and self.column is not None:
+            where += f":{self.column}"
         field = f" {self.path}:" if self.path else ""
         hint = f" ({self.hint})" if self.hint else ""
         return f"{where}:{field} {self.message}{hint}"

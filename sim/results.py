@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from sim.processes.donations import Donation
 
 DATE_METRICS = ("depleted_at", "replenished_at", "trough_at")
+#: Each run's level or flow at each observed point, over (run, point): docs/evidence.md.
+OBSERVED = "observed"
 SECONDS_PER_DAY = 86_400
 SERIES_DIMS = ("run", "time", "holder", "item")
 FILE_CHUNK_RUNS = 2048  # runs per chunk of a series in a NetCDF file
@@ -129,10 +131,39 @@ def build_dataset(
 
     coords = contract_coords(scenario, first.report_days, runs=runs)
     coords["input"] = np.array(names, dtype=str)
+    if scenario.observations:
+        data[OBSERVED] = (("run", "point"), gather([c.observed for c in chunks]))
+        coords.update(observation_coords(scenario))
     attrs = contract_attrs(
         scenario, seed=seed, runs=runs, deterministic=deterministic, clipped=_clipped(chunks)
     )
     return _eager_if_small(xr.Dataset(data, coords=coords, attrs=attrs))
+
+
+def observation_coords(scenario: Scenario, date: str = "date") -> dict[str, object]:
+    """Coordinates on ``point`` of every observed point (``Scenario.observation_points``):
+    ``observation`` (its id), ``date`` (or ``date``'s name), ``value``, ``bound``, ``error_sd``
+    (the reporting error's sd in units; NaN for a bound) and the holder, item, level or flow
+    and source of its observation."""
+    points = scenario.observation_points()
+    sds = [sd for o in scenario.observations.values() for sd in o.error_sds()]
+    days = np.array([p.day for _, p in points], dtype=np.float64)
+
+    def text(values: list[str]) -> tuple[str, np.ndarray]:
+        return ("point", np.array(values, dtype=str))
+
+    return {
+        "point": np.arange(len(points)),
+        "observation": text([o.id for o, _ in points]),
+        date: ("point", days_to_datetime(scenario.start, days)),
+        "value": ("point", np.array([p.value for _, p in points], dtype=np.float64)),
+        "bound": text([o.bound for o, _ in points]),
+        "error_sd": ("point", np.array(sds, dtype=np.float64)),
+        "observation_holder": text([o.holder for o, _ in points]),
+        "observation_item": text([o.item for o, _ in points]),
+        "observation_of": text([o.of for o, _ in points]),
+        "observation_source": text([o.source for o, _ in points]),
+    }
 
 
 def input_names(chunks: Sequence[ChunkResult]) -> list[str]:

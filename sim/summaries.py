@@ -23,6 +23,10 @@ merged in chunk order (so results are identical whatever the backend or number o
   random sample of the runs; a bounded sample of pairs keeps every dependence between inputs
   and outcomes (which binned statistics chosen in advance would not) at a fixed memory cost,
   and ranking inputs from 20,000 runs has a standard error of about 0.01 of the variance.
+- Observed points (``sim.evidence``): each point's runs as quantiles like the series, and the
+  exact counts of runs below and equal to the observed value (``observed_below``,
+  ``observed_equal``), so its percentile among the runs and the share of runs satisfying a
+  bound are exact.
 - Where items have a price: the values in money of every level and flow and the replacement
   cost (``sim.values``), their totals over each holder's items (``BY_HOLDER``) and the price
   of each item, as quantiles like the other series. A value whose price is one known number
@@ -56,6 +60,8 @@ if TYPE_CHECKING:
     import xarray as xr
 
 SLAB_BLOCK = 512  # slabs reduced at a time (bounds the float64 copy: 512 x runs)
+#: In a summary, the date of each observed point (``date`` is the dimension of event dates).
+SUMMARY_OBSERVED_DATE = "observed_date"
 SAMPLE_PER_CHUNK = 1000  # runs of each chunk whose inputs and outcomes are kept
 SAMPLE_MAX = 20_000  # runs kept in all
 #: Per-run outcomes kept for the sampled runs, over (holder, item): days since start or numbers.
@@ -107,6 +113,9 @@ class ChunkSummary:
     clipped: dict[str, int] = field(default_factory=dict)
     prices: Marginals | None = None  # (T, I) price of each item (None: no item has one)
     by_holder: dict[str, Marginals] = field(default_factory=dict)  # BY_HOLDER -> (T, H)
+    #: Each observed point's runs (P,): quantiles, and exact counts of runs below / equal to it.
+    observed: Marginals | None = None
+    observed_counts: dict[str, np.ndarray] = field(default_factory=dict)
 
     def merge(self, other: ChunkSummary) -> ChunkSummary:
         """Both chunks together (merge in chunk order for bit-identical results)."""
@@ -129,6 +138,12 @@ class ChunkSummary:
             if self.prices is None or other.prices is None
             else self.prices.merge(other.prices),
             by_holder={k: v.merge(other.by_holder[k]) for k, v in self.by_holder.items()},
+            observed=None
+            if self.observed is None or other.observed is None
+            else self.observed.merge(other.observed),
+            observed_counts={
+                k: v + other.observed_counts[k] for k, v in self.observed_counts.items()
+            },
         )
 
 
@@ -146,6 +161,7 @@ def summarise_chunk(scenario: Scenario, result: ChunkResult) -> ChunkSummary:
         on_time = (~np.isnan(fulfilled)) & (fulfilled <= by[None, :])
     series = {name: _series(result, name) for name in (*LEVELS, *FLOWS)}
     prices, by_holder = None, {}
+    observed, observed_counts = _observed(scenario, result)
     if result.prices:
         series.update(_values(result, series))
         by_holder = {name: _holder_totals(result, name, series[name]) for name in BY_HOLDER}
@@ -178,7 +194,22 @@ def summarise_chunk(scenario: Scenario, result: ChunkResult) -> ChunkSummary:
         clipped={k: int(v) for k, v in result.clipped.items()},
         prices=prices,
         by_holder=by_holder,
+        observed=observed,
+        observed_counts=observed_counts,
     )
+
+
+def _observed(
+    scenario: Scenario, result: ChunkResult
+) -> tuple[Marginals | None, dict[str, np.ndarray]]:
+    """The observed points' marginals over the chunk's runs and the exact counts of runs below
+    and equal to each observed value (so percentiles and shares satisfying a bound are exact)."""
+    if not scenario.observations:
+        return None, {}
+    values = np.array([p.value for _, p in scenario.observation_points()])
+    runs = result.observed
+    counts = {"below": (runs < values).sum(axis=0), "equal": (runs == values).sum(axis=0)}
+    return Marginals.of(runs), counts
 
 
 def _sample(result: ChunkResult) -> Sample:
@@ -382,7 +413,13 @@ def summary_dataset(
     """The summary Dataset: a ``quantile`` dimension instead of ``run`` (see the module doc)."""
     import xarray as xr
 
-    from sim.results import contract_attrs, contract_coords, days_to_datetime
+    from sim.results import (
+        OBSERVED,
+        contract_attrs,
+        contract_coords,
+        days_to_datetime,
+        observation_coords,
+    )
 
     start = scenario.start
     cube = ("quantile", "time", "holder", "item")
@@ -430,6 +467,12 @@ def summary_dataset(
     coords["date"] = days_to_datetime(start, grid)
     attrs = contract_attrs(scenario, seed=seed, runs=summary.runs, deterministic=deterministic,
                            clipped=summary.clipped)  # fmt: skip
+    if summary.observed is not None:  # the event-date counts own the name ``date``
+        data[OBSERVED] = (("quantile", "point"), summary.observed.quantiles())
+        data[f"{OBSERVED}_mean"] = (("point",), summary.observed.mean())
+        for name, counts in summary.observed_counts.items():
+            data[f"{OBSERVED}_{name}"] = (("point",), np.asarray(counts, dtype=np.int64))
+        coords.update(observation_coords(scenario, date=SUMMARY_OBSERVED_DATE))
     attrs["keep"] = "summary"
     dataset = xr.Dataset(data, coords=coords, attrs=attrs)
     for name in (*CELL_DATES, "pledge_fulfilled_at"):

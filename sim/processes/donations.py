@@ -29,13 +29,14 @@ from sim.processes.draws import Draws
 from sim.processes.kind import Footprint, Kind, Process
 from sim.processes.prices import Stepper, amount_of, rate_of
 from sim.scenario import values as v
+from sim.scenario.datafile import at_cell, names_file, read_table
 from sim.scenario.model import Amount, Money, Rate, Scenario, Schedule
 from sim.scenario.problems import range_error
 from sim.scenario.schema import (
     AmountScheduleText,
     AmountText,
     DateText,
-    Deliveries,
+    DeliveriesOrFile,
     Duration,
     FixedDuration,
     Interpolate,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 
 FloatArray = NDArray[np.float64]
 DonationKind = Literal["deliveries", "rate", "pledge"]
+TRANCHE_COLUMNS = ("date", "quantity")  # of a deliveries data file
 _NONE = np.zeros(0)  # an absent per-run vector (no cap, shortfall not counted)
 _NO_RUNS = np.zeros(0, dtype=bool)
 
@@ -59,10 +61,11 @@ class DonationSpec(Strict):
     from_: Ref = Field(alias="from", description="Donor holder id.")
     to: Ref = Field(description="Receiving holder id.")
     item: Ref = Field(description="Item id donated.")
-    deliveries: Deliveries | None = Field(
+    deliveries: DeliveriesOrFile | None = Field(
         None,
         description="Tranches: date -> quantity (units, or money such as $675M for a priced "
-        "item, converted at the price on that date).",
+        "item, converted at the price on that date), or {file: data/x.csv}: a CSV file with "
+        "columns date,quantity, relative to the scenario file.",
     )
     rate: AmountScheduleText | None = Field(
         None,
@@ -187,19 +190,42 @@ def _read_kind(b: Builder, path: Path, spec: DonationSpec) -> DonationKind | Non
 
 
 def _read_tranches(b: Builder, path: Path, raw: Any, item: str) -> tuple[Tranche, ...]:
+    if names_file(raw):
+        return _read_tranche_file(b, path, raw, item)
     tranches: dict[float, Tranche] = {}
     for key, value in raw.items():
         where = (*path, key_text(key))
-        day = b.out.parse(where, v.parse_date, key, b.start)
-        quantity = b.amount(where, value, item)
-        if day is None or quantity is None:
-            continue
-        if day in tranches and b.start is not None:
-            b.out.error(where, "two tranches on the same day", "merge them into one")
-            continue
-        b.date_in_range(where, day, f"tranche {key_text(key)}")
-        tranches[day] = Tranche(day, quantity)
+        _add_tranche(b, tranches, where, key, b.amount(where, value, item))
     return tuple(tranches[d] for d in sorted(tranches))
+
+
+def _read_tranche_file(b: Builder, path: Path, raw: Any, item: str) -> tuple[Tranche, ...]:
+    """Tranches from a CSV file with columns date,quantity (problems at their line:column)."""
+    table = read_table(b.out, path, raw, TRANCHE_COLUMNS)
+    if table is None:
+        return ()
+    b.data_files.append((table.file, table.data))
+    tranches: dict[float, Tranche] = {}
+    for row in table.rows:
+        date, quantity = row["date"], row["quantity"]
+        with at_cell(b, table, quantity, path):
+            amount = b.amount(path, quantity.text, item)
+        with at_cell(b, table, date, path):
+            _add_tranche(b, tranches, path, date.text, amount)
+    return tuple(tranches[d] for d in sorted(tranches))
+
+
+def _add_tranche(
+    b: Builder, tranches: dict[float, Tranche], where: Path, key: Any, quantity: Amount | None
+) -> None:
+    day = b.out.parse(where, v.parse_date, key, b.start)
+    if day is None or quantity is None:
+        return
+    if day in tranches and b.start is not None:
+        b.out.error(where, "two tranches on the same day", "merge them into one")
+        return
+    b.date_in_range(where, day, f"tranche {key_text(key)}")
+    tranches[day] = Tranche(day, quantity)
 
 
 def _read_pledge(b: Builder, spec: DonationSpec, base: Donation) -> Donation | None:

@@ -25,7 +25,9 @@ from sim.limits import MAX_DAYS, MAX_QUANTITY, MAX_RUNS, MAX_SEED, MIN_STEP_DAYS
 from sim.processes.kind import Kind
 from sim.processes.registry import kinds
 from sim.scenario import model
+from sim.scenario import observations as observed
 from sim.scenario import values as v
+from sim.scenario.observations import SECTION, ObservationSpec
 from sim.scenario.problems import Collector, nearest, range_error, translate
 from sim.scenario.schema import HolderSpec, ItemSpec, scenario_spec
 from sim.scenario.yaml_source import Path, key_text
@@ -49,6 +51,8 @@ class Builder:
         self.currency = DEFAULT_CURRENCY
         #: Items with a price (``unit_cost``): amounts in money may stand for their units.
         self.priced = self._priced()
+        #: Data files read (as shown, bytes): they belong in the scenario's hash.
+        self.data_files: list[tuple[str, bytes]] = []
 
     # ---- structure -------------------------------------------------------------------------
 
@@ -459,6 +463,9 @@ class Builder:
             )
             for k in kinds()
         }
+        observations = _complete(
+            {n: observed.build(self, n, s) for n, s in self._entries(SECTION, ObservationSpec)}
+        )
         if self.out.errors or self.start is None:
             return None
         return model.Scenario(
@@ -467,6 +474,7 @@ class Builder:
             items=items,
             holders=holders,
             processes=processes,
+            observations=observations,
             **head,
         )
 

@@ -78,13 +78,15 @@ def _load(text: str, file: str, data: bytes, overrides: Sequence[str]) -> Scenar
         raise ScenarioError(problems)
     overridden, problems = apply_overrides(source.tree, overrides, file)
     out = Collector(file, source, overridden, errors=problems)
-    scenario = Builder(source.tree, out).build()
+    builder = Builder(source.tree, out)
+    scenario = builder.build()
     if scenario is None or out.errors:
         raise ScenarioError(out.errors)
     for problem in out.warnings:
         warnings.warn(ScenarioWarning(str(problem)), stacklevel=3)
+    digest = _digest(data, overrides, builder.data_files)
     return dataclasses.replace(
-        scenario, source_path=file, sha256=_digest(data, overrides), source_text=text,
+        scenario, source_path=file, sha256=digest, source_text=text,
         overrides=tuple(overrides), lines=_guard_lines(out),
     )  # fmt: skip
 
@@ -96,8 +98,11 @@ def _guard_lines(out: Collector) -> dict[str, int | None]:
     return {".".join(p): out.locate(p, "").line for p in [*paths, *out.overridden]}
 
 
-def _digest(data: bytes, overrides: Sequence[str]) -> str:
+def _digest(data: bytes, overrides: Sequence[str], files: Sequence[tuple[str, bytes]]) -> str:
+    """SHA-256 of the file, its overrides and the data files it names (in the order read)."""
     digest = hashlib.sha256(data)
     for override in overrides:
         digest.update(b"\0" + override.encode("utf-8", "surrogatepass"))
+    for _, content in files:
+        digest.update(b"\1" + hashlib.sha256(content).digest())
     return digest.hexdigest()

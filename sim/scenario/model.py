@@ -134,6 +134,48 @@ class Holder:
     target: Mapping[str, Amount] = field(default_factory=dict)
 
 
+Bound = Literal["exact", "at_least", "at_most"]
+
+
+@dataclass(frozen=True)
+class Point:
+    """One observed value: ``day`` since start (a whole day), its ``date``, the ``value``."""
+
+    day: float
+    date: dt.date
+    value: float
+
+    def error_sd(self, share: float | None, units: float | None) -> float:
+        """The standard deviation of the reporting error of this value, in units."""
+        return self.value * share if share is not None else float(units or 0.0)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Values of ``of`` (a level or cumulative flow) at ``holder``/``item``, by date.
+
+    ``bound`` says how a value compares: ``exact`` (with a normal reporting error whose
+    standard deviation is ``error_share`` of the value or ``error_units``), ``at_least`` or
+    ``at_most`` (no error). ``points`` are in date order.
+    """
+
+    id: str
+    holder: str
+    item: str
+    of: str
+    points: tuple[Point, ...]
+    bound: Bound = "exact"
+    error_share: float | None = None  # sd as a share of each value (exact only)
+    error_units: float | None = None  # sd in units (exact only)
+    source: str = ""
+
+    def error_sds(self) -> tuple[float, ...]:
+        """Each point's reporting error (sd, units); NaN for a bound."""
+        if self.bound != "exact":
+            return tuple(float("nan") for _ in self.points)
+        return tuple(p.error_sd(self.error_share, self.error_units) for p in self.points)
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A whole checked scenario. ``end_day`` is the horizon in days after ``start``."""
@@ -144,6 +186,8 @@ class Scenario:
     items: Mapping[str, Item]
     holders: Mapping[str, Holder]
     processes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # section -> id ->
+    #: What was seen of levels and flows, by id (compared with runs, never changes one).
+    observations: Mapping[str, Observation] = field(default_factory=dict)
     description: str = ""
     sources: tuple[str, ...] = ()
     report_every_days: float = 7.0
@@ -164,3 +208,8 @@ class Scenario:
     def section(self, name: str) -> Mapping[str, Any]:
         """The processes of section ``name`` (``production``, ...) by id; empty if none."""
         return self.processes.get(name, {})
+
+    def observation_points(self) -> list[tuple[Observation, Point]]:
+        """Every observed point with its observation: observations in file order, each one's
+        points in date order (the ``point`` dimension of results)."""
+        return [(o, p) for o in self.observations.values() for p in o.points]

@@ -166,6 +166,30 @@ Deliveries = Annotated[
         }
     ),
 ]
+#: Tranches inline (date -> quantity), or a data file: {file: data/x.csv}.
+DeliveriesOrFile = Annotated[
+    Any,
+    BeforeValidator(_mapping),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "propertyNames": {"pattern": _DATE_KEY},
+                    "additionalProperties": _NUMBER_OR_TEXT,
+                },
+                {
+                    "type": "object",
+                    "properties": {"file": {"type": "string"}},
+                    "required": ["file"],
+                    "additionalProperties": False,
+                },
+            ],
+            # a data file is not an example here: it must exist beside the scenario
+            "examples": [{"2022-04-21": 90, "2022-05-19": 18}],
+        }
+    ),
+]
 Shares = Annotated[
     Any,
     BeforeValidator(_scalar_or_mapping),
@@ -286,6 +310,8 @@ def scenario_spec() -> type[Strict]:
 
 @cache
 def _with_sections(kinds: tuple[Kind, ...]) -> type[Strict]:
+    from sim.scenario.observations import SECTION, ObservationSpec
+
     sections: dict[str, Any] = {
         k.section: (
             dict[str, k.spec],  # type: ignore[name-defined]
@@ -293,6 +319,15 @@ def _with_sections(kinds: tuple[Kind, ...]) -> type[Strict]:
         )
         for k in kinds
     }
+    sections[SECTION] = (
+        dict[str, ObservationSpec],
+        Field(
+            default_factory=dict,
+            description="Observation id -> values of a level or flow seen on dates, compared "
+            "with the runs (stockpile check); they change no run.",
+            json_schema_extra=_IDS,
+        ),
+    )
     model: type[Strict] = create_model("ScenarioSpec", __base__=_Scenario, **sections)
     model.__doc__ = _Scenario.__doc__
     return model
@@ -301,8 +336,14 @@ def _with_sections(kinds: tuple[Kind, ...]) -> type[Strict]:
 def sections() -> dict[str, type[BaseModel]]:
     """The model of each section's entries, by section name (items, holders, processes)."""
     from sim.processes.registry import kinds
+    from sim.scenario.observations import SECTION, ObservationSpec
 
-    return {"items": ItemSpec, "holders": HolderSpec, **{k.section: k.spec for k in kinds()}}
+    return {
+        "items": ItemSpec,
+        "holders": HolderSpec,
+        **{k.section: k.spec for k in kinds()},
+        SECTION: ObservationSpec,
+    }
 
 
 def field_names(model: type[BaseModel]) -> list[str]:
