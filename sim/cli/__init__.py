@@ -1,5 +1,5 @@
 """Command line: `stockpile run | validate | schema | chart | compare | explain | solve | sweep |
-probability | brief | export`.
+probability | brief | export | calibrate | backtest`.
 
 Each command lives in its own module and registers itself on the ``main`` group.
 """
@@ -60,4 +60,12 @@ def main() -> None:
     """Stockpile depletion and replenishment simulator."""
 
 
-from sim.cli import brief, charts, decide, explain, run, validate  # noqa: E402, F401  (each registers commands)
+from sim.cli import (  # noqa: E402, F401  (each registers commands)
+    brief,
+    charts,
+    decide,
+    evidence_calibrate,
+    explain,
+    run,
+    validate,
+)

@@ -8,7 +8,8 @@ sampler (``sim.evidence.smc``) makes one batch of runs per generation through
 
 - ``posterior`` over (sample, input): the input values, in the units of results' ``inputs``;
 - ``weight`` over (sample): each vector's weight, summing to 1;
-- ``prior_quantile`` over (input, quantile) and ``prior_sd`` over (input): the prior's;
+- ``prior_quantile`` over (input, quantile) and ``prior_sd`` over (input): the prior's, and
+  ``prior`` over (draw, input): the sampler's first generation, a sample of the prior;
 - attributes: the log evidence, the ESS, the runs, generations and stages, the seed, the
   settings, the scenario (name, hash) and the observations calibrated against.
 """
@@ -92,11 +93,13 @@ class Calibration:
             "weight": (("sample",), s.weight),
             "prior_quantile": (("input", "quantile"), self.space.prior_quantiles(QUANTILES)),
             "prior_sd": (("input",), self.space.prior_sd()),
+            "prior": (("draw", "input"), self.space.values(s.prior_z)),
         }
         coords = {
             "sample": np.arange(len(s.weight)),
             "input": np.array(self.space.paths, dtype=str),
             "quantile": np.array(QUANTILES),
+            "draw": np.arange(len(s.prior_z)),
         }
         return xr.Dataset(data, coords=coords, attrs=attrs)
 
@@ -165,3 +168,72 @@ def timed(started: float) -> float:
 def scenario_name(scenario: Scenario) -> tuple[str, str]:
     """The scenario's name and hash, as calibration files record them."""
     return scenario.name, scenario.sha256
+
+
+def observation_points(scenario: Scenario, until: dt.date | None = None) -> Points:
+    """The scenario's observed points (those on or before ``until``), with the reporting error
+    of each exact one at least ``MIN_ERROR_SD``."""
+    pairs = scenario.observation_points()
+    sds = [sd for o in scenario.observations.values() for sd in o.error_sds()]
+    points = Points(
+        tuple(o.id for o, _ in pairs),
+        tuple(p.date for _, p in pairs),
+        np.array([p.value for _, p in pairs], dtype=np.float64),
+        tuple(o.bound for o, _ in pairs),
+        np.array([max(sd, MIN_ERROR_SD) if sd == sd else sd for sd in sds], dtype=np.float64),
+    )
+    if until is None:
+        return points
+    return points.take(np.array([d <= until for d in points.date], dtype=bool))
+
+
+def simulator(
+    scenario: Scenario,
+    space: InputSpace,
+    mask: np.ndarray,
+    *,
+    workers: int = 1,
+    scheduler: Any = None,
+) -> Simulate:
+    """``simulate(z, seed)``: one batch of runs of ``scenario`` with the calibrated inputs at
+    ``z`` (the others drawn), their values at the observed points of ``mask``."""
+    from sim.runner import run
+
+    def simulate(z: np.ndarray, seed: int) -> np.ndarray:
+        table = pd.DataFrame(space.values(z), columns=list(space.paths))
+        results = run(scenario, seed=seed, inputs=table, workers=workers, scheduler=scheduler,
+                      allow_large=True)  # fmt: skip
+        return np.asarray(results.dataset["observed"].values, dtype=np.float64)[:, mask]
+
+    return simulate
+
+
+def calibrate(
+    scenario: Scenario,
+    *,
+    runs: int | None = None,
+    seed: int | None = None,
+    vary: Sequence[str] = (),
+    until: dt.date | None = None,
+    workers: int = 1,
+    scheduler: Any = None,
+    settings: Settings | None = None,
+    report: Report | None = None,
+) -> Calibration:
+    """The posterior of ``scenario``'s uncertain inputs (those ``vary`` names, or all) given its
+    observations (those on or before ``until``, or all): ``runs`` particles (default
+    ``PARTICLES``) per generation, seeded by ``seed`` (default the scenario's)."""
+    from sim.given import input_priors
+
+    started = time.perf_counter()
+    base = settings or Settings()
+    settings = Settings(**{**asdict(base), "particles": runs or base.particles,
+                           "seed": scenario.seed if seed is None else seed})  # fmt: skip
+    priors = input_priors(scenario)
+    space = InputSpace.of(priors, select_inputs(list(priors), vary))
+    every = observation_points(scenario)
+    mask = np.array([until is None or d <= until for d in every.date], dtype=bool)
+    points = every.take(mask)
+    simulate = simulator(scenario, space, mask, workers=workers, scheduler=scheduler)
+    found = calibrate_with(simulate, space, points, settings, report)
+    return Calibration(space, found, points, scenario.name, scenario.sha256, timed(started))

@@ -90,6 +90,7 @@ class Sample:
     stages: tuple[Stage, ...]
     generations: int
     converged: bool
+    prior_z: np.ndarray  # (N, K) the first generation's points: a sample of the prior
     settings: Settings = field(default_factory=Settings)
 
     @property
@@ -202,7 +203,8 @@ def sample(
         raise ValueError("nothing to calibrate: no uncertain inputs")
     s = _Sampler(simulate, dims, points, settings)
     n = settings.particles
-    p = s.evaluate(s.rng.standard_normal((n, dims)))
+    prior_z = s.rng.standard_normal((n, dims))
+    p = s.evaluate(prior_z.copy())
     s.scales = bound_scale(points, p.x)
     exponent, log_w = 0.0, np.full(n, -math.log(n))
     log_evidence = LOG_HALF * int(points.bounds.sum())  # the soft bounds at exponent 0
@@ -232,7 +234,7 @@ def sample(
     weight = np.exp(log_w - special.logsumexp(log_w))
     kept = weight > 0  # particles that a bound rules out at exponent 1 are left out
     return Sample(p.z[kept], p.x[kept], weight[kept] / weight[kept].sum(), log_evidence, found,
-                  tuple(stages), s.generations, bool(done), settings)  # fmt: skip
+                  tuple(stages), s.generations, bool(done), prior_z, settings)  # fmt: skip
 
 
 def batch_seed(seed: int, generation: int) -> int:
