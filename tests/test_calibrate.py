@@ -211,3 +211,20 @@ def test_a_posterior_keeps_its_weights_and_refuses_a_scenario_without_its_inputs
     (tmp_path / "bad.nc").write_text("not netcdf")
     with pytest.raises(PosteriorError, match="not a readable calibration file"):
         read_posterior(tmp_path / "bad.nc")
+
+
+@pytest.mark.slow  # starts a Dask cluster on loopback
+def test_calibration_is_the_same_on_dask(monkeypatch: pytest.MonkeyPatch) -> None:
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr(sim.runner, "CHUNK_RUNS", 100)
+    scenario = sim.load_scenario_text(LOSSES)
+    local = calibrate(scenario, runs=300, seed=7)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        remote = calibrate(scenario, runs=300, seed=7, scheduler=client)
+    np.testing.assert_array_equal(local.sample.z, remote.sample.z)
+    np.testing.assert_array_equal(local.sample.weight, remote.sample.weight)

@@ -137,7 +137,7 @@ def calibrate(
 
 
 def _posterior_charts(dataset: Any) -> dict[str, Any]:
-    from sim.plots.evidence import posterior_inputs
+    from sim.plots.calibration import posterior_inputs
 
     return {"posterior.png": posterior_inputs(dataset)}
 
@@ -226,7 +226,7 @@ def backtest(
     files = {BACKTEST_FILE: csv, CALIBRATION_FILE: _netcdf(calibration)}
     figures: dict[str, Any] = {}
     if charts:
-        from sim.plots.evidence import backtest as chart
+        from sim.plots.calibration import backtest as chart
 
         figures["backtest.png"] = chart(found.table, calibration, as_of.date().isoformat())
     _write(folder, files, figures)

@@ -1,4 +1,4 @@
-"""Evidence charts: each calibrated input's prior against its posterior, and a backtest's
+"""Calibration charts: each calibrated input's prior against its posterior, and a backtest's
 forecasts against the observations that followed."""
 
 from __future__ import annotations
