@@ -6,7 +6,10 @@
 Each sampler generation is one batch of ``--particles`` runs, so the cost is the number of
 generations times the cost of one batch; the table prints both. The flagship is
 ``scenarios/us_155mm_m777.yaml`` with the Oryx floor on M777 losses as observations (the
-example of docs/evidence.md) until the flagships carry observations of their own.
+example of docs/evidence.md; every prior run satisfies it, so one generation suffices), and
+``scenarios/howitzers_ukraine.yaml`` with illustrative counts of guns in repair at the hub
+(not public figures: they exercise the sampler on 10 inputs), until the flagships carry
+observations of their own.
 """
 
 from __future__ import annotations
@@ -58,12 +61,22 @@ observations:
     bound: at_least
     source: Oryx, visually confirmed losses (a floor)
 """
+REPAIRS = """
+observations:
+  hub_repairs:
+    holder: repair_hub
+    item: howitzer
+    of: in_repair
+    values: {2023-03-01: 50, 2023-09-01: 80}
+    error: 5%
+    source: illustrative, not a public figure
+"""
 
 
-def flagship() -> sim.scenario.model.Scenario:  # type: ignore[name-defined]
-    """The M777 flagship with the Oryx floor on losses."""
-    text = (ROOT / "scenarios" / "us_155mm_m777.yaml").read_text()
-    return sim.load_scenario_text(text + ORYX)
+def flagship(name: str, observations: str) -> object:
+    """A flagship scenario with ``observations`` appended."""
+    text = (ROOT / "scenarios" / f"{name}.yaml").read_text()
+    return sim.load_scenario_text(text + observations)
 
 
 def measure(name: str, scenario: object, particles: int, seed: int) -> None:
@@ -92,7 +105,10 @@ def main() -> None:
     measure("drawdown", sim.load_scenario_text(DRAWDOWN), args.particles, args.seed)
     measure("losses", sim.load_scenario_text(LOSSES), args.particles, args.seed)
     if not args.no_flagship:
-        measure("us_155mm_m777 + Oryx floor", flagship(), args.particles, args.seed)
+        m777 = flagship("us_155mm_m777", ORYX)
+        measure("us_155mm_m777 + Oryx floor", m777, args.particles, args.seed)
+        repairs = flagship("howitzers_ukraine", REPAIRS)
+        measure("howitzers_ukraine + guns in repair", repairs, args.particles, args.seed)
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ STORED_PRECISION = np.float32
 
 Progress = Callable[[int], None]
 Keep = Literal["full", "summary"]
-Out = TypeVar("Out", ChunkResult, ChunkSummary)
+Out = TypeVar("Out", ChunkResult, ChunkSummary, np.ndarray)
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,40 @@ def _summarise(
 ) -> ChunkSummary:
     """Simulate a chunk and reduce it where it ran: only the summary travels back."""
     return summarise_chunk(scenario, _simulate(scenario, chunk, seed, deterministic, given))
+
+
+def _observed(
+    scenario: Scenario,
+    chunk: Chunk,
+    seed: int,
+    deterministic: bool,
+    given: GivenInputs | None = None,
+) -> np.ndarray:
+    """Simulate a chunk and keep only its runs' values at the observed points."""
+    return _simulate(scenario, chunk, seed, deterministic, given).observed
+
+
+def observed(
+    scenario: Scenario,
+    *,
+    runs: int,
+    seed: int,
+    inputs: Any = None,
+    workers: int = 1,
+    scheduler: Any = None,
+    check: bool = True,
+) -> np.ndarray:
+    """``(runs, points)``: each run's values at the scenario's observed points, as in the
+    ``observed`` of ``run(scenario, runs=runs, seed=seed, inputs=inputs)`` (the same chunks and
+    seeds) without assembling the rest of the results: what a calibration needs of a batch.
+    ``check=False`` skips checking the given inputs' paths (already checked once)."""
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be from 0 to 2**63 - 1, got {seed}")
+    table = None if inputs is None else input_table(inputs)
+    if table is not None and check:
+        check_given(scenario, table, runs)
+    job = Job(_observed, scenario, seed, False, table)
+    return np.concatenate(list(_chunks(job, plan_chunks(runs), workers, scheduler, None)))
 
 
 def run(

@@ -115,3 +115,18 @@ def test_a_table_that_does_not_fit_is_refused_with_what_is_wrong(
 ) -> None:
     with pytest.raises(InputsError, match=message):
         sim.run(sim.load_scenario_text(BURN), runs=runs, inputs=table)
+
+
+def test_observed_values_alone_are_those_of_the_full_results(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sim.runner, "CHUNK_RUNS", 100)
+    scenario = sim.load_scenario_text(
+        BURN + "observations:\n  count: {holder: depot, item: shell, of: lost, "
+        "values: {2024-03-01: 100, 2024-06-01: 300}, error: 20}\n"
+    )
+    table = {"consumption.fire.rate": np.linspace(6, 10, 250)}
+    full = sim.run(scenario, seed=5, inputs=table).dataset["observed"].values
+    alone = sim.runner.observed(scenario, runs=250, seed=5, inputs=table, workers=2)
+    assert alone.shape == (250, 2) and full.std(axis=0).min() > 0
+    np.testing.assert_array_equal(alone, full)

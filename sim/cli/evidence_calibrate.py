@@ -48,6 +48,14 @@ _OPTIONS = [
         "their prior. Repeat for several.",
     ),
     click.option(
+        "--replicates",
+        type=click.IntRange(1, 100),
+        default=1,
+        show_default=True,
+        help="Runs per particle, their likelihoods averaged: raise it when the moves' "
+        "acceptance falls to a few percent (the model's own noise dominates).",
+    ),
+    click.option(
         "--workers",
         type=click.IntRange(min=1),
         default=1,
@@ -102,7 +110,8 @@ def _folder(out: Path | None, scenario: Path, suffix: str) -> Path:
 
 
 def _stage_line(stage: Any) -> None:
-    click.echo(f"  exponent {stage.exponent:.4f}  ESS {stage.ess:,.0f}", err=True)
+    moves = f", {stage.moves} moves, acceptance {stage.acceptance:.0%}" if stage.moves else ""
+    click.echo(f"  exponent {stage.exponent:.4f}: ESS {stage.ess:,.0f}{moves}", err=True)
 
 
 @main.command("calibrate")
@@ -114,6 +123,7 @@ def calibrate(
     seed: int | None,
     out: Path | None,
     vary: tuple[str, ...],
+    replicates: int,
     workers: int,
     overrides: tuple[str, ...],
     charts: bool,
@@ -127,8 +137,8 @@ def calibrate(
     folder = _folder(out, scenario, "calibration")
     started = time.perf_counter()
     with _refusals():
-        found = find(loaded, runs=runs, seed=seed, vary=vary, workers=workers,
-                     report=_stage_line)  # fmt: skip
+        found = find(loaded, runs=runs, seed=seed, vary=vary, replicates=replicates,
+                     workers=workers, report=_stage_line)  # fmt: skip
     dataset = found.to_dataset()
     figures = _posterior_charts(dataset) if charts else {}
     _write(folder, {CALIBRATION_FILE: _netcdf(dataset)}, figures)
@@ -207,6 +217,7 @@ def backtest(
     seed: int | None,
     out: Path | None,
     vary: tuple[str, ...],
+    replicates: int,
     workers: int,
     overrides: tuple[str, ...],
     charts: bool,
@@ -219,8 +230,8 @@ def backtest(
     folder = _folder(out, scenario, "backtest")
     started = time.perf_counter()
     with _refusals():
-        found = score(loaded, as_of.date(), runs=runs, seed=seed, vary=vary, workers=workers,
-                      report=_stage_line)  # fmt: skip
+        found = score(loaded, as_of.date(), runs=runs, seed=seed, vary=vary,
+                      replicates=replicates, workers=workers, report=_stage_line)  # fmt: skip
     calibration = found.calibration.to_dataset()
     csv = found.table.to_csv(index=False, float_format="%.6g").encode()
     files = {BACKTEST_FILE: csv, CALIBRATION_FILE: _netcdf(calibration)}

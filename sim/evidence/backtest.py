@@ -135,6 +135,7 @@ def backtest(
     runs: int | None = None,
     seed: int | None = None,
     vary: Sequence[str] = (),
+    replicates: int | None = None,
     workers: int = 1,
     scheduler: Any = None,
     settings: Settings | None = None,
@@ -151,8 +152,8 @@ def backtest(
     seed = scenario.seed if seed is None else seed
     runs = runs or PARTICLES
     calibration = calibrate(scenario, runs=runs, seed=seed, vary=vary, until=as_of,
-                            workers=workers, scheduler=scheduler, settings=settings,
-                            report=report)  # fmt: skip
+                            replicates=replicates, workers=workers, scheduler=scheduler,
+                            settings=settings, report=report)  # fmt: skip
     posterior = Posterior(
         calibration.space.paths, calibration.values, calibration.sample.weight, {}
     )

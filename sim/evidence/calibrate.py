@@ -78,6 +78,7 @@ class Calibration:
             "log_evidence": s.log_evidence,
             "ess": s.ess,
             "particles": s.settings.particles,
+            "replicates": s.settings.replicates,
             "generations": s.generations,
             "runs": s.runs,
             "converged": int(s.converged),
@@ -197,13 +198,14 @@ def simulator(
 ) -> Simulate:
     """``simulate(z, seed)``: one batch of runs of ``scenario`` with the calibrated inputs at
     ``z`` (the others drawn), their values at the observed points of ``mask``."""
-    from sim.runner import run
+    from sim.runner import observed
 
     def simulate(z: np.ndarray, seed: int) -> np.ndarray:
-        table = pd.DataFrame(space.values(z), columns=list(space.paths))
-        results = run(scenario, seed=seed, inputs=table, workers=workers, scheduler=scheduler,
-                      allow_large=True)  # fmt: skip
-        return np.asarray(results.dataset["observed"].values, dtype=np.float64)[:, mask]
+        values = space.values(z)
+        table = {path: values[:, k] for k, path in enumerate(space.paths)}
+        found = observed(scenario, runs=len(z), seed=seed, inputs=table, workers=workers,
+                         scheduler=scheduler, check=False)  # fmt: skip
+        return np.asarray(found, dtype=np.float64)[:, mask]
 
     return simulate
 
@@ -217,18 +219,21 @@ def calibrate(
     until: dt.date | None = None,
     workers: int = 1,
     scheduler: Any = None,
+    replicates: int | None = None,
     settings: Settings | None = None,
     report: Report | None = None,
 ) -> Calibration:
     """The posterior of ``scenario``'s uncertain inputs (those ``vary`` names, or all) given its
     observations (those on or before ``until``, or all): ``runs`` particles (default
-    ``PARTICLES``) per generation, seeded by ``seed`` (default the scenario's)."""
+    ``PARTICLES``) of ``replicates`` runs each (default 1) per generation, seeded by ``seed``
+    (default the scenario's)."""
     from sim.given import input_priors
 
     started = time.perf_counter()
     base = settings or Settings()
     settings = Settings(**{**asdict(base), "particles": runs or base.particles,
-                           "seed": scenario.seed if seed is None else seed})  # fmt: skip
+                           "seed": scenario.seed if seed is None else seed,
+                           "replicates": replicates or base.replicates})  # fmt: skip
     priors = input_priors(scenario)
     space = InputSpace.of(priors, select_inputs(list(priors), vary))
     every = observation_points(scenario)

@@ -2,10 +2,11 @@
 
 Targets ``prior(z) * L(z, u)**b`` for exponents ``b`` from 0 to 1, where ``z`` are the calibrated
 inputs in the space where their prior is standard normal (``sim.evidence.prior``) and ``u`` is
-the model's own randomness: each particle carries one run, so its likelihood ``L`` is that of a
-run with fresh randomness, an unbiased estimate of the likelihood with the randomness integrated
-out (pseudo-marginal), and the sampler is exact on the space of (inputs, randomness) pairs.
-Bounds are soft on the way (``sim.evidence.likelihood``) and hard at ``b = 1``.
+the model's own randomness: each particle carries ``replicates`` runs with fresh randomness and
+its likelihood ``L`` is their mean, an unbiased estimate of the likelihood with the randomness
+integrated out (pseudo-marginal), so the sampler is exact on the space of (inputs, randomness)
+pairs. More replicates make the estimate less noisy and the moves accept more often, at their
+cost in runs. Bounds are soft on the way (``sim.evidence.likelihood``) and hard at ``b = 1``.
 
 A stage: choose the next exponent by bisection so that the effective sample size (ESS) of the
 reweighted particles is ``ess_drop`` of what it was; reweight (the mean incremental weight is a
@@ -50,6 +51,7 @@ class Settings:
 
     particles: int = 2000
     seed: int = 0
+    replicates: int = 1
     ess_drop: float = 0.5
     target_ess: float = 0.5
     renew: float = 0.9
@@ -63,6 +65,8 @@ class Settings:
             value = getattr(self, name)
             if not 0 < value < 1:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
+        if self.replicates < 1:
+            raise ValueError(f"replicates must be at least 1, got {self.replicates}")
         if self.max_moves < 1 or self.max_generations < 2:
             raise ValueError("max_moves must be at least 1 and max_generations at least 2")
 
@@ -83,7 +87,7 @@ class Sample:
     """The weighted posterior sample: ``z`` and each particle's run values ``x`` at the points."""
 
     z: np.ndarray  # (N, K)
-    x: np.ndarray  # (N, P)
+    x: np.ndarray  # (N, P) values at the points of each particle's first replicate run
     weight: np.ndarray  # (N,), sums to 1
     log_evidence: float
     ess: float  # copies of one particle counted once
@@ -95,16 +99,16 @@ class Sample:
 
     @property
     def runs(self) -> int:
-        """Runs simulated: one batch of ``particles`` per generation."""
-        return self.generations * self.settings.particles
+        """Runs simulated: one batch of ``particles x replicates`` per generation."""
+        return self.generations * self.settings.particles * self.settings.replicates
 
 
 @dataclass
 class _Particles:
     z: np.ndarray
-    x: np.ndarray
-    exact: np.ndarray  # (N,) log-likelihood of the exact observations
-    margins: np.ndarray  # (N, B)
+    x: np.ndarray  # (N, M, P) values of each replicate run at the points
+    exact: np.ndarray  # (N, M) log-likelihood of the exact observations
+    margins: np.ndarray  # (N, M, B)
 
     def take(self, index: np.ndarray) -> _Particles:
         return _Particles(self.z[index], self.x[index], self.exact[index], self.margins[index])
@@ -130,16 +134,23 @@ class _Sampler:
         self.scales = np.zeros(0)
 
     def evaluate(self, z: np.ndarray) -> _Particles:
-        """One generation: a batch of runs at ``z`` with fresh randomness."""
+        """One generation: a batch of ``replicates`` runs per point of ``z``, fresh randomness."""
         seed = batch_seed(self.settings.seed, self.generations)
         self.generations += 1
-        x = np.asarray(self.simulate(z, seed), dtype=np.float64)
-        return _Particles(z, x, self.points.exact_log_likelihood(x), self.points.margins(x))
+        n, m = len(z), self.settings.replicates
+        x = np.asarray(self.simulate(np.repeat(z, m, axis=0), seed), dtype=np.float64)
+        exact = self.points.exact_log_likelihood(x).reshape(n, m)
+        margins = self.points.margins(x)
+        return _Particles(z, x.reshape(n, m, -1), exact, margins.reshape(n, m, -1))
 
     def log_target(self, p: _Particles, exponent: float) -> np.ndarray:
-        """The tempered log-likelihood of each particle (the prior apart)."""
-        bounds = bound_log_likelihood(p.margins, self.scales, softness(exponent))
-        return np.asarray(exponent * p.exact + bounds)
+        """The tempered log-likelihood of each particle, the log of the mean over its
+        replicates (the prior apart)."""
+        n, m = p.exact.shape
+        flat = p.margins.reshape(n * m, -1)
+        bounds = bound_log_likelihood(flat, self.scales, softness(exponent)).reshape(n, m)
+        each = exponent * p.exact + bounds
+        return np.asarray(special.logsumexp(each, axis=1) - math.log(m))
 
     def next_exponent(self, p: _Particles, exponent: float, log_w: np.ndarray) -> float:
         """The exponent after ``exponent`` whose reweighting keeps ``ess_drop`` of the ESS."""
@@ -205,7 +216,7 @@ def sample(
     n = settings.particles
     prior_z = s.rng.standard_normal((n, dims))
     p = s.evaluate(prior_z.copy())
-    s.scales = bound_scale(points, p.x)
+    s.scales = bound_scale(points, p.x.reshape(n * settings.replicates, -1))
     exponent, log_w = 0.0, np.full(n, -math.log(n))
     log_evidence = LOG_HALF * int(points.bounds.sum())  # the soft bounds at exponent 0
     stages: list[Stage] = []
@@ -221,8 +232,6 @@ def sample(
         log_w, exponent = reweighted - total, following
         found = merged_ess(p.z, log_w)
         stages.append(Stage(exponent, found))
-        if report:
-            report(stages[-1])
         done = exponent >= 1 and found >= settings.target_ess * n
         if done or not s._room():
             break
@@ -231,9 +240,13 @@ def sample(
         log_w = np.full(n, -math.log(n))
         p, moved = s.move(p, exponent, cov)
         stages[-1] = Stage(exponent, found, moved.moves, moved.acceptance, moved.scale)
+        if report:
+            report(stages[-1])
+    if report:
+        report(stages[-1])
     weight = np.exp(log_w - special.logsumexp(log_w))
     kept = weight > 0  # particles that a bound rules out at exponent 1 are left out
-    return Sample(p.z[kept], p.x[kept], weight[kept] / weight[kept].sum(), log_evidence, found,
+    return Sample(p.z[kept], p.x[kept, 0], weight[kept] / weight[kept].sum(), log_evidence, found,
                   tuple(stages), s.generations, bool(done), prior_z, settings)  # fmt: skip
 
 
