@@ -13,6 +13,7 @@ from sim._version import __version__
 
 if TYPE_CHECKING:
     from sim.errors import ScenarioError, ScenarioWarning
+    from sim.evidence.check import check
     from sim.results import Results, open_results
     from sim.runner import run
     from sim.scenario.load import load_scenario, load_scenario_text
@@ -25,6 +26,7 @@ __all__ = [
     "ScenarioError",
     "ScenarioWarning",
     "__version__",
+    "check",
     "explain",
     "load_scenario",
     "load_scenario_text",
@@ -43,6 +45,7 @@ _HOMES = {
     "open_results": "sim.results",
     "run": "sim.runner",
     "explain": "sim.sensitivity",
+    "check": "sim.evidence.check",
     "solve": "sim.seek",
     "sweep": "sim.sweeps",
 }

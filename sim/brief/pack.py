@@ -3,7 +3,9 @@
 One results set: title (scenario, date, runs, seed, overrides), key judgments in words and as
 a table, the replenishment timeline, a fan and a flows chart per key stock, for the first key
 stocks the chance of being back by each date and what drives the date (a tornado of the runs'
-inputs, where there are enough runs), availability where there is a fleet, assumptions (every
+inputs, where there are enough runs), availability where there is a fleet, the model against
+the record where the scenario has observations (the check and each observation's chart),
+assumptions (every
 input, overrides marked) and sources; every slide's notes carry what did not fit and the full
 sources. Several: the same key judgments side by side, the compared fans and chances of being
 back of each key stock, and each variant's timeline.
@@ -22,6 +24,7 @@ from matplotlib.figure import Figure
 from sim.brief.assumptions import assumptions
 from sim.brief.deck import ACCENT, BODY, MUTED, Box, Deck
 from sim.brief.judgments import judgments
+from sim.evidence.check import check
 from sim.outcomes import NotKept, Outcomes
 from sim.plots import (
     ChartError,
@@ -34,7 +37,9 @@ from sim.plots import (
     timeline,
     tornado,
 )
+from sim.plots.evidence import against_record, observations
 from sim.plots.probability import LINES as PROBABILITY_LINES
+from sim.results import OBSERVED
 from sim.sensitivity import ExplainError, Explanation, explain
 
 KEY_STOCKS = 6  # fans and flows for at most this many drawn-down stocks
@@ -68,6 +73,7 @@ def single(dataset: xr.Dataset) -> Deck:
     for holder, item in Outcomes(dataset).fleets:
         what = f"{style.label(dataset, 'holder', holder)}: {style.label(dataset, 'item', item)}"
         _chart(deck, f"{what}: out of action", notes, availability, dataset, holder, item)
+    _record(deck, dataset, notes)
     _assumptions(deck, dataset, notes)
     _sources(deck, [dataset], notes)
     return deck
@@ -161,6 +167,37 @@ def _explained(dataset: xr.Dataset, metric: str, holder: str, item: str) -> Expl
         return explain(dataset, metric, holder, item)
     except (ExplainError, NotKept, ChartError):
         return None
+
+
+_RECORD_HEADER = ["observation", "date", "observed", "p10", "p50", "p90", "percentile", "verdict"]
+_RECORD_WIDTHS = [2.4, 1.45, 1.2, 1.1, 1.1, 1.1, 1.2, 2.783]
+
+
+def _record(deck: Deck, dataset: xr.Dataset, notes: str) -> None:
+    """Where results have observations: the check as a table ("The model against the
+    record", docs/evidence.md) and each observation's chart; else no slide."""
+    if OBSERVED not in dataset:
+        return
+    table = check(dataset)
+    rows = [
+        [str(r["observation"]), r["date"].isoformat(), style.number(r["observed"], 3),
+         style.number(r["p10"], 3), style.number(r["p50"], 3), style.number(r["p90"], 3),
+         f"{r['percentile']:.0f}", _verdict(r)]
+        for r in table.to_dict("records")
+    ]  # fmt: skip
+    deck.table("The model against the record", _RECORD_HEADER, rows, _RECORD_WIDTHS, notes,
+               size=11)  # fmt: skip
+    for observation in observations(dataset)[:KEY_STOCKS]:
+        _chart(deck, f"Against the record: {observation}", notes, against_record, dataset,
+               observation)  # fmt: skip
+
+
+def _verdict(row: dict[Any, Any]) -> str:
+    """The verdict, with the share of runs satisfying a bound."""
+    if row["bound"] == "exact":
+        return str(row["verdict"])
+    bound = str(row["bound"]).replace("_", " ")
+    return f"{row['verdict']} ({row['share_satisfying']:.0%} of runs {bound})"
 
 
 def _assumptions(deck: Deck, dataset: xr.Dataset, notes: str) -> None:

@@ -1,5 +1,5 @@
 """Command line: `stockpile run | validate | schema | chart | compare | explain | solve | sweep |
-probability | brief | export | calibrate | backtest`.
+probability | brief | export | check | calibrate | backtest`.
 
 Each command lives in its own module and registers itself on the ``main`` group.
 """
@@ -64,6 +64,7 @@ from sim.cli import (  # noqa: E402, F401  (each registers commands)
     brief,
     charts,
     decide,
+    evidence,
     evidence_calibrate,
     explain,
     run,

@@ -138,6 +138,10 @@ def run(
         if client is not None:
             client.close()
     print_table(summary_table(results, summary))
+    if loaded.observations:
+        from sim.cli.evidence import checked, print_check
+
+        print_check(checked(results.dataset))
     _report_clipped(results)
     click.echo(f"Wrote {out}{os.sep} ({results.dataset.attrs['runs']} runs, "
                f"{time.perf_counter() - started:.1f} s in all)")  # fmt: skip

@@ -1,5 +1,5 @@
 """Briefing charts from results: fan, timeline, flows, availability, value, compare, tornado,
-probability, sweep_bands, sweep_heatmap;
+probability, sweep_bands, sweep_heatmap, against_record;
 write_charts.
 
 Each chart takes results (a ``Results`` or its ``xarray.Dataset``), draws into ``ax`` when
@@ -9,6 +9,7 @@ is shown and no global matplotlib state is changed; save with ``save(fig, "chart
 
 from sim.plots.availability import availability, out_of_action
 from sim.plots.compare import compare
+from sim.plots.evidence import against_record
 from sim.plots.fan import fan
 from sim.plots.flows import flows
 from sim.plots.probability import probability
@@ -21,6 +22,7 @@ from sim.plots.write import write_charts
 
 __all__ = [
     "ChartError",
+    "against_record",
     "availability",
     "compare",
     "drawn_down",

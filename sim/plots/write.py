@@ -11,6 +11,7 @@ import xarray as xr
 from sim.outcomes import Outcomes
 from sim.plots import style
 from sim.plots.availability import availability
+from sim.plots.evidence import against_record, observations
 from sim.plots.fan import fan
 from sim.plots.flows import flows
 from sim.plots.timeline import drawn_down, timeline
@@ -36,12 +37,14 @@ def write_charts(
     deterministic: Any = None,
 ) -> list[Path]:
     """Timeline, fan and flows per active cell, availability for fleets with repair, and where
-    items have a price the value chart of each holder that donated or produced them.
+    items have a price the value chart of each holder that donated or produced them, and each
+    observation against the runs.
 
     ``deterministic`` (results of the one run at the means) adds its path to the fan charts.
 
     Files are named ``timeline.png``, ``fan_us_shell_155.png``, ``flows_...``,
-    ``availability_...``, ``value_us.png``, one per format. Returns the paths written.
+    ``availability_...``, ``value_us.png``, ``observed_ID.png`` (each observation against the
+    runs), one per format. Returns the paths written.
     """
     dataset = style.as_dataset(results)
     formats = tuple(formats)
@@ -64,6 +67,8 @@ def write_charts(
         charts.append((f"availability_{holder}_{item}", draw))
     for holder in value_holders(dataset):
         charts.append((f"value_{holder}", _bind_holder(value, dataset, holder)))
+    for observation in observations(dataset):
+        charts.append((f"observed_{observation}", _bind_observation(dataset, observation)))
     written = []
     for name, draw in charts:
         figure = draw()
@@ -72,6 +77,10 @@ def write_charts(
             style.save(figure, path, fmt)
             written.append(path)
     return written
+
+
+def _bind_observation(dataset: xr.Dataset, observation: str) -> Any:
+    return lambda: against_record(dataset, observation)
 
 
 def _bind(chart: Any, dataset: xr.Dataset, holder: str, item: str, **options: Any) -> Any:
