@@ -39,6 +39,8 @@ def test_calibrate_writes_the_posterior_prints_each_input_and_runs_from_it(
     assert "prior p10" in printed and "posterior p90" in printed and "shrinkage" in printed
     assert all(path in printed for path in INPUTS)
     assert (out / "charts" / "posterior.png").stat().st_size > 10_000
+    assert (out / "charts" / "observed_count.png").exists()
+    assert "The model against the record" in printed
     with xr.open_dataset(out / "calibration.nc", engine="h5netcdf") as stored:
         calibration = stored.load()
     assert calibration["posterior"].dims == ("sample", "input")

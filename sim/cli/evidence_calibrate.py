@@ -103,7 +103,7 @@ def _load(path: Path, overrides: tuple[str, ...]) -> Scenario:
 
 
 def _folder(out: Path | None, scenario: Path, suffix: str) -> Path:
-    folder = out or Path("out") / f"{scenario.stem}_{suffix}"
+    folder = out or Path("out") / f"{scenario.stem}-{suffix}"
     if folder.exists() and not folder.is_dir():
         raise BadInput(f"--out {folder}: is a file (give a folder)")
     return folder
@@ -140,16 +140,43 @@ def calibrate(
         found = find(loaded, runs=runs, seed=seed, vary=vary, replicates=replicates,
                      workers=workers, report=_stage_line)  # fmt: skip
     dataset = found.to_dataset()
-    figures = _posterior_charts(dataset) if charts else {}
+    checked = _check_posterior(loaded, found, dataset, folder, workers)
+    figures = _charts(dataset, checked) if charts else {}
     _write(folder, {CALIBRATION_FILE: _netcdf(dataset)}, figures)
     _print_calibration(dataset, summary(dataset))
+    from sim.cli.evidence import checked as table
+    from sim.cli.evidence import print_check
+
+    click.echo(f"From {found.sample.settings.particles:,} runs of the posterior:")
+    print_check(table(checked.dataset))
     click.echo(f"Wrote {folder} ({time.perf_counter() - started:.1f} s in all)")
 
 
-def _posterior_charts(dataset: Any) -> dict[str, Any]:
-    from sim.plots.calibration import posterior_inputs
+def _check_posterior(
+    scenario: Scenario, found: Any, dataset: Any, folder: Path, workers: int
+) -> Any:
+    """Runs from the posterior just found (as many as particles), to check it against the
+    observations."""
+    from sim.evidence.posterior import Posterior, run_from_posterior
 
-    return {"posterior.png": posterior_inputs(dataset)}
+    posterior = Posterior(found.space.paths, found.values, found.sample.weight,
+                          dict(dataset.attrs), str(folder / CALIBRATION_FILE))  # fmt: skip
+    runs, seed = found.sample.settings.particles, found.sample.settings.seed
+    with _refusals():
+        return run_from_posterior(scenario, posterior, runs=runs, seed=seed, workers=workers,
+                                  allow_large=True)  # fmt: skip
+
+
+def _charts(dataset: Any, checked: Any) -> dict[str, Any]:
+    """Each input's prior against its posterior, and each observation against the runs from
+    the posterior (the check's chart)."""
+    from sim.plots.calibration import posterior_inputs
+    from sim.plots.evidence import against_record, observations
+
+    figures = {"posterior.png": posterior_inputs(dataset)}
+    for observation in observations(checked.dataset):
+        figures[f"observed_{observation}.png"] = against_record(checked, observation)
+    return figures
 
 
 def _netcdf(dataset: Any) -> bytes:
