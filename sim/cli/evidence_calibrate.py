@@ -173,7 +173,7 @@ def _charts(dataset: Any, checked: Any) -> dict[str, Any]:
     from sim.plots.calibration import posterior_inputs
     from sim.plots.evidence import against_record, observations
 
-    figures = {"posterior.png": posterior_inputs(dataset)}
+    figures: dict[str, Any] = {"posterior.png": posterior_inputs(dataset)}
     for observation in observations(checked.dataset):
         figures[f"observed_{observation}.png"] = against_record(checked, observation)
     return figures
