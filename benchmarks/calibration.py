@@ -79,18 +79,19 @@ def flagship(name: str, observations: str) -> object:
     return sim.load_scenario_text(text + observations)
 
 
-def measure(name: str, scenario: object, particles: int, seed: int) -> None:
+def measure(name: str, scenario: object, particles: int, seed: int, replicates: int = 1) -> None:
     """Calibrate ``scenario`` once and print its cost."""
     started = time.perf_counter()
     batch = sim.run(scenario, runs=particles, seed=seed)  # type: ignore[arg-type]
     one = time.perf_counter() - started
     started = time.perf_counter()
-    found = calibrate(scenario, runs=particles, seed=seed)  # type: ignore[arg-type]
+    found = calibrate(scenario, runs=particles, seed=seed, replicates=replicates)  # type: ignore[arg-type]
     seconds = time.perf_counter() - started
     s = found.sample
     print(f"{name}\n  inputs {found.space.size}, points {len(found.points)}, particles "
-          f"{particles:,}: {s.generations} generations ({len(s.stages)} stages), {s.runs:,} "
-          f"runs, {seconds:.1f} s ({seconds / s.generations:.2f} s a generation; one batch of "
+          f"{particles:,} x {replicates} runs: {s.generations} generations "
+          f"({len(s.stages)} stages), {s.runs:,} runs, {seconds:.1f} s "
+          f"({seconds / s.generations:.2f} s a generation; one batch of "
           f"{batch.dataset.sizes['run']:,} runs alone {one:.2f} s), ESS {s.ess:,.0f}, log "
           f"evidence {s.log_evidence:.3f}, converged {s.converged}")  # fmt: skip
 
@@ -109,6 +110,7 @@ def main() -> None:
         measure("us_155mm_m777 + Oryx floor", m777, args.particles, args.seed)
         repairs = flagship("howitzers_ukraine", REPAIRS)
         measure("howitzers_ukraine + guns in repair", repairs, args.particles, args.seed)
+        measure("the same, 4 replicates", repairs, args.particles // 4, args.seed, 4)
 
 
 if __name__ == "__main__":
