@@ -228,3 +228,14 @@ def test_calibration_is_the_same_on_dask(monkeypatch: pytest.MonkeyPatch) -> Non
         remote = calibrate(scenario, runs=300, seed=7, scheduler=client)
     np.testing.assert_array_equal(local.sample.z, remote.sample.z)
     np.testing.assert_array_equal(local.sample.weight, remote.sample.weight)
+
+
+def test_observed_points_floor_the_reporting_error_and_stop_at_a_date() -> None:
+    from sim.evidence.calibrate import MIN_ERROR_SD, observation_points
+
+    text = LOSSES.replace("values: {2024-07-01: 400}, error: 20",
+                          "values: {2024-02-01: 0, 2024-07-01: 400}, error: 10%")  # fmt: skip
+    points = observation_points(sim.load_scenario_text(text))
+    assert points.error_sd.tolist() == [MIN_ERROR_SD, 40.0]  # 10% of a reported 0 is 0
+    early = observation_points(sim.load_scenario_text(text), until=dt.date(2024, 3, 1))
+    assert early.date == (dt.date(2024, 2, 1),) and early.value.tolist() == [0.0]
