@@ -234,8 +234,8 @@ def test_observed_points_floor_the_reporting_error_and_stop_at_a_date() -> None:
     from sim.evidence.calibrate import MIN_ERROR_SD, observation_points
 
     text = LOSSES.replace("values: {2024-07-01: 400}, error: 20",
-                          "values: {2024-02-01: 0, 2024-07-01: 400}, error: 10%")  # fmt: skip
+                          "values: {2024-02-01: 2, 2024-07-01: 400}, error: 1%")  # fmt: skip
     points = observation_points(sim.load_scenario_text(text))
-    assert points.error_sd.tolist() == [MIN_ERROR_SD, 40.0]  # 10% of a reported 0 is 0
+    assert points.error_sd.tolist() == [MIN_ERROR_SD, 4.0]  # 1% of 2 is below a count's rounding
     early = observation_points(sim.load_scenario_text(text), until=dt.date(2024, 3, 1))
-    assert early.date == (dt.date(2024, 2, 1),) and early.value.tolist() == [0.0]
+    assert early.date == (dt.date(2024, 2, 1),) and early.value.tolist() == [2.0]

@@ -39,8 +39,8 @@ from sim.scenario.problems import nearest
 QUANTILES = (0.1, 0.5, 0.9)
 #: Default particles (runs per generation).
 PARTICLES = 2000
-#: Smallest reporting error used, in units: the rounding of a reported count (a share of a
-#: reported 0 is 0, which no run of a continuous model could match).
+#: Smallest reporting error used, in units: the rounding of a reported count (a small share of
+#: a small count, 1% of 2, would ask the runs for more precision than a count has).
 MIN_ERROR_SD = 0.5
 
 
