@@ -168,3 +168,17 @@ def test_scores_of_a_forecast() -> None:
     assert percentile(np.array([1.0, 2.0, 2.0, 3.0]), 2.0) == 50.0
     values, weight = np.array([3.0, 1.0, 2.0]), np.array([0.2, 0.5, 0.3])
     assert weighted_quantiles(values, weight, [0.1, 0.5, 0.6, 0.9]).tolist() == [1.0, 1.0, 2.0, 3.0]
+
+
+def test_backtest_scores_of_exact_values_and_bounds() -> None:
+    from sim.evidence.backtest import table
+
+    points = _points([5.0, 3.0], ["exact", "at_least"], [1.0, math.nan])
+    forecast = np.stack([np.arange(10.0), np.arange(10.0)], axis=1)  # 0, 1, ..., 9
+    rows = table(points, forecast, forecast + 100).set_index("bound")
+    exact, bound = rows.loc["exact"], rows.loc["at_least"]
+    assert exact["percentile"] == 55.0 and exact["prior_percentile"] == 0.0
+    assert bool(exact["in_50"]) and not bool(exact["prior_in_90"])
+    assert exact["crps"] == pytest.approx(crps(np.arange(10.0), 5.0))
+    assert bound["satisfied"] == 0.7 and bound["prior_satisfied"] == 1.0  # 3..9 of 0..9
+    assert math.isnan(bound["crps"]) and math.isnan(bound["in_80"])
