@@ -13,6 +13,7 @@ from builders import DRAWDOWN
 import sim
 from sim.results import open_results
 from sim.scenario.model import Observation, Point
+from sim.values import is_value_variable
 
 HEAD = """\
 name: Observed drawdown
@@ -70,7 +71,7 @@ observations:
     error: 5%
     source: press
   lost_guns: {holder: army, item: shell, of: consumed, values: {+10d: 100}, bound: at_least}
-  units: {holder: ally, item: shell, of: received, values: {2024-03-01: 0}, error: 600}
+  units: {holder: army, item: shell, of: consumed, values: {2024-03-01: 0}, error: 600}
 """
     )
     scenario = load(text, tmp_path)
@@ -175,6 +176,16 @@ def test_problems_in_a_data_file_are_located_at_line_and_column(tmp_path: Path) 
         "cumulative flows are counts >= 0)",
         f"{data}:5:1: {field}: cannot read 'foo' as a date (write an ISO date such as "
         "2024-09-01 or an offset from start such as +32mo)",
+    ]
+
+
+def test_two_values_on_one_date_are_located_at_the_second(tmp_path: Path) -> None:
+    text = HEAD + ("observations:\n  seen: {holder: army, item: shell, of: lost, "
+                   "values: {file: seen.csv}, bound: at_most}\n")  # fmt: skip
+    csv = "date,value\n2024-01-05,4\n+4d,5\n"
+    assert problems(text, tmp_path, {"seen.csv": csv}) == [
+        f"{tmp_path / 'seen.csv'}:3:1: observations.seen.values: two values on the same date "
+        "(keep one)"
     ]
 
 
@@ -304,6 +315,12 @@ observations:
         assert "observed" in results.dataset
         key = f"reference:{'deterministic' if deterministic else 'random'}"
         assert fp.digest(results.dataset, fp.CONTRACT) == fp.DIGESTS[key]
+    summary = sim.run(scenario, runs=fp.RUNS, seed=fp.SEED, keep="summary").dataset
+    kept = {str(n) for n in summary.data_vars}
+    added = {"inputs"} | {n for n in kept if n.startswith(("sampled_", "observed"))}
+    names = sorted(n for n in kept - added if not is_value_variable(n))
+    assert "observed_below" in kept
+    assert fp.digest(summary, names) == fp.DIGESTS["reference:summary"]
 
 
 # ---- results ---------------------------------------------------------------------------------
@@ -357,3 +374,32 @@ def test_summary_only_results_keep_exact_counts_of_the_runs(tmp_path: Path) -> N
 def test_results_without_observations_have_no_observed_variable(tmp_path: Path) -> None:
     results = sim.run(load(DRAIN, tmp_path), runs=2, seed=1)
     assert "observed" not in results.dataset and "point" not in results.dataset.dims
+
+
+def test_observed_values_are_the_same_for_any_number_of_workers(tmp_path: Path) -> None:
+    scenario = load(OBSERVED_DRAWDOWN, tmp_path)
+    serial = sim.run(scenario, runs=5500, seed=8).dataset.observed
+    parallel = sim.run(scenario, runs=5500, seed=8, workers=2).dataset.observed
+    assert np.array_equal(serial.values, parallel.values)
+
+
+def test_an_observation_of_what_nothing_moves_is_warned(tmp_path: Path) -> None:
+    text = (
+        DRAIN
+        + """\
+observations:
+  lost: {holder: army, item: shell, of: lost, values: {2024-01-11: 9}, bound: at_most}
+  empty: {holder: ally, item: shell, of: stock, values: {2024-01-11: 9}, bound: at_most}
+  left: {holder: army, item: shell, of: stock, values: {2024-01-11: 9}, bound: at_most}
+  fired: {holder: army, item: shell, of: consumed, values: {2024-01-11: 9}, bound: at_most}
+"""
+    )
+    with pytest.warns(sim.ScenarioWarning) as caught:
+        load(text, tmp_path)
+    where = tmp_path / "scenario.yaml"
+    assert [str(w.message) for w in caught] == [
+        f"{where}:12: observations.lost.of: nothing changes lost of shell at army: it is 0 in "
+        "every run (observe a holder and item that a process moves)",
+        f"{where}:13: observations.empty.of: nothing changes stock of shell at ally: it is 0 "
+        "in every run (observe a holder and item that a process moves)",
+    ]

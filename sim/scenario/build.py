@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from sim.currency import DEFAULT as DEFAULT_CURRENCY
 from sim.currency import symbol
 from sim.distributions import Distribution, Fixed
+from sim.flows import BY_NAME
 from sim.limits import MAX_DAYS, MAX_QUANTITY, MAX_RUNS, MAX_SEED, MIN_STEP_DAYS, TAIL
 from sim.processes.kind import Kind
 from sim.processes.registry import kinds
@@ -466,6 +467,8 @@ class Builder:
         observations = _complete(
             {n: observed.build(self, n, s) for n, s in self._entries(SECTION, ObservationSpec)}
         )
+        if not self.out.errors:
+            observed.warn_unmoved(self, observations, _moved(holders, processes))
         if self.out.errors or self.start is None:
             return None
         return model.Scenario(
@@ -477,6 +480,24 @@ class Builder:
             observations=observations,
             **head,
         )
+
+
+def _moved(
+    holders: Mapping[str, model.Holder], processes: Mapping[str, Mapping[str, Any]]
+) -> dict[str, set[tuple[str, str]]]:
+    """Per level or flow, the cells a process may change; ``stock`` also where a holder
+    starts with some."""
+    moved: dict[str, set[tuple[str, str]]] = {"stock": set()}
+    for holder in holders.values():
+        moved["stock"].update((holder.id, item) for item in holder.stock)
+    for kind in kinds():
+        for process in processes.get(kind.section, {}).values():
+            footprint = kind.footprint(process)
+            for name, cells in footprint.writes.items():
+                moved.setdefault(name, set()).update(cells)
+                if BY_NAME[name].sign:  # a flow in the balance moves the stock too
+                    moved["stock"].update(cells)
+    return moved
 
 
 T = TypeVar("T")

@@ -167,6 +167,10 @@ def _error(b: Builder, path: Path, spec: ObservationSpec) -> tuple[float | None,
     return (value, None) if share else (None, value)
 
 
+#: Per level or flow, the (holder, item) cells where some run may see it other than 0.
+Moved = Mapping[str, set[tuple[str, str]]]
+
+
 class Locate(Protocol):
     """Where a problem about one observed point goes: its YAML key, or its data file's cell."""
 
@@ -192,7 +196,7 @@ def _points(b: Builder, path: Path, raw: Mapping[Any, Any]) -> list[tuple[Point,
         if point is None:
             good = False
         elif point.day in points:
-            b.out.errors.append(locate("two values on the same date", "keep one of them"))
+            b.out.errors.append(_at_date(locate, "two values on the same date", "keep one"))
             good = False
         else:
             points[point.day] = (point, locate)
@@ -263,3 +267,18 @@ def _value(raw: Any, locate: Locate, b: Builder) -> float | None:
                                    "levels and cumulative flows are counts >= 0"))  # fmt: skip
         return None
     return value
+
+
+def warn_unmoved(b: Builder, observations: Mapping[str, Observation], moved: Moved) -> None:
+    """Warn of an observation of a level or flow that no process changes at its holder and
+    item (``moved``: quantity -> the cells processes may change; ``stock`` also where a holder
+    starts with some): it is 0 in every run, whatever was observed."""
+    for name, observation in observations.items():
+        cell = (observation.holder, observation.item)
+        if cell not in moved.get(observation.of, set()):
+            b.out.warn(
+                (SECTION, name, "of"),
+                f"nothing changes {observation.of} of {observation.item} at "
+                f"{observation.holder}: it is 0 in every run",
+                "observe a holder and item that a process moves",
+            )
