@@ -161,16 +161,6 @@ def calibrate_with(
     return sample(simulate, space.size, points, settings, report)
 
 
-def timed(started: float) -> float:
-    """Seconds since ``started`` (``time.perf_counter``)."""
-    return time.perf_counter() - started
-
-
-def scenario_name(scenario: Scenario) -> tuple[str, str]:
-    """The scenario's name and hash, as calibration files record them."""
-    return scenario.name, scenario.sha256
-
-
 def observation_points(scenario: Scenario, until: dt.date | None = None) -> Points:
     """The scenario's observed points (those on or before ``until``), with the reporting error
     of each exact one at least ``MIN_ERROR_SD``."""
@@ -241,4 +231,6 @@ def calibrate(
     points = every.take(mask)
     simulate = simulator(scenario, space, mask, workers=workers, scheduler=scheduler)
     found = calibrate_with(simulate, space, points, settings, report)
-    return Calibration(space, found, points, scenario.name, scenario.sha256, timed(started))
+    return Calibration(
+        space, found, points, scenario.name, scenario.sha256, time.perf_counter() - started
+    )

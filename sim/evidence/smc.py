@@ -179,7 +179,7 @@ class _Sampler:
         moved = np.zeros(n, dtype=bool)
         rates: list[float] = []
         current = self.log_target(p, exponent) - 0.5 * (p.z**2).sum(axis=1)
-        while len(rates) < self.settings.max_moves and self._room():
+        while len(rates) < self.settings.max_moves and self.room():
             proposal = p.z + self.scale * self.rng.standard_normal((n, self.dims)) @ chol.T
             q = self.evaluate(proposal)
             proposed = self.log_target(q, exponent) - 0.5 * (proposal**2).sum(axis=1)
@@ -197,7 +197,8 @@ class _Sampler:
         stage = Stage(exponent, math.nan, len(rates), acceptance, self.scale)
         return p, stage
 
-    def _room(self) -> bool:
+    def room(self) -> bool:
+        """Whether another generation is allowed."""
         return self.generations < self.settings.max_generations
 
 
@@ -233,7 +234,7 @@ def sample(
         found = merged_ess(p.z, log_w)
         stages.append(Stage(exponent, found))
         done = exponent >= 1 and found >= settings.target_ess * n
-        if done or not s._room():
+        if done or not s.room():
             break
         cov = weighted_cov(p.z, log_w)
         p = p.take(systematic(s.rng, log_w))
