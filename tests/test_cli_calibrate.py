@@ -98,3 +98,17 @@ def test_what_cannot_be_calibrated_is_refused_in_one_line(
     assert done.exit_code == 2, done.output
     assert message in done.output and "Traceback" not in done.output
     assert not (tmp_path / "o").exists()
+
+
+def test_the_slide_packs_assumptions_say_which_inputs_are_calibrated() -> None:
+    import sim
+    from sim.brief.assumptions import assumptions
+    from sim.evidence.posterior import Posterior, run_from_posterior
+
+    scenario = sim.load_scenario_text(DRAWDOWN)
+    posterior = Posterior((INPUTS[1],), np.array([[4.5], [4.6]]), np.array([0.5, 0.5]),
+                          {"observations": '["count"]'}, "c.nc")  # fmt: skip
+    results = run_from_posterior(scenario, posterior, runs=20, seed=1)
+    readings = {a.path: a.reading for a in assumptions(results.dataset)}
+    assert readings[INPUTS[1]] == "calibrated against count: drawn from the posterior"
+    assert "calibrated" not in readings[INPUTS[0]]
