@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 from builders import DRAWDOWN
+from test_inputs import TRANCHES
 
 import sim
 import sim.runner
@@ -34,9 +35,12 @@ def _inputs(dataset: xr.Dataset) -> pd.DataFrame:
     return pd.DataFrame(dataset["inputs"].values, columns=names)
 
 
-def test_the_inputs_a_run_drew_reproduce_it_bit_for_bit(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("text", [DRAWDOWN, TRANCHES], ids=["drawdown", "tranches"])
+def test_the_inputs_a_run_drew_reproduce_it_bit_for_bit(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sim.runner, "CHUNK_RUNS", 100)  # three chunks: each gets its rows
-    scenario = sim.load_scenario_text(DRAWDOWN)
+    scenario = sim.load_scenario_text(text)
     drawn = sim.run(scenario, runs=300, seed=4).dataset
     again = sim.run(scenario, runs=300, seed=4, inputs=_inputs(drawn)).dataset
     assert again.attrs["given_inputs"] != "[]"
