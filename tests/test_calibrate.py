@@ -59,10 +59,12 @@ observations:
 """
 
 
-def _conditioned(days: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _conditioned(
+    days: np.ndarray, y: np.ndarray, error: float = ERROR
+) -> tuple[np.ndarray, np.ndarray]:
     """Posterior mean and covariance of (stock, rate) given stocks ``y`` on ``days``."""
     design = np.stack([np.ones(len(days)), -days], axis=1)
-    predictive = design @ PRIOR_COV @ design.T + ERROR**2 * np.eye(len(days))
+    predictive = design @ PRIOR_COV @ design.T + error**2 * np.eye(len(days))
     gain = PRIOR_COV @ design.T @ np.linalg.inv(predictive)
     return PRIOR_MEAN + gain @ (y - design @ PRIOR_MEAN), PRIOR_COV - gain @ design @ PRIOR_COV
 
@@ -73,10 +75,12 @@ def _moments(c: Calibration) -> tuple[np.ndarray, np.ndarray]:
     return mean, (v - mean).T @ ((v - mean) * w[:, None])
 
 
-def test_a_stock_and_a_rate_from_two_reported_stocks() -> None:
-    found = calibrate(sim.load_scenario_text(DRAWDOWN), runs=1500, seed=11)
+@pytest.mark.parametrize("error", [ERROR, 1.0])  # 1: the stock's sd is 1/60 of its prior's
+def test_a_stock_and_a_rate_from_two_reported_stocks(error: float) -> None:
+    text = DRAWDOWN.replace(f"error: {ERROR:g}", f"error: {error:g}")
+    found = calibrate(sim.load_scenario_text(text), runs=1500, seed=11)
     assert list(found.space.paths) == INPUTS and found.sample.converged
-    exact_mean, exact_cov = _conditioned(DAYS, OBSERVED)
+    exact_mean, exact_cov = _conditioned(DAYS, OBSERVED, error)
     mean, cov = _moments(found)
     sd, exact_sd = np.sqrt(np.diag(cov)), np.sqrt(np.diag(exact_cov))
     n = found.sample.ess
@@ -85,7 +89,7 @@ def test_a_stock_and_a_rate_from_two_reported_stocks() -> None:
     rho, exact_rho = cov[0, 1] / sd.prod(), exact_cov[0, 1] / exact_sd.prod()
     assert abs(rho - exact_rho) < 4 * (1 - exact_rho**2) / math.sqrt(n)
     design = np.stack([np.ones(2), -DAYS], axis=1)
-    predictive = design @ PRIOR_COV @ design.T + ERROR**2 * np.eye(2)
+    predictive = design @ PRIOR_COV @ design.T + error**2 * np.eye(2)
     evidence = stats.multivariate_normal(design @ PRIOR_MEAN, predictive).logpdf(OBSERVED)
     assert abs(found.sample.log_evidence - evidence) < 0.15  # sd 0.03 over seeds (test_smc)
     table = summary(found.to_dataset())
