@@ -323,7 +323,9 @@ def _on_dask(
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        shared = client.scatter(job.scenario, broadcast=True)
+        # A key of its own (not the content's hash): a run that follows on the same client
+        # with the same scenario must not share data that this run's end releases.
+        shared = client.scatter(job.scenario, broadcast=True, hash=False)
         task, seed, deterministic = job.task, job.seed, job.deterministic
         futures = [
             client.submit(task, shared, c, seed, deterministic, job.rows(c), pure=True, retries=3)
