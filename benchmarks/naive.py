@@ -68,10 +68,13 @@ class NaiveResult:
 
 
 def report_days(scenario: Scenario) -> np.ndarray:
-    """Days since start of the reported times: 0, then every ``report_every`` through end."""
+    """Days since start of the reported times: 0, every ``report_every``, and the end day."""
     count = math.floor(scenario.end_day / scenario.report_every_days + 1e-9) + 1
     days = np.arange(count, dtype=np.float64) * scenario.report_every_days
-    return days[days <= scenario.end_day + 1e-9]
+    days = days[days <= scenario.end_day + 1e-9]
+    if days[-1] < scenario.end_day - 1e-9:
+        days = np.append(days, scenario.end_day)
+    return days
 
 
 def action_days(every: float, end_day: float, offset: float = 0.0) -> Iterator[float]:
@@ -220,7 +223,7 @@ class _Run:
     def track(self, cell: Cell, value: float, day: float) -> None:
         """Depletion and trough see every change, even one undone later in the same instant."""
         metric = self.metric
-        if value > self.floor.get(cell, 0.0):
+        if _above(value, self.floor.get(cell, 0.0)):
             self.above_floor[cell] = True
         elif self.above_floor.get(cell, False) and math.isnan(metric["depleted_at"][cell]):
             metric["depleted_at"][cell] = day
@@ -240,16 +243,26 @@ class _Run:
             target = self.target.get(cell, 0.0)
             if (
                 self.metric["trough_at"][cell] == self.instant
-                and self.metric["trough"][cell] < target
+                and _short(self.metric["trough"][cell], target)
             ):
                 # a new lowest point: replenished means back at target after it
                 self.below_target[cell] = True
                 replenished[cell] = math.nan
-            if self.stock(cell) < target:
+            if _short(self.stock(cell), target):
                 self.below_target[cell] = True
             elif self.below_target.get(cell, False) and math.isnan(replenished[cell]):
                 replenished[cell] = self.instant
         self.unsettled.clear()
+
+
+def _above(value: float, level: float) -> bool:
+    """Above ``level`` by more than 1e-6 of a unit and 1e-12 of the level (else at or below)."""
+    return value > level + 1e-6 + 1e-12 * abs(level)
+
+
+def _short(value: float, level: float) -> bool:
+    """Below ``level`` by more than 1e-6 of a unit and 1e-12 of the level."""
+    return value < level - 1e-6 - 1e-12 * abs(level)
 
 
 def _available(run: _Run, donor: Cell, keep_floor: bool) -> float:
@@ -296,8 +309,8 @@ class _Model:
         run.metric["trough_at"] = {cell: 0.0 for cell in self.cells}
         for cell in self.cells:
             value, floor, target = run.stock(cell), run.floor.get(cell, 0.0), run.target[cell]
-            run.above_floor[cell] = value > floor
-            run.below_target[cell] = value < target
+            run.above_floor[cell] = _above(value, floor)
+            run.below_target[cell] = _short(value, target)
 
     def _every(self, days: Sequence[float], phase: int, index: int) -> Iterator[simpy.Event]:
         for day in days:

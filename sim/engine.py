@@ -52,7 +52,7 @@ class ChunkResult:
     row that did not change shares the previous slab).
     """
 
-    report_days: np.ndarray  # (T,) days since start: 0, then every report_every, <= end_day
+    report_days: np.ndarray  # (T,) days since start: 0, every report_every, the end day
     holders: tuple[str, ...]  # scenario holder ids, file order
     items: tuple[str, ...]  # scenario item ids, file order
     slabs: dict[str, np.ndarray]  # LEVELS + FLOWS -> (slabs, runs); flows cumulative
@@ -81,10 +81,15 @@ class ChunkResult:
 
 
 def report_days(scenario: Scenario) -> np.ndarray:
-    """Days since start of the reported times: 0, then every ``report_every`` through the end."""
+    """Days since start of the reported times: 0, then every ``report_every``, and the end day
+    itself when it is not on that grid (so the last reported time is the end, after its
+    actions)."""
     count = math.floor(scenario.end_day / scenario.report_every_days + 1e-9) + 1
     days = np.arange(count, dtype=np.float64) * scenario.report_every_days
-    return days[days <= scenario.end_day + 1e-9]
+    days = days[days <= scenario.end_day + 1e-9]
+    if days[-1] < scenario.end_day - 1e-9:
+        days = np.append(days, scenario.end_day)
+    return days
 
 
 def active_cells(scenario: Scenario) -> list[Cell]:

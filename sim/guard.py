@@ -92,7 +92,9 @@ class Estimate:
 def estimate(scenario: Scenario, *, runs: int, workers: int = 1, summary: bool = False) -> Estimate:
     """The estimate for ``runs`` runs on ``workers`` local processes (``summary``: only
     summaries are kept, chunk by chunk)."""
-    times = math.floor(scenario.end_day / scenario.report_every_days + 1e-9) + 1
+    steps = math.floor(scenario.end_day / scenario.report_every_days + 1e-9)
+    off_grid = steps * scenario.report_every_days < scenario.end_day - 1e-9
+    times = steps + 1 + off_grid  # start, every report_every, and the end day off that grid
     print_ = footprint(scenario)
     grid = len(scenario.holders) * len(scenario.items)
     chunk = min(runs, CHUNK_RUNS)

@@ -31,6 +31,30 @@ def kernel(function: F) -> F:
 
 # -- the ledger ----------------------------------------------------------------------------
 
+#: A stock within this much of its floor or target is at it (float dust from shipping exactly
+#: down to a floor under a cap, or from input ratios): 1e-6 of a unit plus 1e-12 of the level.
+SLACK_UNITS = 1e-6
+SLACK_SHARE = 1e-12
+
+
+def slack(level: np.ndarray) -> np.ndarray:
+    """The slack around each of ``level`` (NumPy, for whole vectors at the start)."""
+    slack: np.ndarray = SLACK_UNITS + SLACK_SHARE * np.abs(level)
+    return slack
+
+
+@kernel
+def above(value: float, level: float) -> bool:
+    """Whether ``value`` is above ``level`` by more than the slack (else it is at or below)."""
+    return value > level + SLACK_UNITS + SLACK_SHARE * abs(level)
+
+
+@kernel
+def short_of(value: float, level: float) -> bool:
+    """Whether ``value`` is below ``level`` by more than the slack (else it is at or above)."""
+    return value < level - SLACK_UNITS - SLACK_SHARE * abs(level)
+
+
 
 @kernel
 def take(
@@ -58,7 +82,7 @@ def take(
             value = floor[r]
         stock[r] = value
         flow[r] += amount[r]
-        if armed[r] and not value > floor[r]:
+        if armed[r] and not above(value, floor[r]):
             depleted_at[r] = day
             may_deplete[r] = False
             armed[r] = False
@@ -93,7 +117,7 @@ def arm(stock: np.ndarray, floor: np.ndarray, armed: np.ndarray, may_deplete: np
     deplete are still not armed."""
     waiting = False
     for r in range(len(stock)):
-        armed[r] = stock[r] > floor[r] and may_deplete[r]
+        armed[r] = above(stock[r], floor[r]) and may_deplete[r]
         waiting |= may_deplete[r] and not armed[r]
     return waiting
 
@@ -117,11 +141,11 @@ def settle(
     ``replenished_at`` is the first return to target after the trough."""
     some = False
     for r in range(len(stock)):
-        if trough_at[r] == day and trough[r] < target[r]:
+        if trough_at[r] == day and short_of(trough[r], target[r]):
             below[r] = True
             may_replenish[r] = True
             replenished_at[r] = np.nan
-        short = stock[r] < target[r]
+        short = short_of(stock[r], target[r])
         if below[r] and not short:
             replenished_at[r] = day
             may_replenish[r] = False

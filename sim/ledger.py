@@ -122,8 +122,8 @@ class Ledger:
         self._floor[:] = floor
         self._target[:] = target
         self._trough[:] = self._stock
-        np.greater(self._stock, self._floor, out=self._armed)
-        np.less(self._stock, self._target, out=self._below)
+        np.greater(self._stock, self._floor + kernels.slack(self._floor), out=self._armed)
+        np.less(self._stock, self._target - kernels.slack(self._target), out=self._below)
         self._some_below = [bool(below.any()) for below in self._below]
         self._unarmed = [not bool(armed.all()) for armed in self._armed]
 

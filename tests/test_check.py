@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -159,8 +160,10 @@ def test_check_of_a_scenario_prints_and_writes_csv_and_charts(
     assert list(written.columns[: len(COLUMNS)]) == list(COLUMNS)
     assert written["date"].tolist() == ["2024-01-11", "2024-01-21", "2024-02-10"]
     assert sorted(p.name for p in out.iterdir()) == [
-        "check.csv", "observed_fired.png", "observed_left.png",
+        "check.csv", "observed_fired.png", "observed_left.png", "run.json",
     ]  # fmt: skip
+    listed = json.loads((out / "run.json").read_text())["files"]
+    assert sorted(listed) == ["check.csv", "observed_fired.png", "observed_left.png"]
 
 
 def test_check_of_a_run_folder_and_run_printing_the_verdicts(

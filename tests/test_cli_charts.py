@@ -128,7 +128,7 @@ def test_compare_defaults_to_the_first_drawn_down_stock(
         (["chart", "{saved}", "--out", "x.png", "--format", "pdf"], "does not end in .pdf"),
         (["chart", "{saved}", "--out", "x.gif"], "unknown chart format .gif"),
         (["chart", "{junk}"], "not a readable results file"),
-        (["chart", "{saved}", "--out", "nowhere/x.png"], "Error: nowhere/x.png: cannot write"),
+        (["chart", "{saved}", "--out", "nowhere/x.png"], "Error: nowhere/x.png: the folder nowhere does not exist (create it first)"),
         (["compare", "{saved}", "{saved}", "--holder", "us"], "give both --holder and --item"),
         (["chart", "{saved}", "--also", "us"], "--also applies to --kind availability only"),
         (
@@ -171,6 +171,6 @@ def test_unwritable_out_leaves_no_partial_file(saved: Path, tmp_path: Path) -> N
     folder.mkdir()  # a directory where the chart should go: the write fails, even as root
     code, output = invoke("chart", saved, "--out", folder)
     assert (code, output.count("\n")) == (2, 1)
-    assert f"Error: {folder}: cannot write" in output
+    assert f"Error: {folder}: is a folder (name a file)" in output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.png"]
     assert list(folder.iterdir()) == []

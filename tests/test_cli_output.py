@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import resource
@@ -57,11 +58,17 @@ def tree(folder: Path) -> dict[str, str]:
 
 
 def previous_outputs(folder: Path) -> None:
+    """A run's outputs as run.json lists them: each file with its SHA-256."""
     folder.mkdir(parents=True)
-    (folder / "run.json").write_text(json.dumps({"scenario_sha256": "0" * 64, "runs": 1}))
     (folder / "results.nc").write_bytes(b"old")
     (folder / "charts").mkdir()
-    (folder / "charts" / "timeline.png").write_bytes(b"old")
+    (folder / "charts" / "timeline.png").write_bytes(b"old chart")
+    files = {"results.nc": sha256(b"old"), "charts/timeline.png": sha256(b"old chart")}
+    (folder / "run.json").write_text(json.dumps({"runs": 1, "files": files}))
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
 
 
 def test_a_folder_with_a_users_file_is_refused_and_kept(here: Path) -> None:

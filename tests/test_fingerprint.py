@@ -33,21 +33,21 @@ CONTRACT = (
 RUNS, SEED = 300, 11
 
 DIGESTS = {
-    "reference:random": "58e10e47929aa932ab0e103e2823db60",
-    "reference:deterministic": "5067fd1f47cf3fae473678e4e60e43eb",
-    "eu_million_shells:random": "ff9b4aee45c7ba390404f79d9504287b",
-    "eu_million_shells:deterministic": "97e0ed0fe834f6c36b88e0fee915543e",
-    "howitzers_guns_and_shells:random": "ddcc7c36d363a63463261df79fc41bec",
-    "howitzers_guns_and_shells:deterministic": "f2d1300d1aaa6adf7b2078f0ad48dff0",
-    "howitzers_ukraine:random": "d095df559b21f4c9e23e7451fa5975dd",
-    "howitzers_ukraine:deterministic": "528390d07cb069a308b938e7bafaa036",
-    "javelin_stinger:random": "9fc37fadaad9e378493a667cdb48d2c0",
-    "javelin_stinger:deterministic": "40df075ae1d68242f187ff86c33f903f",
-    "us_155mm_dollars:random": "07a2c2ccf865b6eedc218cf85337784e",
-    "us_155mm_dollars:deterministic": "7fb53feeb310a22cbedd3d70e41872b8",
-    "us_155mm_m777:random": "0a0f6ece0ebd6f6ede01d457a5c4c786",
-    "us_155mm_m777:deterministic": "b2076d0db95515cf2d20a353962f3fea",
-    "reference:summary": "5bee2ecc197a1b31d368e877f1515c1b",
+    "reference:random": "1cc910d46fd99346df5d7ee3c89121b2",
+    "reference:deterministic": "6d7632fc3f9675410e5835447d16663c",
+    "eu_million_shells:random": "4154f2750380ac7b4ff1f7374f9ef8e3",
+    "eu_million_shells:deterministic": "d8d94f2a4d3b7076bbb861ddb4689fa0",
+    "howitzers_guns_and_shells:random": "ac9c03373ec003ac4947a9a29ee4767e",
+    "howitzers_guns_and_shells:deterministic": "462513a7d0a8c0ea5d9cca5d0479c358",
+    "howitzers_ukraine:random": "5363ffea16f51dd1190e48cc4d181075",
+    "howitzers_ukraine:deterministic": "cb8b485fa998cf9018b28914a0068640",
+    "javelin_stinger:random": "b5a18f432210917cbf1ee37ccfdfc64a",
+    "javelin_stinger:deterministic": "81e425582223d54e62b20176c7b31bef",
+    "us_155mm_dollars:random": "839e7eec180315ee886a506f960d90e7",
+    "us_155mm_dollars:deterministic": "2fc72dc8b38df9339d838f875d7f3ce9",
+    "us_155mm_m777:random": "3a4ec3ba9c3fade32973e27197b0df76",
+    "us_155mm_m777:deterministic": "2d09d1b16ad3af713c1f7dd311729a40",
+    "reference:summary": "4ce8ae21c531f804aaa704a6e6041e2d",
 }
 
 

@@ -47,19 +47,19 @@ def test_the_estimate_counts_what_the_engine_stores() -> None:
     scenario = load()
     estimate = guard.estimate(scenario, runs=200)
     result = simulate_chunk(scenario, 3, np.random.SeedSequence(0))
-    assert estimate.times == len(report_days(scenario)) == 53
+    assert estimate.times == len(report_days(scenario)) == 54  # 52 weeks, 364 d, 365.25 d
     assert estimate.rows == sum(len(columns) for columns in result.columns.values())
     assert estimate.grid == 4 and estimate.held == 200
     days = 365.25
     actions = {"production.line.every": days / 7, "donations.aid.every": days / 7}
     actions |= {"attrition.hits.every": days / 7, "consumption.fires.every": days}
     assert estimate.actions == pytest.approx(actions)
-    assert estimate.events == pytest.approx(53 + sum(actions.values()) + days)
+    assert estimate.events == pytest.approx(54 + sum(actions.values()) + days)
 
 
 def test_a_summary_only_run_holds_a_chunk_per_worker() -> None:
     e = guard.estimate(load(), runs=1_000_000, workers=2, summary=True)
-    assert e.held == 2 * guard.CHUNK_RUNS and e.output_values == 10 * 53 * 4 * 12
+    assert e.held == 2 * guard.CHUNK_RUNS and e.output_values == 10 * 54 * 4 * 12
 
 
 def test_the_flagships_pass() -> None:

@@ -1,5 +1,5 @@
 """Command line: `stockpile run | validate | schema | chart | compare | explain | solve | sweep |
-probability | brief | export | check | calibrate | backtest`.
+probability | brief | export | check | import | calibrate | backtest`.
 
 Each command lives in its own module and registers itself on the ``main`` group.
 """
@@ -67,6 +67,7 @@ from sim.cli import (  # noqa: E402, F401  (each registers commands)
     evidence,
     evidence_calibrate,
     explain,
+    imports,
     run,
     validate,
 )

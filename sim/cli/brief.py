@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from sim.cli import main
-from sim.cli.files import BadInput, open_results, results_file, write_whole
+from sim.cli.files import BadInput, OutputFile, force_option, open_results, results_file
 
 
 @main.command("brief")
@@ -18,8 +18,13 @@ from sim.cli.files import BadInput, open_results, results_file, write_whole
 @click.option("--pdf", type=click.Path(path_type=Path), help="The same pack as PDF "
               "(needs LibreOffice).")  # fmt: skip
 @click.option("--labels", metavar="A,B,...", help="Names of compared results (default A, B...).")
+@force_option
 def brief(
-    results: tuple[Path, ...], pptx: Path | None, pdf: Path | None, labels: str | None
+    results: tuple[Path, ...],
+    pptx: Path | None,
+    pdf: Path | None,
+    labels: str | None,
+    force: bool,
 ) -> None:
     """A briefing slide pack from RESULTS (a run's output folder or its results.nc); several
     RESULTS make a pack comparing them."""
@@ -27,14 +32,16 @@ def brief(
     names = _labels(labels, len(datasets))
     if pptx is None and pdf is None:
         pptx = _default(results, "brief.pptx", "--pptx")
+    pptx_file = OutputFile.checked(pptx, (".pptx",), force=force) if pptx else None
+    pdf_file = OutputFile.checked(pdf, (".pdf",), force=force) if pdf else None
     from sim.brief import pack
     from sim.brief.render import RenderError, to_pdf
 
     deck = pack.single(datasets[0]) if len(datasets) == 1 else pack.compared(datasets, names)
-    if pptx is not None:
-        write_whole(pptx, deck.save)
-    if pdf is not None:
-        target = pdf
+    if pptx_file is not None:
+        pptx_file.write(deck.save)
+    if pdf_file is not None:
+        target = pdf_file.path
 
         def render(temporary: Path) -> None:
             source = temporary.with_name(f"{temporary.stem}.pptx")
@@ -46,21 +53,23 @@ def brief(
             finally:
                 source.unlink(missing_ok=True)
 
-        write_whole(pdf, render)
+        pdf_file.write(render)
 
 
 @main.command("export")
 @click.argument("results", type=click.Path(path_type=Path), metavar="RESULTS")
 @click.option("--xlsx", type=click.Path(path_type=Path), help="Workbook (default: "
               "RESULTS/results.xlsx for a run's folder).")  # fmt: skip
-def export(results: Path, xlsx: Path | None) -> None:
+@force_option
+def export(results: Path, xlsx: Path | None, force: bool) -> None:
     """The summary, weekly bands, inputs and run metadata of RESULTS as an Excel workbook."""
     dataset = open_results(results)
     out = xlsx or _default((results,), "results.xlsx", "--xlsx")
+    file = OutputFile.checked(out, (".xlsx",), force=force)
     from sim.brief.workbook import workbook
 
     book = workbook(dataset)
-    write_whole(out, lambda path: book.save(str(path)))
+    file.write(lambda path: book.save(str(path)))
 
 
 def _labels(labels: str | None, count: int) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from sim.cli import main
-from sim.cli.files import BadInput, open_results, write_whole
+from sim.cli.files import BadInput, OutputFile, force_option, open_results
 from sim.formats import CHART_FORMATS
 
 KINDS = ("fan", "timeline", "flows", "availability", "value")
@@ -34,6 +34,7 @@ FORMATS = CHART_FORMATS
 @click.option(
     "--out", type=click.Path(path_type=Path), help="Output file (default: KIND[_H_I].FMT)."
 )
+@force_option
 def chart(
     results: Path,
     kind: str,
@@ -43,6 +44,7 @@ def chart(
     bands: str | None,
     fmt: str | None,
     out: Path | None,
+    force: bool,
 ) -> None:
     """Redraw one chart from RESULTS (a run's output folder or its results.nc)."""
     if kind in CELL_KINDS and not (holder and item):
@@ -54,7 +56,7 @@ def chart(
     stem = "_".join(p for p in (kind, holder, item) if p) if kind in CELL_KINDS else kind
     if kind == "value":
         stem = f"value_{holder}"
-    out = out or Path(f"{stem}.{fmt}")
+    file = chart_file(out or Path(f"{stem}.{fmt}"), fmt, force)
     from sim import plots
 
     draw = {
@@ -78,7 +80,7 @@ def chart(
         figure = _draw(plots.value, dataset, holder)
     else:
         figure = _draw(draw[kind], dataset, holder, item, **options)
-    write_figure(figure, out, fmt)
+    write_figure(figure, file, fmt)
 
 
 @main.command("compare")
@@ -93,6 +95,7 @@ def chart(
     metavar="A,B",
     help="Names of A and B in the legend (default: scenario names, overrides, or file names).",
 )
+@force_option
 def compare(
     first: Path,
     second: Path,
@@ -101,6 +104,7 @@ def compare(
     fmt: str | None,
     out: Path | None,
     labels: str | None,
+    force: bool,
 ) -> None:
     """Draw the stock fans of two results A and B (e.g. two scenario variants) on one chart."""
     a, b = open_results(first), open_results(second)
@@ -114,10 +118,10 @@ def compare(
             raise BadInput(f"{first}: no stock is drawn down; give --holder and --item")
         holder, item = cells[0]
     fmt = chart_format(fmt, out)
-    out = out or Path(f"compare_{holder}_{item}.{fmt}")
+    file = chart_file(out or Path(f"compare_{holder}_{item}.{fmt}"), fmt, force)
     names = _given_labels(labels) or _labels(a, b, first, second)
     figure = _draw(plots.compare, a, b, holder, item, labels=names)
-    write_figure(figure, out, fmt)
+    write_figure(figure, file, fmt)
 
 
 def chart_format(fmt: str | None, out: Path | None) -> str:
@@ -166,10 +170,23 @@ def _draw(chart: Any, *args: Any, **kwargs: Any) -> Any:
         raise BadInput(str(error)) from None
 
 
-def write_figure(figure: Any, out: Path, fmt: str) -> None:
+def chart_file(out: Path, fmt: str, force: bool) -> OutputFile:
+    """``out`` checked as a chart file of format ``fmt``."""
+    return OutputFile.checked(out, (f".{fmt}",), force=force)
+
+
+def named_chart(out: Path | None, force: bool) -> tuple[OutputFile, str] | None:
+    """A chart file named by an option (``--chart``), with its format from its extension."""
+    if out is None:
+        return None
+    fmt = chart_format(None, out)
+    return chart_file(out, fmt, force), fmt
+
+
+def write_figure(figure: Any, file: OutputFile, fmt: str) -> None:
     """Render fully in memory first, so a failure leaves no partial file."""
     from sim.plots import save
 
     buffer = io.BytesIO()
     save(figure, buffer, fmt)
-    write_whole(out, lambda path: path.write_bytes(buffer.getvalue()))
+    file.write(lambda path: path.write_bytes(buffer.getvalue()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,8 +10,8 @@ from typing import Any, TypeVar
 import click
 
 from sim.cli import main
-from sim.cli.charts import chart_format, write_figure
-from sim.cli.files import BadInput, open_results
+from sim.cli.charts import chart_file, chart_format, named_chart, write_figure
+from sim.cli.files import BadInput, OutputFile, force_option, open_results
 from sim.cli.problems import exit_with_problems
 
 UNREACHABLE = 1
@@ -124,6 +123,7 @@ def solve(
 @click.option("--chart", type=click.Path(path_type=Path), help="Write the bands chart here.")
 @click.option("--heatmap", type=click.Path(path_type=Path),
               help="Two inputs and a goal: write the heat map of its chance here.")  # fmt: skip
+@force_option
 @_scenario_options
 def sweep(
     scenario: Path,
@@ -135,6 +135,7 @@ def sweep(
     out: Path | None,
     chart: Path | None,
     heatmap: Path | None,
+    force: bool,
     runs: int | None,
     seed: int | None,
     workers: int,
@@ -149,9 +150,9 @@ def sweep(
     _exists(scenario)
     if (holder is None) != (item is None):
         raise BadInput("give both --holder and --item, or neither")
-    if out is not None and out.suffix != ".nc":
-        raise BadInput(f"--out {out}: write the sweep to a .nc file")
-    formats = [chart_format(None, path) for path in (chart, heatmap) if path is not None]
+    out_file = OutputFile.checked(out, (".nc",), force=force) if out is not None else None
+    chart_file_ = named_chart(chart, force)
+    heatmap_file = named_chart(heatmap, force)
     with _bad_input():
         metric = parse_metric(metric) if metric else None
         found = run_sweep(
@@ -170,13 +171,13 @@ def sweep(
         click.echo(table.to_string(index=False))
         from sim import plots
 
-        if chart is not None:
-            write_figure(plots.sweep_bands(found), chart, formats.pop(0))
-        if heatmap is not None:
-            write_figure(plots.sweep_heatmap(found), heatmap, formats.pop(0))
-    if out is not None:
-        _write_dataset(found.dataset, out)
-        click.echo(f"wrote {out}")
+        if chart_file_ is not None:
+            write_figure(plots.sweep_bands(found), *chart_file_)
+        if heatmap_file is not None:
+            write_figure(plots.sweep_heatmap(found), *heatmap_file)
+    if out_file is not None:
+        dataset = found.dataset
+        out_file.write(lambda path: dataset.to_netcdf(path, engine="h5netcdf"))
 
 
 @main.command("probability")
@@ -187,6 +188,7 @@ def sweep(
               help="back: back at target after its trough; floor: at its floor.")  # fmt: skip
 @click.option("--label", "labels", multiple=True, help="A name per RESULTS (default: scenario).")
 @click.option("--out", type=click.Path(path_type=Path), help="Output file [probability_H_I.png].")
+@force_option
 def probability(
     results: tuple[Path, ...],
     holder: str,
@@ -194,6 +196,7 @@ def probability(
     event: str,
     labels: tuple[str, ...],
     out: Path | None,
+    force: bool,
 ) -> None:
     """Chart the chance that a stock is back at target (or at its floor) by each date, for one
     or several RESULTS (run folders or results.nc) on one chart."""
@@ -203,22 +206,11 @@ def probability(
     if labels and len(labels) != len(results):
         raise BadInput("give one --label per RESULTS")
     fmt = chart_format(None, out)
-    out = out or Path(f"probability_{holder}_{item}.{fmt}")
+    file = chart_file(out or Path(f"probability_{holder}_{item}.{fmt}"), fmt, force)
     with _bad_input():
         figure = plots.probability(datasets, holder, item, event=event,  # type: ignore[arg-type]
                                    labels=list(labels) or None)  # fmt: skip
-    write_figure(figure, out, fmt)
-
-
-def _write_dataset(dataset: Any, out: Path) -> None:
-    """Write beside ``out`` first and rename, so a failure leaves no partial file."""
-    temporary = out.with_name(f".{out.name}.partial")
-    try:
-        dataset.to_netcdf(temporary, engine="h5netcdf")
-        os.replace(temporary, out)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise BadInput(f"{out}: cannot write ({error.strerror or error})") from None
+    write_figure(figure, file, fmt)
 
 
 def _exists(scenario: Path) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from sim.cli import main
-from sim.cli.files import BadInput, open_results, results_file, write_whole
+from sim.cli.files import BadInput, open_results, results_file
+from sim.cli.output import OutputError, check_target, write_folder
 from sim.cli.problems import exit_with_problems, load_or_exit
 from sim.limits import MAX_RUNS, MAX_SEED
 
@@ -36,15 +38,33 @@ def check(source: Path, runs: int | None, seed: int | None, out: Path | None) ->
     dataset = _results(source, runs, seed)
     table = checked(dataset)
     folder = out or default_folder(source)
-    if folder.exists() and not folder.is_dir():
-        raise BadInput(f"{folder}: exists and is not a folder (choose another --out)")
+    check_target_or_exit(folder)
     print_check(table)
+
+    def write(staging: Path) -> None:
+        csv(table).to_csv(staging / "check.csv", index=False)
+        _write_charts(dataset, staging)
+
+    metadata = {"command": "check", "source": str(source), **_attributes(dataset)}
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise BadInput(f"{folder}: cannot create the folder ({error.strerror or error})") from None
-    write_whole(folder / "check.csv", lambda path: csv(table).to_csv(path, index=False))
-    _write_charts(dataset, folder)
+        write_folder(folder, write, metadata)
+    except OutputError as error:
+        exit_with_problems([str(error)])
+    click.echo(f"Wrote {folder}{os.sep}")
+
+
+def check_target_or_exit(folder: Path) -> None:
+    """Exit 2 with one line if ``folder`` may not be written (before any work is done)."""
+    try:
+        check_target(folder)
+    except OutputError as error:
+        exit_with_problems([str(error)])
+
+
+def _attributes(dataset: Any) -> dict[str, object]:
+    keys = ("scenario", "scenario_sha256", "seed", "runs")
+    return {k: dataset.attrs[k].item() if hasattr(dataset.attrs[k], "item") else dataset.attrs[k]
+            for k in keys if k in dataset.attrs}  # fmt: skip
 
 
 def _results(source: Path, runs: int | None, seed: int | None) -> Any:
@@ -101,8 +121,7 @@ def _write_charts(dataset: Any, folder: Path) -> None:
         buffer = io.BytesIO()
         figure: Any = against_record(dataset, observation)  # a new Figure: no ax given
         save(figure, buffer, "png")
-        data = buffer.getvalue()
-        write_whole(folder / f"observed_{observation}.png", lambda path: path.write_bytes(data))  # noqa: B023
+        (folder / f"observed_{observation}.png").write_bytes(buffer.getvalue())
 
 
 def print_check(table: pd.DataFrame) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import click
 
 from sim.cli import main
-from sim.cli.charts import chart_format, write_figure
-from sim.cli.files import BadInput, open_results
+from sim.cli.charts import named_chart, write_figure
+from sim.cli.files import BadInput, force_option, open_results
 from sim.cli.problems import exit_with_problems, load_or_exit
 
 
@@ -51,6 +51,7 @@ def results_or_run(
               help="SCENARIO: override a value before running.")  # fmt: skip
 @click.option("--allow-large", is_flag=True,
               help="SCENARIO: run even beyond the work limits (docs/limits.md).")  # fmt: skip
+@force_option
 def explain(
     source: Path,
     metric: str,
@@ -62,6 +63,7 @@ def explain(
     seed: int | None,
     overrides: tuple[str, ...],
     allow_large: bool,
+    force: bool,
 ) -> None:
     """Rank the inputs of RESULTS (a run's folder or results.nc) or of a run of SCENARIO by
     their influence on one outcome: one input per row, most influential first."""
@@ -70,7 +72,7 @@ def explain(
 
     if (holder is None) != (item is None):
         raise BadInput("give both --holder and --item, or neither")
-    fmt = chart_format(None, chart) if chart else "png"
+    chart_file = named_chart(chart, force)
     try:
         metric = parse_metric(metric)
         dataset = results_or_run(source, runs, seed, overrides, allow_large)
@@ -86,7 +88,7 @@ def explain(
         click.echo(line)
     click.echo(f"unexplained by any single input: {found.unexplained:.0%} "
                "(interactions and the model's own randomness)")  # fmt: skip
-    if chart is not None:
+    if chart_file is not None:
         from sim.plots import tornado
 
-        write_figure(tornado(found, dataset), chart, fmt)
+        write_figure(tornado(found, dataset), *chart_file)

@@ -1,18 +1,22 @@
 """Results files in, single output files out: the CLI's shared file handling.
 
-A RESULTS argument is a run's output folder or its ``results.nc``. An output file is written
-whole to a temporary name beside it and then renamed, so a failure leaves no partial file.
+A RESULTS argument is a run's output folder or its ``results.nc``. A single output file
+(``OutputFile``) is written whole beside its target and renamed over it, only where stockpile
+may write: never over a file of the user's, a link or a device.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import stat
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
+
+from sim.cli.owned import is_ours, record
 
 
 class BadInput(click.ClickException):
@@ -46,18 +50,85 @@ def open_results(path: Path) -> Any:
     return dataset
 
 
-def write_whole(out: Path, write: Callable[[Path], object]) -> None:
-    """``write(temporary)`` then rename it to ``out``; nothing left behind on failure."""
-    temporary: Path | None = None
+def force_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--force``: replace an output file that stockpile did not write (or that changed)."""
+    return click.option(
+        "--force",
+        is_flag=True,
+        help="Replace an existing output file even if stockpile did not write it.",
+    )(function)
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """A single output file: checked before the work that makes it, written whole at the end.
+
+    A file is written to a locked staging file beside its target by a forked writer and renamed
+    into place, so a crash, a full disk or an interrupt leaves the previous file as it was (and
+    the next command removes what a killed one left). Refused, with one line and exit status 2:
+    a name whose extension is not the format's, a symbolic link, a folder, a device, FIFO or
+    socket, and an existing file that stockpile did not write unless ``force``.
+    """
+
+    path: Path
+    force: bool = False
+
+    @classmethod
+    def checked(cls, out: Path, suffixes: tuple[str, ...], *, force: bool = False) -> OutputFile:
+        """``out`` as an output file of one of ``suffixes`` (``(".pptx",)``), or BadInput."""
+        if out.suffix.lower() not in suffixes:
+            wanted = " or ".join(suffixes)
+            raise BadInput(f"{out}: this output is written to a {wanted} file (name it so)")
+        file = cls(out, force)
+        file.check()
+        return file
+
+    def check(self) -> None:
+        """BadInput if the target may not be written now."""
+        try:
+            problem = replace_problem(self.path, self.force)
+        except OSError as error:
+            raise BadInput(f"{self.path}: cannot use ({error.strerror or error})") from None
+        if problem:
+            raise BadInput(f"{self.path}: {problem}")
+
+    def write(self, write: Callable[[Path], object]) -> None:
+        """``write(staging path)`` in a forked process, then rename it over the target."""
+        from sim.cli.output import OutputError, clear_staged_files, staged_file, write_apart
+
+        self.check()
+        try:
+            clear_staged_files(self.path.parent)
+            with staged_file(self.path) as staging:
+                write_apart(lambda: write(staging), self.path, "this file")
+                self.check()  # still ours to replace?
+                os.rename(staging, self.path)
+        except OutputError as error:
+            raise BadInput(str(error)) from None
+        except OSError as error:
+            raise BadInput(f"{self.path}: cannot write ({error.strerror or error})") from None
+        record(self.path)
+        click.echo(f"wrote {self.path}")
+
+
+def replace_problem(target: Path, force: bool) -> str | None:
+    """Why ``target`` may not be written (None: absent, or a regular file that may be)."""
     try:
-        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=".stockpile-",
-                                         suffix=out.suffix, delete=False) as file:  # fmt: skip
-            temporary = Path(file.name)
-        write(temporary)
-        os.replace(temporary, out)
-    except OSError as error:
-        raise BadInput(f"{out}: cannot write ({error.strerror or error})") from None
-    finally:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
-    click.echo(f"wrote {out}")
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        parent = target.parent
+        if not parent.is_dir():
+            return f"the folder {parent} does not exist (create it first)"
+        return None
+    if stat.S_ISLNK(mode):
+        return "is a symbolic link (name the file itself, or another file)"
+    if stat.S_ISDIR(mode):
+        return "is a folder (name a file)"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file (a device, FIFO or socket); choose a file name"
+    if not force and not is_ours(target):
+        return (
+            "exists and stockpile did not write it (or it changed since); choose another "
+            "name, or add --force to replace it"
+        )
+    return None

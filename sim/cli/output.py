@@ -2,10 +2,11 @@
 stockpile did not write is ever removed.
 
 ``--out`` may name a new folder, an empty one, or one that holds a previous run's outputs and
-nothing else (``run.json`` and the known names below). Anything else is refused before the run
-starts. The results are written into a staging folder beside the target and swapped in with one
-atomic rename (an exchange on Linux, so the target is never missing); the previous outputs are
-then removed file by file, by name, so a file that appeared meanwhile is kept.
+nothing else: the files its ``run.json`` lists, each unchanged since (``sim.cli.owned``).
+Anything else is refused before the run starts. The results are written into a staging folder
+beside the target and swapped in with one atomic rename (an exchange on Linux, so the target is
+never missing); the previous outputs are then removed file by file, each only if it is still
+what the run wrote, so a file that appeared or changed meanwhile is kept.
 
 The staging folder is locked while its run lives: a second run writing the same ``--out`` is
 refused at once, and a later run removes the staging folders that killed runs left behind.
@@ -31,6 +32,7 @@ from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from sim.cli.owned import RUN_MANIFEST, digest, folder_digests, is_ours, manifest
 from sim.formats import CHART_FORMATS
 
 try:
@@ -40,10 +42,10 @@ try:
 except ImportError:  # Windows: no advisory locks; leftovers are then never removed
     LOCKS = False
 
-#: Files and folders a run writes into its output folder.
-OUTPUT_FILES = frozenset(
-    {"results.nc", "summary.csv", "run.json", "brief.pptx", "brief.pdf", "results.xlsx"}
-)
+#: Files a run writes into its output folder (removed by name only from its own staging folder).
+OUTPUT_FILES = frozenset({"results.nc", "summary.csv", RUN_MANIFEST})
+#: Name prefix of the staging files of single-file outputs.
+STAGED_FILE = ".stockpile-file-"
 CHART_FOLDER = "charts"
 CHART_SUFFIXES = frozenset(f".{fmt}" for fmt in CHART_FORMATS)
 
@@ -58,8 +60,12 @@ def check_target(out: Path) -> Path:
     Refused: the working directory or a folder above it, a file, a symbolic link, a folder with
     anything a run did not write, a name the file system cannot hold.
     """
-    target = Path(os.path.abspath(out))
-    _check_name(target)
+    absolute = Path(os.path.abspath(out))
+    _check_name(absolute)
+    try:  # the folders above resolved: two spellings of one folder are one target (and lock)
+        target = absolute.parent.resolve() / absolute.name
+    except (OSError, RuntimeError):
+        target = absolute
     try:
         _check_place(out, target)
     except OSError as error:
@@ -101,59 +107,57 @@ def _check_name(target: Path) -> None:
 
 
 def _foreign(folder: Path, limit: int = 3) -> list[str]:
-    """Up to ``limit`` entries of ``folder`` that are not a run's outputs (empty: none)."""
-    entries = sorted(folder.iterdir())
-    if entries and not (folder / "run.json").is_file():
-        return [p.name for p in entries[:limit]]
-    foreign = [p.name for p in entries if not _is_output(p)]
-    return foreign[:limit]
+    """Up to ``limit`` entries of ``folder`` that its ``run.json`` does not list as written by
+    a run and unchanged since (empty: none)."""
+    listed = manifest(folder)
+    foreign: list[str] = []
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        folder_of_files = path.is_dir() and not path.is_symlink()
+        if folder_of_files and (name == CHART_FOLDER or any(path.iterdir())):
+            continue  # judged by what it holds
+        if listed is None or not (name == RUN_MANIFEST or _listed(path, name, listed)):
+            foreign.append(name)
+        if len(foreign) >= limit:
+            break
+    return foreign
 
 
-def _is_output(path: Path) -> bool:
-    if path.is_symlink():
+def _listed(path: Path, name: str, listed: dict[str, str]) -> bool:
+    """Whether ``path`` is a file that the manifest lists, unchanged; or one stockpile wrote
+    into the folder later (a slide pack, a workbook)."""
+    if path.is_symlink() or not path.is_file():
         return False
-    if path.name in OUTPUT_FILES:
-        return path.is_file()
-    if path.name == CHART_FOLDER and path.is_dir():
-        return all(_is_chart(p) for p in path.iterdir())
-    return False
+    return (name in listed and digest(path) == listed[name]) or is_ours(path)
 
 
-def _is_chart(path: Path) -> bool:
-    return path.is_file() and not path.is_symlink() and path.suffix in CHART_SUFFIXES
-
-
-def is_previous_output(folder: Path) -> bool:
-    """Whether ``folder`` holds a run's outputs and nothing else (its ``run.json`` readable)."""
-    if not folder.is_dir() or _foreign(folder):
-        return False
-    try:
-        metadata = json.loads((folder / "run.json").read_text())
-    except (OSError, ValueError):
-        return False
-    return isinstance(metadata, dict) and "scenario_sha256" in metadata
+def write_manifest(folder: Path, metadata: dict[str, object]) -> None:
+    """``folder/run.json``: ``metadata`` and every file the run wrote into ``folder``."""
+    content = {**metadata, "files": folder_digests(folder)}
+    (folder / RUN_MANIFEST).write_text(json.dumps(content, indent=2) + "\n")
 
 
 def remove_outputs(folder: Path) -> bool:
-    """Remove what a run writes from ``folder``, by name, then the folder if it is empty.
+    """Remove what a run wrote from ``folder``, then the folder if it is empty.
 
-    Returns whether the folder is gone; anything else in it is kept.
+    With a ``run.json`` that lists its files, only those still as written are removed; without
+    one (a staging folder a run did not finish), the names a run writes. Returns whether the
+    folder is gone; anything else in it is kept.
     """
+    listed = manifest(folder)
     with contextlib.suppress(FileNotFoundError):
-        for name in OUTPUT_FILES:
-            path = folder / name
-            if path.is_file() and not path.is_symlink():
-                path.unlink()
-        charts = folder / CHART_FOLDER
-        if charts.is_dir() and not charts.is_symlink():
-            for path in charts.iterdir():
-                if _is_chart(path):
+        if listed is None:
+            _remove_by_name(folder)
+        else:
+            for path in sorted(folder.rglob("*"), reverse=True):
+                name = path.relative_to(folder).as_posix()
+                if path.is_file() and name != RUN_MANIFEST and _listed(path, name, listed):
                     path.unlink()
-            with contextlib.suppress(OSError):
-                charts.rmdir()
-        for path in folder.iterdir():  # a run's own staging files (``.chart-*``, NetCDF temps)
-            if path.name.startswith(".") and path.is_file() and _ours(path):
-                path.unlink()
+                elif name == CHART_FOLDER and path.is_dir() and not path.is_symlink():
+                    with contextlib.suppress(OSError):
+                        path.rmdir()
+            if not any((folder / name).exists() for name in listed):
+                (folder / RUN_MANIFEST).unlink()  # nothing it lists is left
     try:
         folder.rmdir()
     except FileNotFoundError:
@@ -161,6 +165,27 @@ def remove_outputs(folder: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+def _remove_by_name(folder: Path) -> None:
+    for name in OUTPUT_FILES:
+        path = folder / name
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+    charts = folder / CHART_FOLDER
+    if charts.is_dir() and not charts.is_symlink():
+        for path in charts.iterdir():
+            if _is_chart(path):
+                path.unlink()
+        with contextlib.suppress(OSError):
+            charts.rmdir()
+    for path in folder.iterdir():  # a run's own staging files (``.chart-*``, NetCDF temps)
+        if path.name.startswith(".") and path.is_file() and _ours(path):
+            path.unlink()
+
+
+def _is_chart(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink() and path.suffix in CHART_SUFFIXES
 
 
 def _ours(path: Path) -> bool:
@@ -219,6 +244,18 @@ def staged_folder(out: Path) -> Iterator[Path]:
             os.close(lock)
 
 
+def write_folder(out: Path, write: Callable[[Path], None], metadata: dict[str, object]) -> None:
+    """Write a command's output folder whole: ``write(staging)`` in a forked process, then
+    ``run.json`` listing what it wrote (``metadata`` beside), swapped in for ``out``."""
+    with staged_folder(out) as folder:
+
+        def write_all() -> None:
+            write(folder)
+            write_manifest(folder, metadata)
+
+        write_apart(write_all, out, "the outputs")
+
+
 def check_room(out: Path, needed: float) -> None:
     """``OutputError`` if the file system of ``out`` has less than ``needed`` bytes free (an
     estimate of the outputs before compression, so an upper bound of what they take)."""
@@ -243,7 +280,7 @@ def _size(count: float) -> str:
     return f"{count / 1000**power:,.1f} {('kB', 'MB', 'GB')[power - 1]}"
 
 
-def write_apart(write: Callable[[], None], out: Path) -> None:
+def write_apart(write: Callable[[], object], out: Path, what: str = "the results") -> None:
     """Call ``write`` in a forked process where the platform forks, so that a writer failing
     in a compiled library (HDF5 on a full disk can crash the process that wrote) raises
     ``OutputError`` here instead, and the previous outputs stay as they were."""
@@ -251,7 +288,7 @@ def write_apart(write: Callable[[], None], out: Path) -> None:
         try:
             write()
         except OSError as error:
-            raise OutputError(f"{out}: cannot write the results ({_reason(error)})") from None
+            raise OutputError(f"{out}: cannot write {what} ({_reason(error)})") from None
         return
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
@@ -269,11 +306,20 @@ def write_apart(write: Callable[[], None], out: Path) -> None:
         writer.join()
         receive.close()
     if writer.exitcode != 0 or reason:
-        why = reason or f"the writer stopped with status {writer.exitcode}"
-        raise OutputError(f"{out}: cannot write the results ({why}); nothing written")
+        why = reason or _crash(writer.exitcode, out)
+        raise OutputError(f"{out}: cannot write {what} ({why}); nothing written")
 
 
-def _write_and_report(write: Callable[[], None], send: Connection) -> None:
+def _crash(status: int | None, out: Path) -> str:
+    """Why a writer died without a word: a full disk most often (HDF5 crashes on one)."""
+    base = _existing_ancestor(Path(os.path.abspath(out)).parent)
+    with contextlib.suppress(OSError):
+        if shutil.disk_usage(base).free < 1 << 20:
+            return os.strerror(errno.ENOSPC)
+    return f"the writer stopped with status {status}"
+
+
+def _write_and_report(write: Callable[[], object], send: Connection) -> None:
     import dask
 
     # A failing library may print its own tracebacks while it cleans up: the parent says why.
@@ -288,6 +334,43 @@ def _write_and_report(write: Callable[[], None], send: Connection) -> None:
             os._exit(1)
     send.send("")
     os._exit(0)
+
+
+@contextmanager
+def staged_file(target: Path) -> Iterator[Path]:
+    """A new, locked staging file beside ``target``, readable as the umask allows; removed on
+    the way out unless it was renamed into place."""
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=STAGED_FILE, suffix=target.suffix)
+    staging = Path(name)
+    try:
+        if LOCKS:  # a record lock: HDF5 takes flock locks of its own on the file it writes
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.fchmod(fd, 0o666 & ~_umask())
+        yield staging
+    finally:
+        staging.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def clear_staged_files(folder: Path) -> None:
+    """Remove the staging files that killed commands left in ``folder`` (a live command holds
+    a lock on its own)."""
+    if not LOCKS:
+        return
+    for path in folder.glob(STAGED_FILE + "*"):
+        if path.is_symlink() or not path.is_file():
+            continue
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            path.unlink(missing_ok=True)
+        except OSError:  # locked: a live command's
+            pass
+        finally:
+            os.close(fd)
 
 
 def _reason(error: BaseException) -> str:

@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.cli import main
-from sim.cli.output import OutputError, check_room, staged_folder, write_apart
+from sim.cli.output import OutputError, check_room, staged_folder, write_apart, write_manifest
 from sim.cli.problems import exit_with_problems, load_or_exit
 from sim.command import INTERRUPTED
 from sim.currency import label, money
@@ -210,17 +210,17 @@ def write_outputs(
     charts: bool,
     deterministic: Results | None = None,
 ) -> None:
-    """results.nc, summary.csv, run.json and (if asked) charts/ into ``folder``."""
+    """results.nc, summary.csv, charts/ (if asked) and run.json listing them into ``folder``."""
     results.to_netcdf(folder / "results.nc")
     csv = summary.copy()
     for column in _value_columns(summary):
         csv[column] = csv[column].map(_csv_value)
     csv.to_csv(folder / "summary.csv", index=False)
-    (folder / "run.json").write_text(json.dumps(results.metadata(), indent=2) + "\n")
     if charts:
         from sim.plots import write_charts
 
         write_charts(results, folder / "charts", deterministic=deterministic)
+    write_manifest(folder, results.metadata())  # last: it lists every file above
 
 
 def parse_quantiles(text: str) -> tuple[float, ...]:
