@@ -11,7 +11,6 @@ import io
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ import click
 from rich.table import Table
 
 from sim.cli import main
-from sim.cli.files import BadInput
 from sim.cli.problems import exit_with_problems, load_or_exit
 from sim.limits import MAX_SEED
 from sim.scenario.model import Scenario
@@ -103,9 +101,11 @@ def _load(path: Path, overrides: tuple[str, ...]) -> Scenario:
 
 
 def _folder(out: Path | None, scenario: Path, suffix: str) -> Path:
+    """The output folder, checked before any work (exit 2 with one line if refused)."""
+    from sim.cli.evidence import check_target_or_exit
+
     folder = out or Path("out") / f"{scenario.stem}-{suffix}"
-    if folder.exists() and not folder.is_dir():
-        raise BadInput(f"--out {folder}: is a file (give a folder)")
+    check_target_or_exit(folder)
     return folder
 
 
@@ -142,7 +142,8 @@ def calibrate(
     dataset = found.to_dataset()
     checked = _check_posterior(loaded, found, dataset, folder, workers)
     figures = _charts(dataset, checked) if charts else {}
-    _write(folder, {CALIBRATION_FILE: _netcdf(dataset)}, figures)
+    _write(folder, {CALIBRATION_FILE: _netcdf(dataset)}, figures,
+           _metadata("calibrate", scenario, dataset))  # fmt: skip
     _print_calibration(dataset, summary(dataset))
     from sim.cli.evidence import checked as table
     from sim.cli.evidence import print_check
@@ -188,9 +189,12 @@ def _netcdf(dataset: Any) -> bytes:
         return path.read_bytes()
 
 
-def _write(folder: Path, files: dict[str, bytes], figures: dict[str, Any]) -> None:
-    """Every file rendered in memory first, then each written whole (``write_whole``)."""
-    from sim.cli.files import write_whole
+def _write(
+    folder: Path, files: dict[str, bytes], figures: dict[str, Any], metadata: dict[str, object]
+) -> None:
+    """Every file rendered in memory first, then the folder written whole with its run.json
+    (``write_folder``: nothing partial on failure, nothing of the user's replaced)."""
+    from sim.cli.output import OutputError, write_folder
     from sim.plots import save
 
     rendered = dict(files)
@@ -198,16 +202,25 @@ def _write(folder: Path, files: dict[str, bytes], figures: dict[str, Any]) -> No
         buffer = io.BytesIO()
         save(figure, buffer, "png")
         rendered[f"charts/{name}"] = buffer.getvalue()
+
+    def write(staging: Path) -> None:
+        for name, content in rendered.items():
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            (staging / name).write_bytes(content)
+
     try:
-        (folder / "charts" if figures else folder).mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise BadInput(f"--out {folder}: cannot create it ({error.strerror or error})") from None
-    for name, content in rendered.items():
-        write_whole(folder / name, partial(_write_bytes, content))
+        write_folder(folder, write, metadata)
+    except OutputError as error:
+        exit_with_problems([str(error)])
 
 
-def _write_bytes(content: bytes, path: Path) -> None:
-    path.write_bytes(content)
+def _metadata(command: str, source: Path, dataset: Any) -> dict[str, object]:
+    """What the folder's run.json records beside its files."""
+    keys = ("scenario", "scenario_sha256", "seed", "particles", "replicates", "runs",
+            "generations", "ess", "log_evidence", "observations")  # fmt: skip
+    attrs = {k: dataset.attrs[k] for k in keys if k in dataset.attrs}
+    plain = {k: v.item() if hasattr(v, "item") else v for k, v in attrs.items()}
+    return {"command": command, "source": str(source), **plain}
 
 
 def _print_calibration(dataset: Any, table: Any) -> None:
@@ -267,7 +280,7 @@ def backtest(
         from sim.plots.calibration import backtest as chart
 
         figures["backtest.png"] = chart(found.table, calibration, as_of.date().isoformat())
-    _write(folder, files, figures)
+    _write(folder, files, figures, _metadata("backtest", scenario, calibration))
     _print_backtest(found)
     click.echo(f"Wrote {folder} ({time.perf_counter() - started:.1f} s in all)")
 
