@@ -241,9 +241,8 @@ class _Run:
         replenished = self.metric["replenished_at"]
         for cell in self.unsettled:
             target = self.target.get(cell, 0.0)
-            if (
-                self.metric["trough_at"][cell] == self.instant
-                and _short(self.metric["trough"][cell], target)
+            if self.metric["trough_at"][cell] == self.instant and _short(
+                self.metric["trough"][cell], target
             ):
                 # a new lowest point: replenished means back at target after it
                 self.below_target[cell] = True

@@ -14,14 +14,30 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 #: z-score of the 95th percentile: ``A to B`` is a 90% interval, 1.6449 sd either side.
-Z95 = float(stats.norm.ppf(0.95))
+Z95 = 1.6448536269514722  # the standard normal's 95th percentile
+
+
+def z_of(q: float) -> float:
+    """The standard normal's quantile ``q`` (-inf at 0, inf at 1), without SciPy."""
+    if q <= 0.0 or q >= 1.0:
+        return math.copysign(math.inf, q - 0.5)
+    return NormalDist().inv_cdf(q)
+
+
+def _beta_quantile(q: float, a: float, b: float) -> float:
+    """Beta(a, b)'s quantile ``q`` (SciPy's special functions, loaded on first use: reading a
+    scenario does not load ``scipy.stats``)."""
+    from scipy.special import betaincinv
+
+    return float(betaincinv(a, b, min(max(q, 0.0), 1.0)))
+
 
 FloatArray = NDArray[np.float64]
 
@@ -108,7 +124,7 @@ class Normal:
         return rng.normal(self.mu, self.sd, size)
 
     def quantile(self, q: float) -> float:
-        return float(stats.norm.ppf(q, self.mu, self.sd)) if self.sd > 0 else self.mu
+        return self.mu + self.sd * z_of(q) if self.sd > 0 else self.mu
 
     def __str__(self) -> str:
         return f"normal({self.mu:g}, {self.sd:g})"
@@ -144,7 +160,7 @@ class LogNormal:
         return rng.lognormal(self.mu, self.sigma, size)
 
     def quantile(self, q: float) -> float:
-        return float(math.exp(self.mu + self.sigma * stats.norm.ppf(q)))
+        return math.exp(self.mu + self.sigma * z_of(q))
 
     def __str__(self) -> str:
         return f"{self.quantile(0.05):.4g} to {self.quantile(0.95):.4g}"
@@ -212,8 +228,9 @@ class Triangular:
 
     def quantile(self, q: float) -> float:
         width = self.high - self.low
-        c = (self.mode - self.low) / width
-        return float(stats.triang.ppf(q, c, loc=self.low, scale=width))
+        if q < (self.mode - self.low) / width:
+            return self.low + math.sqrt(q * width * (self.mode - self.low))
+        return self.high - math.sqrt((1 - q) * width * (self.high - self.mode))
 
     def __str__(self) -> str:
         return f"triangular({self.low:g}, {self.mode:g}, {self.high:g})"
@@ -250,7 +267,7 @@ class Pert:
 
     def quantile(self, q: float) -> float:
         a, b = self._shapes
-        return float(stats.beta.ppf(q, a, b, loc=self.low, scale=self.high - self.low))
+        return self.low + (self.high - self.low) * _beta_quantile(q, a, b)
 
     def __str__(self) -> str:
         return f"pert({self.low:g}, {self.mode:g}, {self.high:g})"
@@ -280,7 +297,7 @@ class Beta:
         return rng.beta(self.a, self.b, size)
 
     def quantile(self, q: float) -> float:
-        return float(stats.beta.ppf(q, self.a, self.b))
+        return _beta_quantile(q, self.a, self.b)
 
     def __str__(self) -> str:
         return f"beta({self.a:g}, {self.b:g})"

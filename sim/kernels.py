@@ -14,19 +14,46 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-import numba
 import numpy as np
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def kernel(function: F) -> F:
-    """Compile ``function`` in nopython mode, cached on disk beside this module or in the
+def compiled(function: F) -> F:
+    """``function`` compiled in nopython mode, cached on disk beside this module or in the
     user's cache folder; compiled afresh in each process if neither can be written."""
+    import numba
+
     try:
         return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy")(function))
     except RuntimeError:  # "cannot cache function ...: no locator available"
         return cast(F, numba.njit(cache=False, nogil=True, error_model="numpy")(function))
+
+
+#: The kernels as written, by name, until they are compiled.
+_PLAIN: dict[str, Callable[..., Any]] = {}
+
+
+def kernel(function: F) -> F:
+    """Mark ``function`` as a kernel of this module: every kernel is compiled together on the
+    first use of any (``compile_all``), so importing this module does not import Numba."""
+    _PLAIN[function.__name__] = function
+    return function
+
+
+def compile_all() -> None:
+    """Put the compiled kernels in place of their Python definitions (once)."""
+    for name, function in _PLAIN.items():
+        if globals().get(name) is function or name not in globals():
+            globals()[name] = compiled(function)
+
+
+def __getattr__(name: str) -> Any:
+    """A kernel looked up before any was compiled: compile them all, then return it."""
+    if name not in _PLAIN:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    compile_all()
+    return globals()[name]
 
 
 # -- the ledger ----------------------------------------------------------------------------
@@ -53,7 +80,6 @@ def above(value: float, level: float) -> bool:
 def short_of(value: float, level: float) -> bool:
     """Whether ``value`` is below ``level`` by more than the slack (else it is at or above)."""
     return value < level - SLACK_UNITS - SLACK_SHARE * abs(level)
-
 
 
 @kernel
@@ -344,3 +370,7 @@ def repair_batches(
                 sizes[k] = size
                 k += 1
     return runs[:k], sizes[:k]
+
+
+for _name in _PLAIN:  # looked up through ``__getattr__``, which compiles them on first use
+    del globals()[_name]

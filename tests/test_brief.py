@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -149,7 +151,18 @@ def test_the_workbook_has_its_sheets_and_dates(small: Path, tmp_path: Path) -> N
 # -- rendering: LibreOffice and Poppler, as .ci/run installs them -----------------------------
 
 
+def _renderer_missing() -> str | None:
+    """Why this machine cannot render packs as users' machines with the font would."""
+    from sim.brief.render import font_problem
+
+    for program, package in (("soffice", "libreoffice-impress"), ("pdftoppm", "poppler-utils")):
+        if shutil.which(program) is None:
+            return f"needs {program} (apt-get install {package}; .ci/run installs it)"
+    return font_problem()
+
+
 @pytest.mark.slow
+@pytest.mark.skipif(_renderer_missing() is not None, reason=str(_renderer_missing()))
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_every_flagship_pack_renders_with_no_text_outside_its_box(
     path: Path, tmp_path: Path
@@ -171,6 +184,7 @@ def test_every_flagship_pack_renders_with_no_text_outside_its_box(
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(_renderer_missing() is not None, reason=str(_renderer_missing()))
 def test_the_overflow_check_finds_text_that_overflows(tmp_path: Path) -> None:
     """The check above can fail: a box given more text than it holds is caught."""
     from pptx.util import Inches, Pt
@@ -222,3 +236,25 @@ def test_no_warning_reaches_the_user(small: Path) -> None:
     """(pytest turns warnings into errors: a workbook and a pack are made without one.)"""
     results = sim.open_results(small / "results.nc")
     assert np.isfinite(float(results.dataset["stock"].max()))
+
+
+@pytest.mark.parametrize(
+    ("family", "problem"),
+    [("Liberation Sans", False), ("Arial", False), ("DejaVu Sans", True)],
+)
+def test_a_renderer_without_arials_metrics_is_named(
+    family: str, problem: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sim.brief.render import font_problem
+
+    fake = tmp_path / "fc-match"
+    fake.write_text(f"#!/bin/sh\nprintf '{family}'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    found = font_problem()
+    assert (found is not None) is problem
+    if problem:
+        assert found == (
+            f"this machine has no Arial or Liberation Sans, so the PDF is set in {family} and "
+            "text may not fit its boxes (apt-get install fonts-liberation)"
+        )

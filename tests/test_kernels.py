@@ -194,4 +194,4 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch: pytest.MonkeyPatc
 
     with pytest.raises(RuntimeError, match="no locator"):
         numba.njit(cache=True)(double)
-    assert kernels.kernel(double)(np.ones(2)).tolist() == [2.0, 2.0]
+    assert kernels.compiled(double)(np.ones(2)).tolist() == [2.0, 2.0]

@@ -271,3 +271,20 @@ def test_one_folder_through_a_symlinked_parent_is_one_lock(work: Path) -> None:
     busy = pytest.raises(o.OutputError, match="another stockpile run is writing")
     with o.staged_folder(work / "real" / "out"), busy, o.staged_folder(work / "alias" / "out"):
         pass
+
+
+@pytest.mark.parametrize(("name", "module"), [("brief", "pptx"), ("export", "openpyxl")])
+def test_a_missing_extra_is_one_line_saying_what_to_install(
+    work: Path, name: str, module: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for loaded in [m for m in sys.modules if m.startswith(("sim.brief", module))]:
+        monkeypatch.delitem(sys.modules, loaded)
+    monkeypatch.setitem(sys.modules, module, None)  # as if it were not installed
+    out = target(work, name, "extra")
+    done = command(name, out)
+    assert done.exit_code == 2
+    assert done.output.splitlines() == [
+        f"Error: this command needs {'python-pptx' if module == 'pptx' else module}, which is "
+        "not installed: pip install 'stockpile[brief]'"
+    ]
+    assert not out.exists()

@@ -18,6 +18,25 @@ class RenderError(RuntimeError):
     """The renderer is missing or failed (message says which and how to fix it)."""
 
 
+#: Fonts with Arial's metrics: text fitted for Arial fits in them (``sim.brief.text``).
+ARIAL_METRICS = ("Arial", "Liberation Sans", "Arimo")
+
+
+def font_problem() -> str | None:
+    """Why LibreOffice would set the slides in other metrics than Arial's (None: it will not,
+    or fontconfig cannot tell)."""
+    fc_match = shutil.which("fc-match")
+    if fc_match is None:
+        return None
+    done = subprocess.run([fc_match, "--format=%{family}", "Arial"], capture_output=True,
+                          text=True, timeout=60, check=False)  # fmt: skip
+    family = done.stdout.split(",")[0].strip()
+    if done.returncode != 0 or not family or family in ARIAL_METRICS:
+        return None
+    return (f"this machine has no Arial or Liberation Sans, so the PDF is set in {family} and "
+            "text may not fit its boxes (apt-get install fonts-liberation)")  # fmt: skip
+
+
 def to_pdf(pptx: Path, pdf: Path) -> Path:
     """Render ``pptx`` to ``pdf`` with LibreOffice; returns ``pdf``."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -34,14 +36,18 @@ def brief(
         pptx = _default(results, "brief.pptx", "--pptx")
     pptx_file = OutputFile.checked(pptx, (".pptx",), force=force) if pptx else None
     pdf_file = OutputFile.checked(pdf, (".pdf",), force=force) if pdf else None
-    from sim.brief import pack
-    from sim.brief.render import RenderError, to_pdf
+    with _extra("python-pptx"):
+        from sim.brief import pack
+    from sim.brief.render import RenderError, font_problem, to_pdf
 
     deck = pack.single(datasets[0]) if len(datasets) == 1 else pack.compared(datasets, names)
     if pptx_file is not None:
         pptx_file.write(deck.save)
     if pdf_file is not None:
         target = pdf_file.path
+        problem = font_problem()
+        if problem:
+            click.echo(f"warning: {problem}", err=True)
 
         def render(temporary: Path) -> None:
             source = temporary.with_name(f"{temporary.stem}.pptx")
@@ -66,10 +72,24 @@ def export(results: Path, xlsx: Path | None, force: bool) -> None:
     dataset = open_results(results)
     out = xlsx or _default((results,), "results.xlsx", "--xlsx")
     file = OutputFile.checked(out, (".xlsx",), force=force)
-    from sim.brief.workbook import workbook
+    with _extra("openpyxl"):
+        from sim.brief.workbook import workbook
 
     book = workbook(dataset)
     file.write(lambda path: book.save(str(path)))
+
+
+@contextmanager
+def _extra(package: str) -> Iterator[None]:
+    """One line saying what to install when the ``brief`` extra is missing."""
+    try:
+        yield
+    except ModuleNotFoundError as error:
+        if error.name not in ("pptx", "openpyxl"):
+            raise
+        raise BadInput(
+            f"this command needs {package}, which is not installed: pip install 'stockpile[brief]'"
+        ) from None
 
 
 def _labels(labels: str | None, count: int) -> list[str]:
