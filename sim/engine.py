@@ -19,7 +19,7 @@ footprints), and a row that did not change since the previous reported time shar
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,7 +32,7 @@ from sim.processes.calendar import Calendar
 from sim.processes.clock import SNAPSHOT, Clock
 from sim.processes.context import Context
 from sim.processes.donations import pledges
-from sim.processes.draws import Draws
+from sim.processes.draws import Draws, InputPrior
 from sim.processes.prices import Prices, Valuation, amount_of
 from sim.processes.registry import kinds
 from sim.scenario.model import Amount, Money, Scenario
@@ -69,6 +69,7 @@ class ChunkResult:
     #: change in time. Values of flows of items whose price changes are series of their own in
     #: ``slabs`` (``sent_value``, ...: ``sim.processes.prices.Valuation``).
     prices: dict[str, np.ndarray] = field(default_factory=dict)
+    priors: dict[str, InputPrior] = field(default_factory=dict)  # input path -> its law
     #: (runs, points): each observed point's level or flow at the end of its day, after the
     #: day's actions (``Scenario.observation_points`` order; float64).
     observed: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
@@ -145,6 +146,7 @@ def simulate_chunk(
     deterministic: bool = False,
     precision: type[np.float32] | type[np.float64] = np.float64,
     allocate: Allocate = mapped_zeros,
+    given: Mapping[str, np.ndarray] | None = None,
 ) -> ChunkResult:
     """Simulate ``runs`` runs of ``scenario`` in one event loop, randomness from ``seed``.
 
@@ -152,6 +154,8 @@ def simulate_chunk(
     expected value (all runs are then identical; use ``runs=1``). ``precision`` is the float
     type of the reported series (the engine always computes in float64); ``allocate`` makes
     the zero buffers they are stored in (``sim.transfer`` puts them in shared memory).
+    ``given`` maps input paths (``ChunkResult.inputs``) to ``(runs,)`` values that replace
+    their draws; every stream advances as without them.
     """
     if runs < 1:
         raise ValueError(f"runs must be at least 1, got {runs}")
@@ -167,7 +171,7 @@ def simulate_chunk(
     clock = Clock()
     calendar = Calendar(clock, ledger, scenario.end_day)
     ctx = Context(clock, ledger, calendar, seed, runs, deterministic, scenario.end_day,
-                  start=scenario.start)  # fmt: skip
+                  start=scenario.start, given=given or {})  # fmt: skip
     ctx.prices = Prices.draw(ctx, {i: item.price for i, item in scenario.items.items()})
     ledger.start(*_draw_holders(ctx, scenario))
     valuation = Valuation(ledger, ctx.prices, clock, len(days), precision, allocate)
@@ -284,4 +288,5 @@ def _result(
         clipped=dict(ctx.clipped),
         inputs=dict(ctx.inputs),
         prices={item: ctx.prices.at_report_days(item, days) for item in ctx.prices.paths},
+        priors=dict(ctx.priors),
     )

@@ -323,6 +323,7 @@ class Results:
             "workers": self.workers,
             "wall_seconds": round(self.wall_seconds, 3),
             "clipped_draws": json.loads(a["clipped_draws"]),
+            **({"calibration": json.loads(a["calibration"])} if "calibration" in a else {}),
             "created": a["created"],
             "versions": {
                 "sim": __version__,

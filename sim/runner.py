@@ -8,12 +8,13 @@ tasks on a cluster, and whatever the number of workers.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ import numpy as np
 
 from sim import guard
 from sim.engine import ChunkResult, simulate_chunk
+from sim.given import GivenInputs, check_given, chunk_inputs, input_table
 from sim.ledger import mapped_zeros
 from sim.limits import MAX_SEED
 from sim.results import Results, build_dataset
@@ -45,7 +47,7 @@ STORED_PRECISION = np.float32
 
 Progress = Callable[[int], None]
 Keep = Literal["full", "summary"]
-Out = TypeVar("Out", ChunkResult, ChunkSummary)
+Out = TypeVar("Out", ChunkResult, ChunkSummary, np.ndarray)
 
 
 @dataclass(frozen=True)
@@ -75,23 +77,64 @@ def _simulate(
     chunk: Chunk,
     seed: int,
     deterministic: bool,
+    given: GivenInputs | None = None,
     *,
     shared: Path | None = None,
 ) -> ChunkResult:
-    """Simulate a chunk; in a worker process, with its trajectories in the ``shared`` folder
-    (``sim.transfer``)."""
+    """Simulate a chunk (``given``: its rows of the given inputs); in a worker process, with its
+    trajectories in the ``shared`` folder (``sim.transfer``)."""
     child = np.random.SeedSequence(seed).spawn(chunk.index + 1)[chunk.index]
     precision = np.float64 if deterministic else STORED_PRECISION  # one exact run
     allocate = mapped_zeros if shared is None else file_allocator(shared)
     return simulate_chunk(
         scenario, chunk.size, child, deterministic=deterministic, precision=precision,
-        allocate=allocate,
+        allocate=allocate, given=given,
     )  # fmt: skip
 
 
-def _summarise(scenario: Scenario, chunk: Chunk, seed: int, deterministic: bool) -> ChunkSummary:
+def _summarise(
+    scenario: Scenario,
+    chunk: Chunk,
+    seed: int,
+    deterministic: bool,
+    given: GivenInputs | None = None,
+) -> ChunkSummary:
     """Simulate a chunk and reduce it where it ran: only the summary travels back."""
-    return summarise_chunk(scenario, _simulate(scenario, chunk, seed, deterministic))
+    return summarise_chunk(scenario, _simulate(scenario, chunk, seed, deterministic, given))
+
+
+def _observed(
+    scenario: Scenario,
+    chunk: Chunk,
+    seed: int,
+    deterministic: bool,
+    given: GivenInputs | None = None,
+) -> np.ndarray:
+    """Simulate a chunk and keep only its runs' values at the observed points."""
+    return _simulate(scenario, chunk, seed, deterministic, given).observed
+
+
+def observed(
+    scenario: Scenario,
+    *,
+    runs: int,
+    seed: int,
+    inputs: Any = None,
+    workers: int = 1,
+    scheduler: Any = None,
+    check: bool = True,
+) -> np.ndarray:
+    """``(runs, points)``: each run's values at the scenario's observed points, as in the
+    ``observed`` of ``run(scenario, runs=runs, seed=seed, inputs=inputs)`` (the same chunks and
+    seeds) without assembling the rest of the results: what a calibration needs of a batch.
+    ``check=False`` skips checking the given inputs' paths (already checked once)."""
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be from 0 to 2**63 - 1, got {seed}")
+    table = None if inputs is None else input_table(inputs)
+    if table is not None and check:
+        check_given(scenario, table, runs)
+    job = Job(_observed, scenario, seed, False, table)
+    return np.concatenate(list(_chunks(job, plan_chunks(runs), workers, scheduler, None)))
 
 
 def run(
@@ -105,6 +148,7 @@ def run(
     progress: Progress | None = None,
     keep: Keep = "full",
     allow_large: bool = False,
+    inputs: Any = None,
 ) -> Results:
     """Simulate ``scenario`` ``runs`` times and return labelled ``Results``.
 
@@ -122,9 +166,17 @@ def run(
     A run whose estimated memory, output or work passes the limits of ``sim.limits`` raises
     ``ScenarioError`` naming the fields responsible before anything is simulated, unless
     ``allow_large=True`` (``sim.guard``).
+
+    ``inputs`` gives the values of some inputs per run instead of drawing them (``sim.given``:
+    a DataFrame with a column per input path and a row per run, or a DataArray over (run,
+    input)); ``runs`` then defaults to its number of rows. Unknown paths and a wrong number of
+    rows raise ``sim.given.InputsError``.
     """
     if keep not in ("full", "summary"):
         raise ValueError(f"keep must be 'full' or 'summary', got {keep!r}")
+    table = None if inputs is None else input_table(inputs)
+    if table and runs is None and not deterministic:
+        runs = len(next(iter(table.values())))
     given, runs = runs, 1 if deterministic else (scenario.runs if runs is None else runs)
     seed = scenario.seed if seed is None else seed
     if workers < 1:
@@ -135,11 +187,13 @@ def run(
         scenario, runs=given, workers=workers, summary=keep == "summary",
         deterministic=deterministic, allow_large=allow_large,
     )  # fmt: skip
+    if table is not None:
+        check_given(scenario, table, runs)
     chunks = plan_chunks(runs)
     remove_orphans()  # what runs killed before they could clean up left in shared memory
     started = time.perf_counter()
     if keep == "summary":
-        summarise = Job(_summarise, scenario, seed, deterministic)
+        summarise = Job(_summarise, scenario, seed, deterministic, table)
         merged = merge_in_order(_chunks(summarise, chunks, workers, scheduler, progress))
         dataset = summary_dataset(scenario, merged, seed=seed, deterministic=deterministic)
     else:
@@ -147,26 +201,39 @@ def run(
         parallel = _backend(chunks, workers, scheduler) == "processes"
         with shared_folder() if parallel else nullcontext() as shared:
             task = _simulate if shared is None else partial(_simulate, shared=shared)
-            simulate = Job(task, scenario, seed, deterministic)
+            simulate = Job(task, scenario, seed, deterministic, table)
             results = list(_chunks(simulate, chunks, workers, scheduler, progress))
         dataset = build_dataset(scenario, results, seed=seed, deterministic=deterministic)
+    if table:
+        dataset.attrs["given_inputs"] = json.dumps(list(table))
     return Results(dataset, wall_seconds=time.perf_counter() - started, workers=workers)
 
 
-Task = Callable[[Scenario, Chunk, int, bool], Out]
+Task = Callable[[Scenario, Chunk, int, bool, GivenInputs | None], Out]
 
 
 @dataclass(frozen=True)
 class Job(Generic[Out]):
-    """``task`` of one chunk of ``scenario`` with the run's seed (picklable for workers)."""
+    """``task`` of one chunk of ``scenario`` with the run's seed and the given inputs of all
+    runs (picklable for workers)."""
 
     task: Task[Out]
     scenario: Scenario
     seed: int
     deterministic: bool
+    given: GivenInputs | None = None
 
     def __call__(self, chunk: Chunk) -> Out:
-        return self.task(self.scenario, chunk, self.seed, self.deterministic)
+        return self.task(self.scenario, chunk, self.seed, self.deterministic, self.rows(chunk))
+
+    def rows(self, chunk: Chunk) -> GivenInputs | None:
+        """The given inputs of ``chunk``'s runs (only they travel to its worker)."""
+        return chunk_inputs(self.given, chunk.first, chunk.size)
+
+    def submit(self, pool: ProcessPoolExecutor, chunk: Chunk) -> Future[Out]:
+        """Run ``chunk`` on a local worker, sending it only that chunk's given inputs."""
+        rows = self.rows(chunk)
+        return pool.submit(self.task, self.scenario, chunk, self.seed, self.deterministic, rows)
 
 
 def _chunks(
@@ -220,12 +287,19 @@ def _in_one_pool(job: Job[Out], chunks: list[Chunk], workers: int) -> Iterator[O
     window = 2 * workers
     size = min(workers, len(chunks))
     with ProcessPoolExecutor(size, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-        pending = deque(pool.submit(job, c) for c in chunks[:window])
+        pending = deque(_submit(pool, job, c) for c in chunks[:window])
         for k in range(len(chunks)):
             result = pending.popleft().result()
             if k + window < len(chunks):
-                pending.append(pool.submit(job, chunks[k + window]))
+                pending.append(_submit(pool, job, chunks[k + window]))
             yield result
+
+
+def _submit(pool: ProcessPoolExecutor, job: Callable[[Chunk], Out], chunk: Chunk) -> Future[Out]:
+    """``job(chunk)`` on a worker; a ``Job`` sends only the chunk's rows of its given inputs."""
+    if isinstance(job, Job):
+        return job.submit(pool, chunk)
+    return pool.submit(job, chunk)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -249,9 +323,12 @@ def _on_dask(
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        shared = client.scatter(job.scenario, broadcast=True)
+        # A key of its own (not the content's hash): a run that follows on the same client
+        # with the same scenario must not share data that this run's end releases.
+        shared = client.scatter(job.scenario, broadcast=True, hash=False)
+        task, seed, deterministic = job.task, job.seed, job.deterministic
         futures = [
-            client.submit(job.task, shared, c, job.seed, job.deterministic, pure=True, retries=3)
+            client.submit(task, shared, c, seed, deterministic, job.rows(c), pure=True, retries=3)
             for c in chunks
         ]
         index = {f.key: i for i, f in enumerate(futures)}

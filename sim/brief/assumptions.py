@@ -39,7 +39,24 @@ def assumptions(dataset: xr.Dataset) -> list[Assumption]:
         leaves[path.strip()] = value.strip()
         changed.add(path.strip())
     kept = [(p, w) for p, w in leaves.items() if p in changed or _is_value(w)]
-    return [Assumption(p, w, reading(w), p in changed) for p, w in kept if p not in _HEADER]
+    calibrated = _calibrated(dataset)
+    return [
+        Assumption(p, w, calibrated.get(p, reading(w)), p in changed)
+        for p, w in kept
+        if p not in _HEADER
+    ]
+
+
+def _calibrated(dataset: xr.Dataset) -> dict[str, str]:
+    """For runs from a posterior (``stockpile run --posterior``): each calibrated input's
+    reading, saying that its values come from the posterior and against which observations."""
+    raw = dataset.attrs.get("calibration")
+    if raw is None:
+        return {}
+    calibration = json.loads(str(raw))
+    against = ", ".join(str(o) for o in calibration.get("observations", [])) or "observations"
+    note = f"calibrated against {against}: drawn from the posterior"
+    return {str(path): note for path in calibration.get("inputs", [])}
 
 
 def _leaves(tree: Any, prefix: str = "") -> list[tuple[str, str]]:

@@ -1,5 +1,5 @@
 """Command line: `stockpile run | validate | schema | chart | compare | explain | solve | sweep |
-probability | brief | export | check | import`.
+probability | brief | export | check | import | calibrate | backtest`.
 
 Each command lives in its own module and registers itself on the ``main`` group when that
 module is imported, which ``Commands`` does on first use (``COMMANDS`` lists them).
@@ -60,6 +60,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "brief": ("brief", "A briefing slide pack (PPTX, PDF) from saved results."),
     "export": ("brief", "An Excel workbook from saved results."),
     "import": ("imports", "Turn a public dataset into a scenario fragment."),
+    "calibrate": ("evidence_calibrate", "The posterior of the inputs given the observations."),
+    "backtest": ("evidence_calibrate", "Calibrate on early observations, score the later ones."),
 }
 
 

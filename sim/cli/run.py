@@ -67,6 +67,12 @@ SCHEDULER_TIMEOUT = "5s"
     is_flag=True,
     help="Run even past the work limits (memory, results size, events; docs/limits.md).",
 )
+@click.option(
+    "--posterior",
+    type=click.Path(path_type=Path),
+    metavar="CALIBRATION.nc",
+    help="Draw the calibrated inputs from a calibration (stockpile calibrate).",
+)
 def run(
     scenario: Path,
     runs: int | None,
@@ -81,10 +87,16 @@ def run(
     quantiles: tuple[float, ...],
     by: tuple[dt.datetime, ...],
     allow_large: bool,
+    posterior: Path | None,
 ) -> None:
     """Simulate SCENARIO and write results.nc, summary.csv, run.json and charts/ to --out."""
     started = time.perf_counter()
     loaded = load_or_exit(scenario, list(overrides))
+    given, calibrated = None, None
+    if posterior is not None:
+        from sim.cli.evidence_calibrate import posterior_inputs
+
+        given, calibrated = posterior_inputs(posterior, loaded, runs, seed, deterministic)
     if not allow_large:
         refused = refusals(loaded, runs=runs, workers=workers, summary=summary_only,
                            deterministic=deterministic)  # fmt: skip
@@ -103,8 +115,10 @@ def run(
                 results = run_scenario(
                     loaded, runs=runs, seed=seed, workers=workers, deterministic=deterministic,
                     scheduler=client, progress=advance,
-                    keep="summary" if summary_only else "full", allow_large=True,
+                    keep="summary" if summary_only else "full", allow_large=True, inputs=given,
                 )  # fmt: skip
+            if calibrated is not None:
+                results.dataset.attrs["calibration"] = json.dumps(calibrated)
             summary = results.summary(quantiles, [d.date() for d in by])
             # The one run at the means ("the spreadsheet answer") is drawn on the fan charts.
             at_means = (  # the guard has been passed or lifted above

@@ -4,14 +4,22 @@ In deterministic mode every distribution gives its mean and every random process
 value (binomial ``n * p``, Poisson its mean), so no random number is used.
 
 Every uncertain value drawn once per run is also kept, under its scenario path, in ``inputs``
-(the runs' inputs, for sensitivity: ``sim.explain``). Values drawn per shipment or batch
-(``size=``) are not inputs and are not kept.
+(the runs' inputs, for sensitivity: ``sim.explain``), with the law it was drawn from in
+``priors`` (for calibration: ``sim.evidence``). Values drawn per shipment or batch (``size=``)
+are not inputs and are not kept.
+
+An input may be ``given`` per run (runs from given inputs: ``sim.run(..., inputs=...)``): it is
+drawn all the same, so the stream advances exactly as without it (common random numbers for
+everything else), then replaced by the given values, which are clipped to the field's range
+like a draw.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -34,9 +42,19 @@ def within(dist: Distribution, low: float, high: float) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class InputPrior:
+    """The law of one input: ``dist`` clipped to ``[low, high]``."""
+
+    dist: Distribution
+    low: float
+    high: float
+
+
 class Draws:
     """Draws of ``runs`` values at a time from ``rng``; ``clipped`` counts clips by field path,
-    ``inputs`` keeps each uncertain per-run value by its scenario path (None: not kept)."""
+    ``inputs`` keeps each uncertain per-run value by its scenario path (None: not kept) and
+    ``priors`` its law; ``given`` holds per-run values that replace the draws of those paths."""
 
     def __init__(
         self,
@@ -46,6 +64,8 @@ class Draws:
         clipped: dict[str, int],
         inputs: dict[str, FloatArray] | None = None,
         start: dt.date | None = None,
+        given: Mapping[str, FloatArray] | None = None,
+        priors: dict[str, InputPrior] | None = None,
     ) -> None:
         self.rng = rng
         self.runs = runs
@@ -53,6 +73,8 @@ class Draws:
         self.clipped = clipped
         self.inputs = inputs
         self.start = start
+        self.given = given or {}
+        self.priors = priors
 
     def dated(self, path: str, day: float) -> str:
         """The path of the value at a dated key (a milestone, a tranche): ``PATH.2023-08-01``,
@@ -75,21 +97,33 @@ class Draws:
         under ``key`` (default ``path``; a schedule's milestones each have their own)."""
         values = draw(dist, self.rng, self.runs if size is None else size,
                       deterministic=self.deterministic)  # fmt: skip
-        if within(dist, low, high):  # nothing to count; clip float dust at the bounds
+        kept = self._input_key(dist, path if key is None else key, size)
+        given = kept is not None and kept in self.given
+        if given:  # drawn first: the stream advances as without
+            values = np.array(self.given[str(kept)], dtype=np.float64)
+        if not given and within(dist, low, high):  # nothing to count; clip float dust
             values = np.clip(values, low, high, out=values)
         else:
             clips = int(np.count_nonzero((values < low) | (values > high)))
             if clips:
                 self.clipped[path] = self.clipped.get(path, 0) + clips
             values = np.clip(values, low, high)
-        if size is None and self.inputs is not None and dist.variance > 0:
-            key = path if key is None else key
-            taken, n = key, 1
-            while key in self.inputs:  # two values under one path (only built in code): KEY#2
-                n += 1
-                key = f"{taken}#{n}"
-            self.inputs[key] = values.copy()
+        if kept is not None and self.inputs is not None:
+            self.inputs[kept] = values.copy()
+            if self.priors is not None:
+                self.priors[kept] = InputPrior(dist, low, high)
         return values
+
+    def _input_key(self, dist: Distribution, key: str, size: int | None) -> str | None:
+        """The key a per-run value of ``dist`` is kept under (``KEY#2`` for a second value under
+        one path, only built in code), or None when it is not an input."""
+        if size is not None or self.inputs is None or dist.variance == 0:
+            return None
+        taken, n = key, 1
+        while key in self.inputs:
+            n += 1
+            key = f"{taken}#{n}"
+        return key
 
     def binomial(self, n: FloatArray, p: FloatArray | float) -> FloatArray:
         """Binomial(n, p) per run (``n`` whole numbers, below 0 taken as 0); ``n * p`` when
