@@ -88,5 +88,10 @@ def test_a_slip_that_moves_nothing_and_a_floor_above_the_stock_are_warned() -> N
     said = [str(w.message) for w in caught]
     assert any("slip: no effect: every milestone it moves is after the end" in s for s in said)
     high = BASE.replace("gun: 50}}", "gun: 50}, floor: {shell: 90k to 120k}}")
-    with pytest.warns(sim.ScenarioWarning, match="the floor can exceed the starting stock"):
+    with pytest.warns(sim.ScenarioWarning, match="the floor can exceed the starting stock in some"):
         sim.load_scenario_text(high)
+    fixed = BASE.replace("gun: 50}}", "gun: 50}, floor: {shell: 200k}}")  # above a fixed 100k
+    with pytest.warns(
+        sim.ScenarioWarning, match="the floor exceeds the starting stock in every run"
+    ):
+        sim.load_scenario_text(fixed)

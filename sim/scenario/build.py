@@ -408,8 +408,7 @@ class Builder:
             if not (isinstance(floor, Distribution) and isinstance(stock, Distribution)):
                 continue  # an amount in money: compared once priced
             if floor.quantile(0.95) > stock.quantile(0.05):
-                self.out.warn((*path, "floor", item), "the floor can exceed the starting stock in "
-                              "some runs: those runs start at or below it and are never depleted",
+                self.out.warn((*path, "floor", item), _floor_over_stock(floor, stock),
                               "give a floor below the stock's low end")  # fmt: skip
         return holder
 
@@ -506,3 +505,11 @@ T = TypeVar("T")
 def _complete(entries: dict[str, T | None]) -> dict[str, T]:
     """The entries that were read without problems."""
     return {k: e for k, e in entries.items() if e is not None}
+
+
+def _floor_over_stock(floor: Distribution, stock: Distribution) -> str:
+    """The warning for a floor that can start at or above the stock: in every run or some."""
+    every = floor.quantile(0.05) > stock.quantile(0.95)  # always so for fixed values
+    runs = "exceeds the starting stock in every run" if every else (
+        "can exceed the starting stock in some runs")  # fmt: skip
+    return f"the floor {runs}: those runs start at or below it and are never depleted"
