@@ -95,3 +95,9 @@ def test_a_slip_that_moves_nothing_and_a_floor_above_the_stock_are_warned() -> N
         sim.ScenarioWarning, match="the floor exceeds the starting stock in every run"
     ):
         sim.load_scenario_text(fixed)
+
+
+def test_an_unused_holder_is_warned() -> None:
+    unused = BASE + "  depot: {label: Depot}\n"
+    with pytest.warns(sim.ScenarioWarning, match="holders.depot: no process names this holder"):
+        sim.load_scenario_text(unused)

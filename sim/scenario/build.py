@@ -450,6 +450,17 @@ class Builder:
         entries = self._entries(kind.section, kind.spec)
         return _complete({name: kind.build(self, name, spec) for name, spec in entries})
 
+    def warn_unused(
+        self, holders: Mapping[str, model.Holder], moved: Mapping[str, set[tuple[str, str]]]
+    ) -> None:
+        """A holder that holds nothing and that no process names is a slip of the pen."""
+        named = {holder for cells in moved.values() for holder, _ in cells}
+        for holder in holders.values():
+            if holder.id not in named and not (holder.floor or holder.target):
+                self.out.warn(("holders", holder.id), "no process names this holder and it "
+                              "holds nothing: it is in no result", "name it in a process, "
+                              "give it a stock, or remove it")  # fmt: skip
+
     def build(self) -> model.Scenario | None:
         """The Scenario, or None when any problem was recorded."""
         self.check_structure()
@@ -467,7 +478,9 @@ class Builder:
             {n: observed.build(self, n, s) for n, s in self._entries(SECTION, ObservationSpec)}
         )
         if not self.out.errors:
-            observed.warn_unmoved(self, observations, _moved(holders, processes))
+            moved = _moved(holders, processes)
+            observed.warn_unmoved(self, observations, moved)
+            self.warn_unused(holders, moved)
         if self.out.errors or self.start is None:
             return None
         return model.Scenario(
