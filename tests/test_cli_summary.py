@@ -55,3 +55,28 @@ def test_clipped_draws_are_reported_on_screen(tmp_path: Path) -> None:
 def test_the_time_printed_is_the_whole_command(tmp_path: Path) -> None:
     last = run(tmp_path, LONG).strip().splitlines()[-1]
     assert last.startswith("Wrote ") and last.endswith(" s in all)")
+
+
+RARE = """\
+name: A depletion that happens in few runs
+start: 2024-01-01
+horizon: 20w
+items: {shell: {unit: rounds}}
+holders:
+  army: {stock: {shell: 'normal(1000, 100)'}, floor: {shell: 10}}
+consumption:
+  fire: {holder: army, item: shell, rate: 6/d}
+"""
+
+
+def test_a_rare_events_mean_date_is_not_printed(tmp_path: Path) -> None:
+    """6 a day over 140 days is 840: the stock (1000, sd 100) hits its floor of 10 in the few
+    runs that start below 850, about 7% (the normal's tail beyond 1.5 sd)."""
+    from sim.cli.run import MEAN_DATE_FROM
+
+    output = run(tmp_path, RARE)
+    row = next(line for line in output.splitlines() if "depleted_at" in line)
+    cells = [cell.strip() for cell in row.strip("│ ").split("│")]
+    metric, p10, p50, p90, mean, chance = cells
+    assert 0 < int(chance.rstrip("%")) / 100 < MEAN_DATE_FROM
+    assert (p90, mean) == ("after end", "")

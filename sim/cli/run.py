@@ -32,6 +32,8 @@ from sim.runner import run as run_scenario
 
 #: Room the charts, summary.csv and run.json may take (a few dozen charts of ~100 kB).
 CHART_BYTES = 10e6
+#: Below this chance of happening, an event's mean date is not printed.
+MEAN_DATE_FROM = 0.1
 #: How long ``--scheduler`` may take to answer.
 SCHEDULER_TIMEOUT = "5s"
 
@@ -284,5 +286,7 @@ def summary_table(results: Results, summary: pd.DataFrame) -> Table:
             chance = row["probability"]
             probability = "" if pd.isna(chance) else f"{float(chance):.0%}"
             cells = [_cell(row[c], metric, currency) for c in values]
+            if not pd.isna(chance) and float(chance) < MEAN_DATE_FROM:
+                cells[-1] = ""  # the mean date of a rare event would read as a forecast
             table.add_row(f"  {metric}", *cells, probability)
     return table
