@@ -77,6 +77,6 @@ def test_a_rare_events_mean_date_is_not_printed(tmp_path: Path) -> None:
     output = run(tmp_path, RARE)
     row = next(line for line in output.splitlines() if "depleted_at" in line)
     cells = [cell.strip() for cell in row.strip("│ ").split("│")]
-    metric, p10, p50, p90, mean, chance = cells
+    _metric, _p10, _p50, p90, mean, chance = cells
     assert 0 < int(chance.rstrip("%")) / 100 < MEAN_DATE_FROM
     assert (p90, mean) == ("after end", "")
