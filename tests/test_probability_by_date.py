@@ -90,3 +90,25 @@ def test_cli_run_prints_the_quantiles_asked_for(tmp_path: Path) -> None:
     assert header == "holder,item,metric,p10,p50,p80,p90,mean,probability"
     bad = CliRunner().invoke(main, [*args[:-4], "--quantiles", "10,500"])
     assert bad.exit_code == 2 and "percentiles from 0 to 100" in bad.output
+
+
+def test_the_command_prints_the_chances_and_writes_beside_the_results(
+    results: sim.Results, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir()
+    results.to_netcdf(folder / "results.nc")
+    monkeypatch.chdir(tmp_path)
+    args = ["probability", "run", "--holder", "army", "--item", "shell", "--event", "floor"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert (folder / "probability_army_shell.png").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # nothing in the working dir
+    depleted = results.dataset["depleted_at"].sel(holder="army", item="shell").values
+    end = results.dataset["time"].values[-1]
+    share = np.mean(~np.isnat(depleted) & (depleted <= end))
+    first_half = np.sort(depleted[~np.isnat(depleted)])[int(np.ceil(0.5 * len(depleted))) - 1]
+    line = result.output.splitlines()[0]
+    assert line.startswith("Drain: army shell at or below its floor by ")
+    assert f"{str(end)[:10]} {share:.0%}" in line
+    assert f"50% on {str(first_half)[:10]}" in line

@@ -11,7 +11,7 @@ import click
 
 from sim.cli import main
 from sim.cli.charts import chart_file, chart_format, named_chart, write_figure
-from sim.cli.files import BadInput, OutputFile, force_option, open_results
+from sim.cli.files import BadInput, OutputFile, force_option, open_results, results_file
 from sim.cli.problems import exit_with_problems
 
 UNREACHABLE = 1
@@ -187,7 +187,8 @@ def sweep(
 @click.option("--event", type=click.Choice(["back", "floor"]), default="back", show_default=True,
               help="back: back at target after its trough; floor: at its floor.")  # fmt: skip
 @click.option("--label", "labels", multiple=True, help="A name per RESULTS (default: scenario).")
-@click.option("--out", type=click.Path(path_type=Path), help="Output file [probability_H_I.png].")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Output file [beside the first RESULTS: probability_H_I.png].")  # fmt: skip
 @force_option
 def probability(
     results: tuple[Path, ...],
@@ -206,11 +207,47 @@ def probability(
     if labels and len(labels) != len(results):
         raise BadInput("give one --label per RESULTS")
     fmt = chart_format(None, out)
-    file = chart_file(out or Path(f"probability_{holder}_{item}.{fmt}"), fmt, force)
+    beside = results_file(results[0]).parent  # not the working directory
+    file = chart_file(out or beside / f"probability_{holder}_{item}.{fmt}", fmt, force)
     with _bad_input():
         figure = plots.probability(datasets, holder, item, event=event,  # type: ignore[arg-type]
                                    labels=list(labels) or None)  # fmt: skip
+        names = list(labels) or [str(d.attrs.get("scenario", "")) for d in datasets]
+        for dataset, name in zip(datasets, names, strict=True):
+            click.echo(_chances(dataset, name, holder, item, event))
     write_figure(figure, file, fmt)
+
+
+def _chances(dataset: Any, name: str, holder: str, item: str, event: str) -> str:
+    """One line per results: the chance by the end of each year and by the end, and when the
+    chance first reaches 50% and 80%."""
+    import numpy as np
+
+    from sim.plots.probability import WORDS, chance_by
+
+    dates, chance = chance_by(dataset, holder, item, event)  # type: ignore[arg-type]
+    times = dataset["time"].values
+    ends = [np.datetime64(f"{year}-12-31", "s") for year in range(
+        int(str(times[0])[:4]), int(str(times[-1])[:4]))]  # fmt: skip
+    checks = [*(d for d in ends if times[0] <= d < times[-1]), times[-1].astype("datetime64[s]")]
+    by = [f"{str(d)[:10]} {_share(chance, dates, d):.0%}" for d in checks]
+    reached = [_first(dates, chance, level) for level in (0.5, 0.8)]
+    return (f"{name}: {holder} {item} {WORDS[event]} by " + ", ".join(by)
+            + f"; 50% on {reached[0]}, 80% on {reached[1]}")  # fmt: skip
+
+
+def _share(chance: Any, dates: Any, day: Any) -> float:
+    import numpy as np
+
+    k = int(np.searchsorted(dates.astype("datetime64[s]"), day, side="right")) - 1
+    return float(chance[k]) if k >= 0 else 0.0
+
+
+def _first(dates: Any, chance: Any, level: float) -> str:
+    import numpy as np
+
+    reached = np.flatnonzero(chance >= level - 1e-12)
+    return str(dates[reached[0]])[:10] if len(reached) else "none within the horizon"
 
 
 def _exists(scenario: Path) -> None:
