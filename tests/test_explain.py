@@ -104,3 +104,18 @@ def test_too_few_runs_are_refused() -> None:
     few = sim.run(sim.load_scenario_text(DRAIN), runs=50, seed=1)
     with pytest.raises(ExplainError, match="50 runs are too few"):
         explain(few, "depleted_at", "army", "shell")
+
+
+def test_a_dated_tornado_says_the_year_of_every_month(drained: sim.Results) -> None:
+    from matplotlib.figure import Figure
+
+    from sim.plots import tornado
+
+    found = explain(drained, "depleted_at", "army", "shell")
+    figure = tornado(found, drained.dataset)
+    assert isinstance(figure, Figure)
+    figure.draw_without_rendering()
+    labels = [t.get_text() for t in figure.axes[0].get_xticklabels() if t.get_text()]
+    assert labels
+    for label in labels:  # "2024" or "May 2024", never a bare "May"
+        assert label[-4:].isdigit() and label[-4:].startswith("20"), labels

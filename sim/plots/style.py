@@ -319,8 +319,15 @@ def percent(ax: Axes) -> None:
 
 
 def date_axis(ax: Axes, start: np.datetime64, end: np.datetime64, most: int = 9) -> None:
-    """A dated x axis spanning exactly ``start`` to ``end`` with at most ``most`` ticks: years
-    as ``2023``, other months with their year (``Mar 2023``), so no label is ambiguous."""
+    """A dated x axis spanning exactly ``start`` to ``end`` with at most ``most`` ticks
+    (``date_ticks``)."""
+    date_ticks(ax, most)
+    ax.set_xlim(date_number(start), date_number(end))
+
+
+def date_ticks(ax: Axes, most: int = 9) -> None:
+    """Date ticks on the x axis, at most ``most``: years as ``2023``, other months with their
+    year (``Mar 2023``), so no label is ambiguous."""
     locator = mdates.AutoDateLocator(minticks=min(4, most), maxticks=most)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
     formatter = mdates.ConciseDateFormatter(  # type: ignore[no-untyped-call]
@@ -330,7 +337,6 @@ def date_axis(ax: Axes, start: np.datetime64, end: np.datetime64, most: int = 9)
         show_offset=False,
     )
     ax.xaxis.set_major_formatter(formatter)
-    ax.set_xlim(date_number(start), date_number(end))
 
 
 def thin_dates(ax: Axes, start: np.datetime64, end: np.datetime64) -> None:

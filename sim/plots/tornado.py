@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -77,11 +76,7 @@ def tornado(
         ax.grid(axis="x")
         ax.grid(axis="y", visible=False)
         if o.is_date:
-            locator = mdates.AutoDateLocator(minticks=3, maxticks=8)  # type: ignore[no-untyped-call]
-            ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(
-                mdates.ConciseDateFormatter(locator, show_offset=False)  # type: ignore[no-untyped-call]
-            )
+            style.date_ticks(ax, most=8)  # "May 2026", never a bare "May"
         else:
             style.thousands(ax, "x")
             ax.set_xlabel(style.unit(dataset, o.item))
