@@ -134,7 +134,8 @@ def _draw_row(
                 if np.isnat(row.replenished[1])
                 else f", median {style.month(row.replenished[1])}"
             )
-            back_note = (row.replenished[0], f"back in {share} of runs{median}")
+            runs = "every run" if row.not_back_share <= 0 else f"{share} of runs"  # as the margin
+            back_note = (row.replenished[0], f"back in {runs}{median}")
     above = [
         _note(ax, x, y - BAR / 2 - 0.04, text, "left")
         for x, text in (n for n in (floor_note, back_note) if n is not None)
