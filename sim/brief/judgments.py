@@ -39,19 +39,31 @@ def _judgment(dataset: xr.Dataset, row: Row, end: np.datetime64) -> Judgment:
     item = style.label(dataset, "item", row.item)
     unit = style.unit(dataset, row.item)
     floor = _event("falls to its floor", row.depleted_share, row.depleted)
+    falling = _still_falling(dataset, row)
     trough = f"the lowest point is {style.level(row.trough)} {unit}"
-    if not np.isnat(row.trough_at):
+    if falling:
+        trough = (f"it is still falling at the end ({style.level(row.trough)} {unit} in "
+                  f"{_month(end)}), so its lowest point lies beyond the horizon")  # fmt: skip
+    elif not np.isnat(row.trough_at):
         trough += f" around {_month(row.trough_at)}"
     back = _event(f"is back at its starting level by {_month(end)}", 1 - row.not_back_share,
                   row.replenished)  # fmt: skip
     sentence = f"{item} ({holder}) {floor}; {trough}; it {back}."
     cells = (
         _cell(row.depleted_share, row.depleted),
-        f"{style.level(row.trough)} {unit}" + _when(row.trough_at),
+        f"{style.level(row.trough)} {unit}"
+        + (", still falling at the end" if falling else _when(row.trough_at)),
         _cell(1 - row.not_back_share, row.replenished),
     )
     return Judgment(row.holder, row.item, f"{holder}: {item}", sentence[0].upper() + sentence[1:],
                     cells, 1 - row.not_back_share)  # fmt: skip
+
+
+def _still_falling(dataset: xr.Dataset, row: Row) -> bool:
+    """Whether the median lowest point is at the last reported time: the stock is still
+    falling when the horizon ends."""
+    times = dataset["time"].values
+    return len(times) > 1 and not np.isnat(row.trough_at) and row.trough_at >= times[-2]
 
 
 def _event(what: str, share: float, dates: np.ndarray) -> str:

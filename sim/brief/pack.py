@@ -39,10 +39,13 @@ from sim.plots import (
 )
 from sim.plots.evidence import against_record, observations
 from sim.plots.probability import LINES as PROBABILITY_LINES
+from sim.plots.shortfall import short_cells, shortfall
 from sim.results import OBSERVED
 from sim.sensitivity import ExplainError, Explanation, explain
 
 KEY_STOCKS = 6  # fans and flows for at most this many drawn-down stocks
+#: An event in fewer runs than this gets no chance-by-date chart and no drivers of its date.
+SHOWN_FROM = 0.05
 DRIVEN = 3  # chance by date and drivers for at most this many of them
 #: Outcomes whose drivers a tornado shows, in order of preference, and how a title names them.
 DRIVERS = {"replenished_at": "when it is back", "trough": "how low it falls"}
@@ -52,13 +55,15 @@ CHART_SIZE = (12.3, 5.5)  # inches: the slide's body
 def single(dataset: xr.Dataset) -> Deck:
     """The pack of one results set."""
     deck = Deck(footer=_footer(dataset))
-    notes = _notes(dataset)
-    _title(deck, dataset, notes)
+    full = _notes(dataset)
+    notes = _slide_notes(dataset)
+    _title(deck, dataset, full)
     found = judgments(dataset)
     if found:
-        deck.bullets("Key judgments", [j.sentence for j in found], notes)
+        deck.bullets("Key judgments", [j.sentence for j in found], JUDGMENTS_NOTE + notes)
         rows = [[j.stock, *j.cells] for j in found]
-        deck.table("Key judgments: the numbers", _JUDGMENT_HEADER, rows, _JUDGMENT_WIDTHS, notes)
+        deck.table("Key judgments: the numbers", _JUDGMENT_HEADER, rows, _JUDGMENT_WIDTHS,
+                   JUDGMENTS_NOTE + notes)  # fmt: skip
         title = "When stocks hit their floor, bottom out and are back"
         _chart(deck, title, notes, timeline, dataset)
     for rank, judgment in enumerate(found[:KEY_STOCKS]):
@@ -66,17 +71,27 @@ def single(dataset: xr.Dataset) -> Deck:
         _chart(deck, f"{what}: on hand", notes, fan, dataset, h, i)
         _chart(deck, f"{what}: where it went", notes, flows, dataset, h, i)
         if rank < DRIVEN:
-            if judgment.back_share > 0:  # else the chart is a flat line at 0
+            if judgment.back_share >= SHOWN_FROM:  # else the chart is a flat line near 0
                 _chart(deck, f"{what}: chance of being back at its starting level by each date",
                        notes, probability, dataset, h, i)  # fmt: skip
             _drivers(deck, dataset, h, i, what, notes)
+    for holder, item in short_cells(dataset):
+        what = f"{style.label(dataset, 'holder', holder)}: {style.label(dataset, 'item', item)}"
+        _chart(deck, f"{what}: demand not met", notes, shortfall, dataset, holder, item)
     for holder, item in Outcomes(dataset).fleets:
         what = f"{style.label(dataset, 'holder', holder)}: {style.label(dataset, 'item', item)}"
         _chart(deck, f"{what}: out of action", notes, availability, dataset, holder, item)
     _record(deck, dataset, notes)
     _assumptions(deck, dataset, notes)
-    _sources(deck, [dataset], notes)
+    _sources(deck, [dataset], full)
     return deck
+
+
+#: The notes of the key judgments' slides: where the numbers come from.
+JUDGMENTS_NOTE = (
+    "Percentiles are over all runs; a run in which an event does not happen by the end counts "
+    "as later than any date, so a median 'after the end' means most runs never get there. "
+)
 
 
 def compared(datasets: Sequence[xr.Dataset], labels: Sequence[str]) -> Deck:
@@ -98,9 +113,12 @@ def compared(datasets: Sequence[xr.Dataset], labels: Sequence[str]) -> Deck:
     keys = [(j.holder, j.item, j.stock) for j in judgments(first)][:KEY_STOCKS]
     for other, label in zip(datasets[1:], labels[1:], strict=True):
         for holder, item, what in keys:
-            _chart(deck, f"{what}: {labels[0]} vs {label}", notes, compare, first, other,
-                   holder, item, labels=(labels[0], label))  # fmt: skip
+            if _differ([first, other], "stock", holder, item):
+                _chart(deck, f"{what}: {labels[0]} vs {label}", notes, compare, first, other,
+                       holder, item, labels=(labels[0], label))  # fmt: skip
     for holder, item, what in keys[:DRIVEN]:
+        if not _chances_differ(datasets, holder, item):
+            continue  # the lines would be flat at 0, or one on the other
         if len(datasets) <= len(PROBABILITY_LINES):
             _chart(deck, f"{what}: chance of being back by each date", notes, probability,
                    list(datasets), holder, item, labels=list(labels))  # fmt: skip
@@ -140,13 +158,42 @@ def _meta(dataset: xr.Dataset) -> str:
             f"{str(attrs.get('scenario_sha256', ''))[:10]}")  # fmt: skip
 
 
+#: How to read each chart, for its slide's speaker notes.
+READING = {
+    "timeline": "Each row is a stock drawn below its starting level. The red range spans the "
+    "dates by which 10% to 90% of runs hit the floor, the triangle marks the median lowest "
+    "point, the green range the dates by which 10% to 90% of runs are back at the starting "
+    "level; the right margin says how many runs are not back by the end.",
+    "fan": "The dark line is the median stock over the runs; the bands hold the middle 50%, 80% "
+    "and 90% of runs at each date. Dashed and dotted lines are the floor and the starting "
+    "level. A band is a spread of possible worlds, not an error bar.",
+    "flows": "Cumulative amounts since the start: solid lines came in, dashed lines went out "
+    "(medians, with bands holding 80% of runs). The thin black line is the stock on hand.",
+    "probability": "The share of runs in which the stock is back at its starting level by each "
+    "date. Where the line crosses 50% is the median date; a line that stays low means most "
+    "runs are not back within the horizon.",
+    "tornado": "Each bar shows how the median outcome moves when one input is at the low end "
+    "(10th percentile of its runs) or the high end (90th). Longest bars first: these inputs "
+    "decide the answer; short bars barely matter.",
+    "availability": "The share of the fleet out of action (awaiting or under repair, or in "
+    "transit from repair) over time: median with bands over runs.",
+    "shortfall": "What the holder wanted to use and did not have, cumulatively since the start "
+    "(median with 50% and 80% bands), beside what it did use: the gap is the unmet need.",
+    "against_record": "The runs' fan of this quantity with the publicly reported figures on it: "
+    "points with error bars for reported values, arrows for floors and ceilings.",
+    "compare": "Two variants of the question on one chart: medians and bands of each.",
+}
+
+
 def _chart(deck: Deck, title: str, notes: str, chart: Callable[..., Any], *args: Any,
            **options: Any) -> None:  # fmt: skip
-    """A slide with ``chart(*args, ax=..., **options)`` drawn across its body."""
+    """A slide with ``chart(*args, ax=..., **options)`` drawn across its body; its notes say
+    how to read the chart, then ``notes``."""
     figure = Figure(figsize=CHART_SIZE, layout="constrained")
     with style.briefing_style():
         chart(*args, ax=figure.add_subplot(), **options)
-    slide = deck.slide(title, notes)
+    reading = READING.get(getattr(chart, "__name__", ""), "")
+    slide = deck.slide(title, f"{reading}\n\n{notes}" if reading else notes)
     deck.picture(slide, figure)
 
 
@@ -157,9 +204,12 @@ def _drivers(deck: Deck, dataset: xr.Dataset, holder: str, item: str, what: str,
     else no slide."""
     for metric, named in DRIVERS.items():
         found = _explained(dataset, metric, holder, item)
-        if found is not None and np.ptp(found.outcome.values) > 0:
-            _chart(deck, f"{what}: what drives {named}", notes, tornado, found, dataset)
-            return
+        if found is None or np.ptp(found.outcome.values) <= 0:
+            continue
+        if found.outcome.is_date and found.outcome.censored > 1 - SHOWN_FROM:
+            continue  # a date that almost no run reaches: its drivers would be noise
+        _chart(deck, f"{what}: what drives {named}", notes, tornado, found, dataset)
+        return
 
 
 def _explained(dataset: xr.Dataset, metric: str, holder: str, item: str) -> Explanation | None:
@@ -231,6 +281,39 @@ def _notes(dataset: xr.Dataset) -> str:
     parts.append("Sources:\n" + "\n".join(f"- {s}" for s in style.sources(dataset)))
     parts.append(style.method_note(dataset))
     return "\n\n".join(p for p in parts if p)
+
+
+def _has(dataset: xr.Dataset, holder: str, item: str) -> bool:
+    return holder in dataset["holder"].values and item in dataset["item"].values
+
+
+def _differ(datasets: Sequence[xr.Dataset], name: str, holder: str, item: str) -> bool:
+    """Whether the medians of ``name`` differ between the results (a comparison shows some)."""
+    if not all(_has(d, holder, item) for d in datasets):
+        return True
+    medians = [Outcomes(d).spread(name, holder, item).median() for d in datasets]
+    shapes = {m.shape for m in medians}
+    return len(shapes) > 1 or any(not np.allclose(m, medians[0]) for m in medians[1:])
+
+
+def _chances_differ(datasets: Sequence[xr.Dataset], holder: str, item: str) -> bool:
+    """Whether the chance-of-being-back lines show something: a run back in some variant, and
+    the variants' lines not one on the other."""
+    lines = [Outcomes(d).back_by(holder, item) for d in datasets if _has(d, holder, item)]
+    if not any(chance[-1] > 0 for _, chance in lines):
+        return False
+    dates, chance = lines[0]
+    return any(
+        d.shape != dates.shape or not np.array_equal(d, dates) or not np.allclose(c, chance)
+        for d, c in lines[1:]
+    )
+
+
+def _slide_notes(dataset: xr.Dataset) -> str:
+    """What a chart or table slide's notes add after its own: the method, and where the
+    description and sources are (the title and the last slide, not repeated on every slide)."""
+    return (f"{style.method_note(dataset)} The scenario's description is in the notes of the "
+            "title slide and its sources on the last slide.")  # fmt: skip
 
 
 def _variant(dataset: xr.Dataset) -> str:

@@ -1,5 +1,5 @@
 """Briefing charts from results: fan, timeline, flows, availability, value, compare, tornado,
-probability, sweep_bands, sweep_heatmap, against_record, paths;
+probability, sweep_bands, sweep_heatmap, against_record, paths, shortfall;
 write_charts.
 
 Each chart takes results (a ``Results`` or its ``xarray.Dataset``), draws into ``ax`` when
@@ -14,6 +14,7 @@ from sim.plots.fan import fan
 from sim.plots.flows import flows
 from sim.plots.paths import paths
 from sim.plots.probability import probability
+from sim.plots.shortfall import shortfall
 from sim.plots.style import ChartError, save
 from sim.plots.sweep import sweep_bands, sweep_heatmap
 from sim.plots.timeline import drawn_down, timeline
@@ -33,6 +34,7 @@ __all__ = [
     "paths",
     "probability",
     "save",
+    "shortfall",
     "sweep_bands",
     "sweep_heatmap",
     "timeline",
