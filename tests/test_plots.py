@@ -509,3 +509,16 @@ def test_timeline_note_and_margin_agree_when_every_run_is_back() -> None:
     margin = [t for t in texts if "every run" in t or "not back by" in t]
     assert any("back at target in every run" in t for t in margin), texts
     assert any(t.startswith("back in every run") for t in texts), texts
+
+
+def test_inputs_are_named_in_words(results: xr.Dataset) -> None:
+    holder = style.label(results, "holder", "us")
+    item = style.label(results, "item", "shell_155")
+    assert style.input_label(results, "holders.us.stock.shell_155") == f"{holder}: stock of {item}"
+    assert style.input_label(results, "donations.pda_shells.rate.2024-05-01") == (
+        "pda shells (donation): rate from 2024-05-01"
+    )
+    assert style.input_label(results, "production.us_shell_lines.slip") == (
+        "us shell lines (production): slip"
+    )
+    assert style.input_label(results, "something.else") == "something.else"

@@ -254,7 +254,7 @@ def _assumptions(deck: Deck, dataset: xr.Dataset, notes: str) -> None:
     found = assumptions(dataset)
     if not found:
         return
-    rows = [[a.path, a.written, a.reading] for a in found]
+    rows = [[style.input_label(dataset, a.path), a.written, a.reading] for a in found]
     marked = [a.overridden for a in found]
     title = "Assumptions (in orange: changed for this variant)" if any(marked) else "Assumptions"
     deck.table(title, ["input", "as written", "uncertain: read as"], rows, [5.2, 3.0, 4.133],

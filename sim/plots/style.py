@@ -114,6 +114,40 @@ def label(dataset: xr.Dataset, dim: str, value: str) -> str:
     return value
 
 
+#: What one entry of each section is, in words, for input names.
+SECTION_WORDS = {"production": "production", "donations": "donation", "attrition": "losses",
+                 "consumption": "use", "orders": "order", "policies": "policy"}  # fmt: skip
+
+
+def input_label(dataset: xr.Dataset, path: str) -> str:
+    """An input's scenario path in words for a reader: ``holders.us.stock.shell_155`` as
+    ``United States: stock of 155mm artillery shell``, ``donations.pda_shells.rate.2024-05-01``
+    as ``pda shells (donation): rate from 2024-05-01``; a path it does not know stays as is."""
+    parts = path.split(".")
+    if parts[0] == "holders" and len(parts) >= 4 and parts[1] in dataset["holder"].values:
+        field = " ".join(parts[2:-1]).replace("_", " ")
+        return f"{label(dataset, 'holder', parts[1])}: {field} of {_item_words(dataset, parts[-1])}"
+    if parts[0] == "items" and len(parts) >= 3:
+        rest = " ".join(parts[2:]).replace("_", " ")
+        return f"{_item_words(dataset, parts[1])}: {rest}"
+    if parts[0] in SECTION_WORDS and len(parts) >= 3:
+        name = f"{parts[1].replace('_', ' ')} ({SECTION_WORDS[parts[0]]})"
+        field, *more = parts[2:]
+        field = field.replace("_", " ")
+        if more and _is_date(more[-1]):
+            return f"{name}: {field} from {more[-1]}"
+        return f"{name}: {' '.join([field, *more]).replace('_', ' ')}"
+    return path
+
+
+def _item_words(dataset: xr.Dataset, item: str) -> str:
+    return label(dataset, "item", item) if item in dataset["item"].values else item
+
+
+def _is_date(text: str) -> bool:
+    return len(text) == 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit()
+
+
 def unit(dataset: xr.Dataset, item: str) -> str:
     """The item's unit (``rounds``), or ``units`` when the results do not say."""
     if "item_unit" in dataset.coords:

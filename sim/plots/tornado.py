@@ -69,7 +69,8 @@ def tornado(
             ax.annotate("median of all runs: after end", (end, len(rows) - 0.5), ha="right",
                         va="bottom", fontsize=8, color=style.MUTED)  # fmt: skip
         labels = [
-            f"{row['input']}  ({style.share(float(row['first_order']))})"
+            f"{style.input_label(dataset, str(row['input']))}  "
+            f"({style.share(float(row['first_order']))})"
             for row in rows.to_dict("records")
         ]
         ax.set_yticks(range(len(rows))[::-1], labels, fontsize=8.5)
