@@ -7,10 +7,8 @@ tasks on a cluster, and whatever the number of workers.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
-import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -28,6 +26,7 @@ from sim import guard
 from sim.engine import ChunkResult, simulate_chunk
 from sim.given import GivenInputs, check_given, chunk_inputs, input_table
 from sim.ledger import mapped_zeros
+from sim.lifetime import die_with_parent
 from sim.limits import MAX_SEED
 from sim.results import Results, build_dataset
 from sim.scenario.model import Scenario
@@ -39,7 +38,6 @@ from sim.transfer import file_allocator, remove_orphans, shared_folder
 #: workers idle on small jobs (benchmarks/README.md measures the trade).
 CHUNK_RUNS = 5000
 POOL_RESTARTS = 3  # new local pools after workers died, before the run gives up
-PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies (Linux)
 
 #: Float type of stored trajectories of random runs (the engine computes in float64): half the
 #: memory. A deterministic run (a single run of exact arithmetic) is stored in float64.
@@ -286,7 +284,7 @@ def _in_one_pool(job: Job[Out], chunks: list[Chunk], workers: int) -> Iterator[O
     """At most ``2 * workers`` chunks in flight, so finished ones never pile up."""
     window = 2 * workers
     size = min(workers, len(chunks))
-    with ProcessPoolExecutor(size, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+    with ProcessPoolExecutor(size, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         pending = deque(_submit(pool, job, c) for c in chunks[:window])
         for k in range(len(chunks)):
             result = pending.popleft().result()
@@ -300,18 +298,6 @@ def _submit(pool: ProcessPoolExecutor, job: Callable[[Chunk], Out], chunk: Chunk
     if isinstance(job, Job):
         return job.submit(pool, chunk)
     return pool.submit(job, chunk)
-
-
-def _die_with_parent(parent: int) -> None:
-    """In a worker: be killed when the run's process dies, even by SIGKILL, rather than go on
-    simulating for nobody (Linux; elsewhere a worker ends when it finds the pool gone)."""
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return
-    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it died before the call
-        os._exit(1)
 
 
 def _on_dask(

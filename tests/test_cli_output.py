@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -293,3 +294,45 @@ def test_a_full_disk_while_writing_keeps_the_previous_results(here: Path) -> Non
     ]
     assert tree(here / "out") == before
     assert sorted(p.name for p in here.iterdir()) == ["donor.yaml", "out"]
+
+
+WRITER = """
+import os, sys, time
+from pathlib import Path
+from sim.cli.output import write_apart
+
+def slow() -> None:
+    Path(sys.argv[1]).write_text(str(os.getpid()))
+    time.sleep(300)
+
+write_apart(slow, Path("out"))
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in state  # a zombie has stopped: nothing left to reap it here
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc (Linux)")
+def test_a_killed_commands_writer_stops_with_it(tmp_path: Path) -> None:
+    marker = tmp_path / "writer.pid"
+    command = subprocess.Popen([sys.executable, "-c", WRITER, str(marker)], cwd=tmp_path)
+    try:
+        for _ in range(600):  # the writer starts (at most a minute on a loaded machine)
+            if marker.exists() and marker.read_text():
+                break
+            time.sleep(0.1)
+        writer = int(marker.read_text())
+        assert _alive(writer)
+    finally:
+        command.kill()
+        command.wait()
+    for _ in range(300):
+        if not _alive(writer):
+            break
+        time.sleep(0.1)
+    assert not _alive(writer)

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from sim.cli.owned import RUN_MANIFEST, digest, folder_digests, is_ours, manifest
 from sim.formats import CHART_FORMATS
+from sim.lifetime import die_with_parent
 
 try:
     import fcntl
@@ -292,7 +293,7 @@ def write_apart(write: Callable[[], object], out: Path, what: str = "the results
         return
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    writer = context.Process(target=_write_and_report, args=(write, send), daemon=True)
+    writer = context.Process(target=_write_and_report, args=(write, send, os.getpid()), daemon=True)
     writer.start()
     send.close()
     try:
@@ -319,8 +320,10 @@ def _crash(status: int | None, out: Path) -> str:
     return f"the writer stopped with status {status}"
 
 
-def _write_and_report(write: Callable[[], object], send: Connection) -> None:
+def _write_and_report(write: Callable[[], object], send: Connection, parent: int) -> None:
     import dask
+
+    die_with_parent(parent)  # a killed command's writer stops writing
 
     # A failing library may print its own tracebacks while it cleans up: the parent says why.
     faulthandler.disable()
