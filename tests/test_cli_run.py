@@ -217,6 +217,24 @@ def test_a_scheduler_that_does_not_answer_exits_2_quickly(scenario_file: Path) -
     assert not out.exists()
 
 
+def test_a_port_that_accepts_and_stays_silent_exits_2(scenario_file: Path) -> None:
+    """Something listening that is no scheduler (it accepts, then says nothing) hung the
+    Dask client for minutes past its timeout; now the command says so and exits 2."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel accepts connections; nobody ever answers them
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        out = scenario_file.parent / "out"
+        done = stockpile("run", str(scenario_file), "--runs", "5", "--out", str(out),
+                         "--scheduler", address, cwd=scenario_file.parent)  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        f"--scheduler {address}: cannot connect (it accepted the connection but said nothing "
+        "in 5s: is it a Dask scheduler?)"
+    ]
+    assert not out.exists()
+
+
 @pytest.mark.slow
 def test_twenty_thousand_holders_run(tmp_path: Path) -> None:
     """Many holders make a few blocks of cells, not a task per cell (minutes before)."""

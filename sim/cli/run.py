@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -185,11 +186,34 @@ def connect(address: str) -> Any:
         known = ", ".join(sorted(backends))
         exit_with_problems([f"--scheduler {address}: unknown address scheme '{scheme}' "
                             f"(known: {known})"])  # fmt: skip
+    if scheme == "tcp":
+        silent = _silent(parse_address(address)[1])
+        if silent:
+            exit_with_problems([f"--scheduler {address}: cannot connect ({silent})"])
     try:
         return Client(address, timeout=SCHEDULER_TIMEOUT)  # type: ignore[no-untyped-call]
     except Exception as error:  # an address Dask cannot read, nothing listening, a timeout
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         exit_with_problems([f"--scheduler {address}: cannot connect ({reason})"])
+
+
+def _silent(location: str) -> str | None:
+    """Why ``host:port`` is no Dask scheduler (None: it may be one). A scheduler speaks first:
+    it sends its handshake as soon as it accepts a connection. Something that accepts and
+    stays silent would hang the client past its own timeout."""
+    host, _, port = location.rpartition(":")
+    seconds = float(SCHEDULER_TIMEOUT.removesuffix("s"))
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=seconds) as probe:
+            probe.settimeout(seconds)
+            if probe.recv(1):
+                return None
+            return "the connection was closed without a word: is it a Dask scheduler?"
+    except TimeoutError:
+        return (f"it accepted the connection but said nothing in {SCHEDULER_TIMEOUT}: "
+                "is it a Dask scheduler?")  # fmt: skip
+    except (OSError, ValueError):
+        return None  # nothing listening or an odd address: the client says which
 
 
 @contextmanager
