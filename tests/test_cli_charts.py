@@ -128,7 +128,10 @@ def test_compare_defaults_to_the_first_drawn_down_stock(
         (["chart", "{saved}", "--out", "x.png", "--format", "pdf"], "does not end in .pdf"),
         (["chart", "{saved}", "--out", "x.gif"], "unknown chart format .gif"),
         (["chart", "{junk}"], "not a readable results file"),
-        (["chart", "{saved}", "--out", "nowhere/x.png"], "Error: nowhere/x.png: the folder nowhere does not exist (create it first)"),
+        (
+            ["chart", "{saved}", "--out", "nowhere/x.png"],
+            "Error: nowhere/x.png: the folder nowhere does not exist (create it first)",
+        ),
         (["compare", "{saved}", "{saved}", "--holder", "us"], "give both --holder and --item"),
         (["chart", "{saved}", "--also", "us"], "--also applies to --kind availability only"),
         (

@@ -190,10 +190,12 @@ def with_factors(
 
 def _reached(days: FloatArray, rates: FloatArray, day: float, k: int, linear: bool) -> FloatArray:
     """The rate just before ``day`` (``days[k - 1] < day <= days[k]``), one per run."""
+    before: FloatArray = rates[k - 1]
     if k == len(days) or not linear:
-        return rates[k - 1]
+        return before
     share = (day - days[k - 1]) / (days[k] - days[k - 1])
-    return rates[k - 1] + share * (rates[k] - rates[k - 1])
+    reached: FloatArray = before + share * (rates[k] - before)
+    return reached
 
 
 def milestone_key(schedule: Schedule, draws: Draws, path: str, j: int) -> str:

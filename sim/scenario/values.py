@@ -463,7 +463,9 @@ def parse_factor(raw: object) -> float:
     return factor
 
 
-def parse_factor_milestone(key: object, value: object, start: dt.date | None) -> tuple[float, float]:
+def parse_factor_milestone(
+    key: object, value: object, start: dt.date | None
+) -> tuple[float, float]:
     """``from DATE: xF``: the day and the factor."""
     date = factor_key(key)
     if date is None:
