@@ -16,6 +16,7 @@ import click
 import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -256,11 +257,17 @@ def summary_table(results: Results, summary: pd.DataFrame) -> Table:
     title = f"{attrs['scenario']} — {attrs['runs']:,} runs, seed {attrs['seed']}"
     if any(money_metric(str(m)) for m in summary["metric"]):
         title += f"; values in {label(currency)}"
-    table = Table(title=title)
-    table.add_column("holder · item / metric", overflow="fold", min_width=14)
+    # no outer edges or vertical rules: the five value columns and the metric names fit in
+    # 80 columns, so a metric name never wraps (an id, or a name with one, may fold)
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                  collapse_padding=True)  # fmt: skip
+    names = [str(m) for m in summary["metric"] if ":" not in str(m)]
+    longest = max((len(m) for m in names), default=12) + 1
+    table.add_column("holder · item / metric", overflow="fold", min_width=max(14, longest))
     values = _value_columns(summary)
-    for column in (*values, "probability"):
+    for column in values:
         table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("chance", justify="right", no_wrap=True)  # summary.csv: probability
     for (holder, item), rows in summary.groupby(["holder", "item"], sort=False):
         if table.row_count:
             table.add_section()
@@ -270,5 +277,5 @@ def summary_table(results: Results, summary: pd.DataFrame) -> Table:
             chance = row["probability"]
             probability = "" if pd.isna(chance) else f"{float(chance):.0%}"
             cells = [_cell(row[c], metric, currency) for c in values]
-            table.add_row(f"  {metric}", *cells, probability)
+            table.add_row(f" {metric}", *cells, probability)
     return table
