@@ -116,8 +116,8 @@ def test_set_scales_a_plain_rate_and_a_schedule_from_a_date() -> None:
     plain = load_scenario_text(LINE, "s.yaml", ["production.other.rate=x1.5"])
     other = plain.section("production")["other"].rate
     assert other.days == (0.0,) and other.factors == ((0.0, 1.5),)
-    dated = load_scenario_text(LINE, "s.yaml", ["production.line.rate=x2@2024-07-01",
-                                                "production.line.rate=x1.5@2024-07-01"])  # fmt: skip
+    twice = ["production.line.rate=x2@2024-07-01", "production.line.rate=x1.5@2024-07-01"]
+    dated = load_scenario_text(LINE, "s.yaml", twice)
     line = dated.section("production")["line"].rate
     assert line.days == (0.0, 91.0) and line.factors == ((182.0, 3.0),)
 

@@ -32,7 +32,7 @@ _SCENARIO_OPTIONS = [
         "overrides",
         multiple=True,
         metavar="ID.PATH=VALUE",
-        help="Override a value of SCENARIO first.",
+        help="Override a value of SCENARIO first (a rate or schedule: x1.5, x1.5@DATE).",
     ),
     click.option(
         "--allow-large",

@@ -14,9 +14,9 @@ from typing import Any
 
 import click
 import pandas as pd
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -49,7 +49,9 @@ SCHEDULER_TIMEOUT = "5s"
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786.")
 @click.option("--deterministic", is_flag=True, help="One run with every uncertainty at its mean.")
 @click.option("--set", "overrides", multiple=True, metavar="ID.PATH=VALUE",
-              help="Override a value, e.g. production.us_shell_lines.slip='6 mo'.")  # fmt: skip
+              help="Override a value, e.g. production.us_shell_lines.slip='6 mo'; a rate or "
+                   "schedule may be scaled: ...rate=x1.5, or from a date: "
+                   "...rate=x1.5@2025-01-01.")  # fmt: skip
 @click.option(
     "--charts/--no-charts", default=True, show_default=True, help="Write briefing charts."
 )

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from sim.processes.kind import Kind
 
 _DATE_KEY = r"^(\d{4}-\d{2}-\d{2}|\+.+)$"
+#: A schedule's key: a milestone's date, or ``from DATE`` for a factor (``x1.5``).
+_MILESTONE_KEY = r"^(from )?(\d{4}-\d{2}-\d{2}|\+.+)$"
 _ID = r"^[a-z][a-z0-9_]*$"
 _IDS: dict[str, Any] = {"propertyNames": {"pattern": _ID}}
 
@@ -104,7 +106,7 @@ def _schedule(examples: list[Any]) -> WithJsonSchema:
     rate = {"type": "string", "examples": [examples[0]]}
     dated = {
         "type": "object",
-        "propertyNames": {"pattern": _DATE_KEY},
+        "propertyNames": {"pattern": _MILESTONE_KEY},
         "additionalProperties": rate,
     }
     return WithJsonSchema({"anyOf": [rate, dated], "examples": examples})
