@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sim.goals import Goal, Measure, parse_goal
-from sim.vary import Vary, VaryError, meaning, parse_vary, read_tree, schedule_lines
+from sim.vary import Vary, VaryError, load_variant, meaning, parse_vary, read_tree, schedule_lines
 from sim.vary import overrides as changes_for
 
 MAX_STEPS = 30
@@ -131,7 +131,7 @@ def solve(
         changes = [o for spec in specs for o in changes_for(spec, value, tree)]
         from sim.runner import run
 
-        scenario_ = load_scenario(scenario, overrides=[*overrides, *changes])
+        scenario_ = load_variant(scenario, [*overrides, *changes])
         dataset = run(
             scenario_, runs=runs, seed=seed, workers=workers, allow_large=allow_large
         ).dataset

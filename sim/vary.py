@@ -333,6 +333,19 @@ def _show(value: float, human: bool) -> str:
     return f"{value:.3g}"
 
 
+def load_variant(path: str | os.PathLike[str], overrides: Sequence[str]) -> Any:
+    """The scenario at ``path`` with ``overrides``, its warnings not repeated: they are the
+    scenario's own, given once when it is first loaded as given."""
+    import warnings
+
+    from sim.errors import ScenarioWarning
+    from sim.scenario.load import load_scenario
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioWarning)
+        return load_scenario(path, overrides=list(overrides))
+
+
 def read_tree(path: str | os.PathLike[str], base: Sequence[str]) -> dict[Any, Any]:
     """The raw tree of the scenario file at ``path`` with the ``base`` overrides applied."""
     from sim.errors import ScenarioError

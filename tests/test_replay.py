@@ -278,3 +278,12 @@ def test_validate_and_run_print_the_same_warnings_once(tmp_path: Path) -> None:
     code, ran = invoke("run", path, "--runs", "20", "--no-charts", "--out", tmp_path / "out")
     assert code == 0 and ran.count(warning) == 1, ran
     assert ran.count("warning:") == checked.count("warning:") == 1
+
+
+def test_solve_prints_the_scenarios_warnings_once(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(WARNED)
+    code, output = invoke("solve", path, "--vary", "production.other.rate=x0.5..x2", "--goal",
+                          GOAL, "--runs", "20")  # fmt: skip
+    assert code in (0, 1), output  # met or out of reach: either way the warnings once
+    assert output.count("warning:") == 1 and "ScenarioWarning" not in output, output

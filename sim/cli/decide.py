@@ -61,11 +61,28 @@ def _bad_input() -> Iterator[None]:
     from sim.vary import VaryError
 
     try:
-        yield
+        with _warnings_once():
+            yield
     except ScenarioError as error:
         exit_with_problems([str(p) for p in error.problems])
     except (GoalError, VaryError, ExplainError, NotKept, ChartError, RewriteError) as error:
         raise BadInput(str(error)) from None
+
+
+@contextmanager
+def _warnings_once() -> Iterator[None]:
+    """The scenario's warnings on stderr, each once, as `run` and `validate` print them."""
+    import warnings
+
+    from sim.errors import ScenarioWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ScenarioWarning)
+        try:
+            yield
+        finally:
+            for message in dict.fromkeys(str(w.message) for w in caught):
+                click.echo(f"warning: {message}", err=True)
 
 
 @main.command("solve")
