@@ -214,18 +214,24 @@ def overrides(spec: Vary, value: float | str, tree: Mapping[Any, Any]) -> list[s
     if spec.mode == "set":
         return [f"{spec.path}={spec.text(value)}"]
     raw = raw_value(tree, spec.path)
-    if is_schedule(raw):
+    if is_schedule(raw, spec.path):
         since = "" if spec.since is None else f"@{spec.since}"
         return [f"{spec.path}=x{float(value)!r}{since}"]
     if spec.since is not None:
-        raise VaryError(f"--from scales a rate or a schedule; {spec.path} is {raw!r}")
+        raise VaryError(f"--from scales a schedule of rates; {spec.path} is {raw!r}")
     if isinstance(raw, Mapping):
         return [f"{spec.path}.{key_text(k)}={scale_text(v, value)}" for k, v in raw.items()]
     return [f"{spec.path}={scale_text(raw, value)}"]
 
 
-def is_schedule(raw: Any) -> bool:
-    """Whether a raw value is a rate (``40k/mo``) or a schedule of rates (a mapping of them)."""
+def is_schedule(raw: Any, path: str) -> bool:
+    """Whether the raw value at ``path`` is a schedule of rates (``40k/mo``, or a mapping of
+    dated rates) in a field that takes one (scaled by factor milestones)."""
+    from sim.scenario.schema import takes_schedule
+
+    parts = path.split(".")
+    if len(parts) != 3 or not takes_schedule(parts[0], parts[2]):
+        return False
     if isinstance(raw, Mapping):
         return any(isinstance(v, str) and "/" in v for v in raw.values())
     return isinstance(raw, str) and "/" in raw
@@ -237,7 +243,7 @@ def meaning(spec: Vary, value: float | str, tree: Mapping[Any, Any]) -> str:
         return spec.label(value)
     raw = raw_value(tree, spec.path)
     since = "" if spec.since is None else f" from {spec.since}"
-    if is_schedule(raw) and (since or isinstance(raw, Mapping)):
+    if is_schedule(raw, spec.path) and (since or isinstance(raw, Mapping)):
         return f"{spec.label(value)}{since}"
     return f"{spec.label(value)} ({scale_text(raw, value, human=True)})"
 
@@ -250,7 +256,7 @@ def schedule_lines(spec: Vary, value: float, tree: Mapping[Any, Any]) -> list[st
     from sim.scenario.values import factor_key, parse_date
 
     raw = raw_value(tree, spec.path)
-    if spec.mode != "scale" or not is_schedule(raw):
+    if spec.mode != "scale" or not is_schedule(raw, spec.path):
         return []
     start = tree.get("start")
     if not isinstance(start, dt.date):

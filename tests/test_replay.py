@@ -169,7 +169,9 @@ def test_set_refuses_a_factor_for_what_is_not_a_rate(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(LINE)
     code, output = invoke("validate", path, "--set", "holders.depot.stock.shell=x2")
-    assert code == 2 and "cannot scale '10k': x1.5 scales a rate or a schedule" in output
+    assert code == 2 and "cannot scale 'holders.depot.stock.shell': x1.5 scales a rate" in output
+    code, output = invoke("validate", path, "--set", "production.line.every=x2")
+    assert code == 2 and "cannot scale 'production.line.every'" in output
 
 
 @pytest.mark.parametrize(

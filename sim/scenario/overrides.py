@@ -9,7 +9,7 @@ from typing import Any
 
 from sim.errors import Problem
 from sim.scenario.problems import nearest
-from sim.scenario.schema import field_names, scenario_spec, sections
+from sim.scenario.schema import field_names, scenario_spec, sections, takes_schedule
 from sim.scenario.values import GrammarError, describe, is_factor, parse_factor
 from sim.scenario.yaml_source import NotYaml, Path, control_character, key_text, parse_scalar
 
@@ -75,6 +75,9 @@ def _apply(tree: dict[Any, Any], override: str) -> Path:
         if last is None:
             raise _OverrideError(f"nothing to scale: the scenario has no '{dotted.strip()}'",
                                  "give a value instead of a factor")  # fmt: skip
+        if len(parts) != 3 or not takes_schedule(parts[0], parts[2]):
+            raise _OverrideError(f"cannot scale '{dotted.strip()}': x1.5 scales a rate or a "
+                                 "schedule of a process", "set a value instead")  # fmt: skip
         node[last] = _scaled(tree, node[last], value.strip())
         return (*path, key_text(last))
     node[parts[-1] if last is None else last] = value
@@ -98,7 +101,7 @@ def _scaled(tree: dict[Any, Any], raw: Any, text: str) -> dict[Any, Any]:
     if at and not date.strip():
         raise _OverrideError(f"no date after '@' in {text!r}", _SCALE_FORM)
     start = tree.get("start") if isinstance(tree.get("start"), dt.date) else "+0 d"
-    if isinstance(raw, dict):
+    if isinstance(raw, dict) and any(isinstance(v, str) and "/" in v for v in raw.values()):
         schedule = dict(raw)
     elif isinstance(raw, str) and "/" in raw:
         schedule = {start: raw}  # a plain rate: one milestone at start

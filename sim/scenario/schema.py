@@ -11,6 +11,7 @@ its kind (``sim.processes.registry``), and ``scenario_spec()`` puts them togethe
 from __future__ import annotations
 
 import datetime as dt
+import json
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -357,3 +358,17 @@ def json_schema() -> dict[str, Any]:
     """The JSON Schema of scenario files, for editors (yaml-language-server) and docs."""
     schema = scenario_spec().model_json_schema(by_alias=True)
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def takes_schedule(section: str, name: str) -> bool:
+    """Whether field ``name`` of an entry of ``section`` takes a schedule (milestones and
+    factors ``from DATE: x1.5``), not just one rate."""
+    return json.dumps(_MILESTONE_KEY)[1:-1] in json.dumps(_entry_fields(section).get(name, {}))
+
+
+@cache
+def _entry_fields(section: str) -> dict[str, Any]:
+    schema = json_schema()
+    ref = schema["properties"].get(section, {}).get("additionalProperties", {}).get("$ref", "")
+    fields: dict[str, Any] = schema["$defs"].get(ref.rpartition("/")[2], {}).get("properties", {})
+    return fields
