@@ -58,6 +58,9 @@ def test_a_step_schedule_and_a_factor_on_a_milestone_day() -> None:
 
 def test_factors_before_the_first_milestone_scale_all_and_several_multiply() -> None:
     assert drawn([2.0], [1.0], ((0.0, 3.0),)) == [0, 0, 0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30]
+    # a milestone before the start: a factor from the start scales every rate (a slip moves
+    # the milestones after the first, so the factor must not be one of them)
+    assert drawn([-10.0, 20.0], [1.0, 4.0], ((0.0, 2.0),)) == drawn([-10.0, 20.0], [2.0, 8.0], ())
     # after the last milestone: 1 a day, x2 from day 4, x3 more from day 8 (6 a day)
     assert drawn([0.0], [1.0], ((4.0, 2.0), (8.0, 3.0))) == [
         0, 1, 2, 3, 4, 6, 8, 10, 12, 18, 24, 30, 36,

@@ -163,9 +163,9 @@ def with_factors(
 ) -> tuple[FloatArray, FloatArray]:
     """Milestone ``days`` (M,) and drawn ``rates`` (M, runs) with each factor ``(day, f)``
     applied: the rate from ``day`` on times ``f``, the rate before it untouched. A factor at
-    or before the first milestone scales every rate; a later one inserts, at its day, the
-    rate reached there and the same times ``f`` (a step: a zero-width piece), and scales the
-    milestones after it.
+    or before the first milestone (or the start) scales every rate; a later one inserts, at
+    its day, the rate reached there and the same times ``f`` (a step: a zero-width piece),
+    and scales the milestones after it.
 
     >>> days, rates = with_factors(np.array([0.0, 10.0]), np.array([[0.0], [10.0]]),
     ...                            ((5.0, 2.0),), linear=True)
@@ -173,7 +173,7 @@ def with_factors(
     ([0.0, 5.0, 5.0, 10.0], [0.0, 5.0, 10.0, 20.0])
     """
     for day, factor in factors:
-        if day <= days[0]:
+        if day <= max(days[0], 0.0):  # nothing before the start is simulated
             rates = rates * factor
             continue
         k = int(np.searchsorted(days, day, side="left"))
