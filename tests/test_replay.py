@@ -292,3 +292,33 @@ def test_solve_prints_the_scenarios_warnings_once(tmp_path: Path) -> None:
                           GOAL, "--runs", "20")  # fmt: skip
     assert code in (0, 1), output  # met or out of reach: either way the warnings once
     assert output.count("warning:") == 1 and "ScenarioWarning" not in output, output
+
+
+PRICED = """\
+name: Priced
+start: 2024-01-01
+horizon: 1y
+items: {shell: {label: Shell, unit_cost: 4k}}
+holders:
+  depot: {label: Depot, stock: {shell: 100k}}
+  front: {label: Front}
+donations:
+  aid: {from: depot, to: front, item: shell, rate: 5k to 8k /mo}
+"""
+
+
+def test_the_summary_fits_80_columns_with_every_metric_name_whole() -> None:
+    from rich.console import Console
+
+    from sim.cli.run import summary_table
+
+    results = run(load_scenario_text(PRICED, "p.yaml"), runs=50, seed=1)
+    summary = results.summary()
+    names = set(summary["metric"])
+    assert "replacement_cost_at_end" in names  # the longest of the usual names
+    console = Console(width=80, record=True)
+    console.print(summary_table(results, summary))
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    shown = {line.split()[0] for line in lines if line.startswith(" ") and line.split()}
+    assert names <= shown, names - shown
