@@ -232,11 +232,18 @@ def solved_scenario(
     scenario: str | os.PathLike[str], solution: Solution, overrides: Sequence[str] = ()
 ) -> str:
     """The scenario file's text with ``overrides`` and the solved value written in, the rest
-    of the text kept: running it gives the achieved measure (the same seed and runs).
+    of the text kept, and the answer said in a comment at the top: running it gives the
+    achieved measure (the same seed and runs).
     Raises ``RewriteError`` when a value cannot be written in place."""
     from pathlib import Path
 
     from sim.scenario.rewrite import rewrite
 
-    text = Path(scenario).read_text(encoding="utf-8")
-    return rewrite(text, read_tree(scenario, [*overrides, *solution.changes]))
+    text = Path(scenario).read_text(encoding="utf-8-sig")
+    written = rewrite(text, read_tree(scenario, [*overrides, *solution.changes]))
+    answers = [f"{v.path} = {m}" for v, m in zip(solution.vary, solution.meaning, strict=True)]
+    note = "".join(f"# {line}\n" for line in [f"stockpile solve: {solution.lines()[0]}", *answers])
+    first, newline, rest = written.partition("\n")
+    if first.startswith("# yaml-language-server"):  # the editor's schema line stays first
+        return first + newline + note + rest
+    return note + written

@@ -322,3 +322,14 @@ def test_the_summary_fits_80_columns_with_every_metric_name_whole() -> None:
     assert max(len(line) for line in lines) <= 80
     shown = {line.split()[0] for line in lines if line.startswith(" ") and line.split()}
     assert names <= shown, names - shown
+
+
+def test_the_written_scenario_says_what_was_solved_below_the_schema_line(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("# yaml-language-server: $schema=../scenario.schema.json\n" + LINE)
+    found = solve(path, "production.line.rate=x0.5..x8", GOAL, runs=50, seed=4, tolerance=0.1)
+    lines = solved_scenario(path, found).splitlines()
+    assert lines[0] == "# yaml-language-server: $schema=../scenario.schema.json"
+    assert lines[1].startswith("# stockpile solve: smallest value meeting")
+    assert lines[2] == f"# production.line.rate = {found.meaning[0]}"
+    assert lines[3] == "name: Line"
