@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from sim.scenario.model import Scenario
 from sim.scenario.values import GrammarError, parse_number
 from sim.scenario.yaml_source import key_text
 
@@ -271,7 +272,7 @@ def schedule_lines(spec: Vary, value: float, tree: Mapping[Any, Any]) -> list[st
             continue
         rows.append((parse_date(key, start), key_text(key), text))
     first = min(day for day, _key, _text in rows)
-    factors = [(-math.inf if day <= first else day, f) for day, f in factors]
+    factors = [(-math.inf if day <= max(first, 0.0) else day, f) for day, f in factors]
     lines = []
     for day, factor in sorted(factors):
         if day > 0.0:
@@ -339,7 +340,7 @@ def _show(value: float, human: bool) -> str:
     return f"{value:.3g}"
 
 
-def load_variant(path: str | os.PathLike[str], overrides: Sequence[str]) -> Any:
+def load_variant(path: str | os.PathLike[str], overrides: Sequence[str]) -> Scenario:
     """The scenario at ``path`` with ``overrides``, its warnings not repeated: they are the
     scenario's own, given once when it is first loaded as given."""
     import warnings
