@@ -24,11 +24,11 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sim.goals import Goal, Measure, parse_goal
-from sim.vary import Vary, VaryError, meaning, parse_vary, read_tree
+from sim.vary import Vary, VaryError, load_variant, meaning, parse_vary, read_tree, schedule_lines
 from sim.vary import overrides as changes_for
 
 MAX_STEPS = 30
@@ -59,6 +59,8 @@ class Solution:
     measure: Measure
     direction: str  # "smallest" or "largest" value meeting the goal; "reproducing" for a figure
     steps: list[Trial] = field(default_factory=list)
+    changes: tuple[str, ...] = ()  # the ``--set`` overrides that give the value
+    schedules: tuple[tuple[str, ...], ...] = ()  # per varied path: its whole schedule
 
     @property
     def answer(self) -> str:
@@ -75,8 +77,11 @@ class Solution:
             else f"value reproducing '{self.goal.text}': {self.goal.describe(m)} over "
             f"{m.runs:,} runs"
         )
-        return [head, *(f"{v.path} = {text}" for v, text in zip(self.vary, self.meaning,
-                                                                  strict=True))]  # fmt: skip
+        lines = [head]
+        schedules = self.schedules or tuple(() for _ in self.vary)
+        for spec, text, schedule in zip(self.vary, self.meaning, schedules, strict=True):
+            lines += [*schedule, f"{spec.path} = {text}"]
+        return lines
 
 
 Step = Callable[[Trial], None]
@@ -94,10 +99,12 @@ def solve(
     tolerance: float = 0.01,
     step: Step | None = None,
     allow_large: bool = False,
+    since: str | None = None,
 ) -> Solution:
     """Find the value of ``vary`` (``PATH`` or ``PATH=A..B``; several paths are scaled by one
     factor together) at which ``goal`` holds (``sim.goals``) for the scenario file
     ``scenario`` (with ``overrides`` applied first). ``step`` is called after every trial.
+    With ``since`` (a date), a factor scales a rate or schedule only from that date on.
 
     Raises ``Unreachable`` when the goal holds at neither or both ends of the range,
     ``VaryError`` or ``GoalError`` for bad arguments, ``ScenarioError`` for a value that makes
@@ -105,7 +112,11 @@ def solve(
     """
     from sim.scenario.load import load_scenario
 
-    specs = tuple(parse_vary(v) for v in ([vary] if isinstance(vary, str) else vary))
+    specs = tuple(
+        replace(parse_vary(v), since=since) for v in ([vary] if isinstance(vary, str) else vary)
+    )
+    if since is not None and any(s.mode != "scale" for s in specs):
+        raise VaryError("--from varies the future by a factor: give a range of factors, x0.5..x4")
     _check_together(specs)
     base = load_scenario(scenario, overrides=list(overrides))
     target = parse_goal(goal, list(base.holders), list(base.items))
@@ -120,7 +131,7 @@ def solve(
         changes = [o for spec in specs for o in changes_for(spec, value, tree)]
         from sim.runner import run
 
-        scenario_ = load_scenario(scenario, overrides=[*overrides, *changes])
+        scenario_ = load_variant(scenario, [*overrides, *changes])
         dataset = run(
             scenario_, runs=runs, seed=seed, workers=workers, allow_large=allow_large
         ).dataset
@@ -148,8 +159,11 @@ def solve(
     else:
         value, measure = met.value, met.measure
         direction = "smallest" if met.value > missed.value else "largest"
-    return Solution(target, specs, value, tuple(meaning(s, value, tree) for s in specs),
-                    measure, direction, trials)  # fmt: skip
+    return Solution(
+        target, specs, value, tuple(meaning(s, value, tree) for s in specs), measure, direction,
+        trials, tuple(o for s in specs for o in changes_for(s, value, tree)),
+        tuple(tuple(schedule_lines(s, value, tree)) for s in specs),
+    )  # fmt: skip
 
 
 def _check_together(specs: tuple[Vary, ...]) -> None:
@@ -210,4 +224,26 @@ def as_dict(solution: Solution) -> dict[str, Any]:
         "standard_error": solution.measure.se,
         "runs": solution.measure.runs,
         "steps": [(t.value, t.measure.value, t.met) for t in solution.steps],
+        "overrides": list(solution.changes),
     }
+
+
+def solved_scenario(
+    scenario: str | os.PathLike[str], solution: Solution, overrides: Sequence[str] = ()
+) -> str:
+    """The scenario file's text with ``overrides`` and the solved value written in, the rest
+    of the text kept, and the answer said in a comment at the top: running it gives the
+    achieved measure (the same seed and runs).
+    Raises ``RewriteError`` when a value cannot be written in place."""
+    from pathlib import Path
+
+    from sim.scenario.rewrite import rewrite
+
+    text = Path(scenario).read_text(encoding="utf-8-sig")
+    written = rewrite(text, read_tree(scenario, [*overrides, *solution.changes]))
+    answers = [f"{v.path} = {m}" for v, m in zip(solution.vary, solution.meaning, strict=True)]
+    note = "".join(f"# {line}\n" for line in [f"stockpile solve: {solution.lines()[0]}", *answers])
+    first, newline, rest = written.partition("\n")
+    if first.startswith("# yaml-language-server"):  # the editor's schema line stays first
+        return first + newline + note + rest
+    return note + written

@@ -27,7 +27,7 @@ import xarray as xr
 from sim.flows import FLOWS
 from sim.goals import Goal, parse_goal
 from sim.sensitivity import Outcome, outcome
-from sim.vary import Vary, VaryError, meaning, parse_vary, read_tree
+from sim.vary import Vary, VaryError, load_variant, meaning, parse_vary, read_tree
 from sim.vary import overrides as changes_for
 
 #: The per-run outcome shown for each kind of goal.
@@ -91,7 +91,7 @@ def sweep(
         changes = [
             o for s, v in zip(specs, combination, strict=True) for o in changes_for(s, v, tree)
         ]
-        variant = load_scenario(scenario, overrides=[*overrides, *changes])
+        variant = load_variant(scenario, [*overrides, *changes])
         dataset = run(
             variant, runs=runs, seed=seed, workers=workers, allow_large=allow_large
         ).dataset

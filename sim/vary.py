@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from sim.scenario.model import Scenario
 from sim.scenario.values import GrammarError, parse_number
 from sim.scenario.yaml_source import key_text
 
@@ -67,6 +68,7 @@ class Vary:
     texts: tuple[str, ...] = ()  # a list of literal values to set (sweep)
     unit: str = ""
     percent: bool = False
+    since: str | None = None  # scale a rate or schedule only from this date on (solve --from)
 
     @property
     def is_range(self) -> bool:
@@ -205,15 +207,35 @@ def raw_value(tree: Mapping[Any, Any], path: str) -> Any:
 
 
 def overrides(spec: Vary, value: float | str, tree: Mapping[Any, Any]) -> list[str]:
-    """``--set`` overrides that give the input ``value`` (a factor, a number or a text)."""
+    """``--set`` overrides that give the input ``value`` (a factor, a number or a text): a
+    rate or a schedule is scaled by the loader (``PATH=x1.5``, ``PATH=x1.5@DATE`` from
+    ``since``), any other value by writing its numbers times the factor."""
     if isinstance(value, str):
         return [f"{spec.path}={value}"]
     if spec.mode == "set":
         return [f"{spec.path}={spec.text(value)}"]
     raw = raw_value(tree, spec.path)
+    if is_schedule(raw, spec.path):
+        since = "" if spec.since is None else f"@{spec.since}"
+        return [f"{spec.path}=x{float(value)!r}{since}"]
+    if spec.since is not None:
+        raise VaryError(f"--from scales a schedule of rates; {spec.path} is {raw!r}")
     if isinstance(raw, Mapping):
         return [f"{spec.path}.{key_text(k)}={scale_text(v, value)}" for k, v in raw.items()]
     return [f"{spec.path}={scale_text(raw, value)}"]
+
+
+def is_schedule(raw: Any, path: str) -> bool:
+    """Whether the raw value at ``path`` is a schedule of rates (``40k/mo``, or a mapping of
+    dated rates) in a field that takes one (scaled by factor milestones)."""
+    from sim.scenario.schema import takes_schedule
+
+    parts = path.split(".")
+    if len(parts) != 3 or not takes_schedule(parts[0], parts[2]):
+        return False
+    if isinstance(raw, Mapping):
+        return any(isinstance(v, str) and "/" in v for v in raw.values())
+    return isinstance(raw, str) and "/" in raw
 
 
 def meaning(spec: Vary, value: float | str, tree: Mapping[Any, Any]) -> str:
@@ -221,12 +243,54 @@ def meaning(spec: Vary, value: float | str, tree: Mapping[Any, Any]) -> str:
     if isinstance(value, str) or spec.mode == "set":
         return spec.label(value)
     raw = raw_value(tree, spec.path)
-    if isinstance(raw, Mapping):
-        last = list(raw)[-1]
-        shown = f"{scale_text(raw[last], value, human=True)} from {key_text(last)}"
-    else:
-        shown = scale_text(raw, value, human=True)
-    return f"{spec.label(value)} ({shown})"
+    since = "" if spec.since is None else f" from {spec.since}"
+    if is_schedule(raw, spec.path) and (since or isinstance(raw, Mapping)):
+        return f"{spec.label(value)}{since}"
+    return f"{spec.label(value)} ({scale_text(raw, value, human=True)})"
+
+
+def schedule_lines(spec: Vary, value: float, tree: Mapping[Any, Any]) -> list[str]:
+    """The whole schedule a factor gives a rate or schedule, one milestone a line, each rate
+    as it applies (times the factor from ``since`` on): ``  2025-01-01  x3.59 from here``."""
+    import datetime as dt
+
+    from sim.scenario.values import factor_key, parse_date
+
+    raw = raw_value(tree, spec.path)
+    if spec.mode != "scale" or not is_schedule(raw, spec.path):
+        return []
+    start = tree.get("start")
+    if not isinstance(start, dt.date):
+        return []
+    milestones = dict(raw) if isinstance(raw, Mapping) else {start: raw}
+    factors = [(0.0 if spec.since is None else parse_date(spec.since, start), float(value))]
+    rows: list[tuple[float, str, str]] = []
+    for key, text in milestones.items():
+        date = factor_key(key)
+        if date is not None:
+            factors.append((parse_date(date, start), _factor_of(text)))
+            continue
+        rows.append((parse_date(key, start), key_text(key), text))
+    first = min(day for day, _key, _text in rows)
+    factors = [(-math.inf if day <= max(first, 0.0) else day, f) for day, f in factors]
+    lines = []
+    for day, factor in sorted(factors):
+        if day > 0.0:
+            when = (start + dt.timedelta(days=round(day))).isoformat()
+            rows.append((day - 1e-9, when, f"x{factor:.3g} from here"))
+    for day, key, text in sorted(rows):
+        if text.startswith("x"):
+            lines.append(f"  {key}  {text}")
+            continue
+        product = math.prod(f for d, f in factors if d <= day)
+        lines.append(f"  {key}  {scale_text(text, product, human=True)}")
+    return lines
+
+
+def _factor_of(text: Any) -> float:
+    from sim.scenario.values import parse_factor
+
+    return parse_factor(text)
 
 
 def scale_text(raw: Any, factor: float, *, human: bool = False) -> str:
@@ -274,6 +338,19 @@ def _show(value: float, human: bool) -> str:
         if abs(value) >= size:
             return f"{value / size:.3g}{suffix}"
     return f"{value:.3g}"
+
+
+def load_variant(path: str | os.PathLike[str], overrides: Sequence[str]) -> Scenario:
+    """The scenario at ``path`` with ``overrides``, its warnings not repeated: they are the
+    scenario's own, given once when it is first loaded as given."""
+    import warnings
+
+    from sim.errors import ScenarioWarning
+    from sim.scenario.load import load_scenario
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioWarning)
+        return load_scenario(path, overrides=list(overrides))
 
 
 def read_tree(path: str | os.PathLike[str], base: Sequence[str]) -> dict[Any, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,7 +32,7 @@ _SCENARIO_OPTIONS = [
         "overrides",
         multiple=True,
         metavar="ID.PATH=VALUE",
-        help="Override a value of SCENARIO first.",
+        help="Override a value of SCENARIO first (a rate or schedule: x1.5, x1.5@DATE).",
     ),
     click.option(
         "--allow-large",
@@ -55,15 +56,33 @@ def _bad_input() -> Iterator[None]:
     from sim.goals import GoalError
     from sim.outcomes import NotKept
     from sim.plots import ChartError
+    from sim.scenario.rewrite import RewriteError
     from sim.sensitivity import ExplainError
     from sim.vary import VaryError
 
     try:
-        yield
+        with _warnings_once():
+            yield
     except ScenarioError as error:
         exit_with_problems([str(p) for p in error.problems])
-    except (GoalError, VaryError, ExplainError, NotKept, ChartError) as error:
+    except (GoalError, VaryError, ExplainError, NotKept, ChartError, RewriteError) as error:
         raise BadInput(str(error)) from None
+
+
+@contextmanager
+def _warnings_once() -> Iterator[None]:
+    """The scenario's warnings on stderr, each once, as `run` and `validate` print them."""
+    import warnings
+
+    from sim.errors import ScenarioWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ScenarioWarning)
+        try:
+            yield
+        finally:
+            for message in dict.fromkeys(str(w.message) for w in caught):
+                click.echo(f"warning: {message}", err=True)
 
 
 @main.command("solve")
@@ -75,12 +94,23 @@ def _bad_input() -> Iterator[None]:
               'with 80%" (docs/decisions.md).')  # fmt: skip
 @click.option("--tolerance", type=click.FloatRange(min=1e-4, max=0.5), default=0.01,
               show_default=True, help="Stop when the bracket is this narrow.")  # fmt: skip
+@click.option("--from", "since", type=click.DateTime(["%Y-%m-%d"]), metavar="DATE",
+              help="Vary the future only: the factor scales the rate or schedule from DATE on "
+                   "(the milestones before it untouched).")  # fmt: skip
+@click.option("--write", "write", type=click.Path(path_type=Path), metavar="FILE",
+              help="Write the solved scenario (.yaml): SCENARIO with the value found (and "
+                   "any --set, --runs, --seed) written in; `stockpile run FILE` replays "
+                   "it.")  # fmt: skip
+@force_option
 @_scenario_options
 def solve(
     scenario: Path,
     vary: tuple[str, ...],
     goal: str,
     tolerance: float,
+    since: dt.datetime | None,
+    write: Path | None,
+    force: bool,
     runs: int | None,
     seed: int | None,
     workers: int,
@@ -88,26 +118,37 @@ def solve(
     allow_large: bool,
 ) -> None:
     """Find the smallest (or largest) value of an input of SCENARIO that meets GOAL, with the
-    same random numbers for every value tried; the last line is PATH = VALUE."""
+    same random numbers for every value tried; prints the whole resulting schedule, and the
+    last line is PATH = VALUE."""
     from sim.goals import parse_goal
-    from sim.seek import Unreachable, describe_trial
+    from sim.seek import Unreachable, describe_trial, solved_scenario
     from sim.seek import solve as find
 
     _exists(scenario)
+    out_file = OutputFile.checked(write, (".yaml", ".yml"), force=force) if write else None
     with _bad_input():
         target = parse_goal(goal)
-        click.echo(f"Solving for {', '.join(v.partition('=')[0] for v in vary)}: {goal}")
+        click.echo(f"Solving for {', '.join(v.partition('=')[0] for v in vary)}: {goal}"
+                   + (f" (from {since.date()})" if since else ""))  # fmt: skip
         try:
             solution = find(
                 scenario, list(vary), goal, runs=runs, seed=seed, overrides=overrides,
                 workers=workers, tolerance=tolerance, allow_large=allow_large,
                 step=lambda t: click.echo(describe_trial(t, target)),
+                since=None if since is None else since.date().isoformat(),
             )  # fmt: skip
         except Unreachable as error:
             click.echo(f"unreachable: {error}", err=True)
             raise SystemExit(UNREACHABLE) from None
+        replay = [
+            *overrides,
+            *(f"{k}={v}" for k, v in (("runs", runs), ("seed", seed)) if v is not None),
+        ]
+        text = None if out_file is None else solved_scenario(scenario, solution, replay)
     for line in solution.lines():
         click.echo(line)
+    if out_file is not None and text is not None:
+        out_file.write(lambda path: path.write_text(text, encoding="utf-8"))
 
 
 @main.command("sweep")

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 import pandas as pd
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
@@ -51,7 +52,9 @@ SCHEDULER_TIMEOUT = "5s"
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786.")
 @click.option("--deterministic", is_flag=True, help="One run with every uncertainty at its mean.")
 @click.option("--set", "overrides", multiple=True, metavar="ID.PATH=VALUE",
-              help="Override a value, e.g. production.us_shell_lines.slip='6 mo'.")  # fmt: skip
+              help="Override a value, e.g. production.us_shell_lines.slip='6 mo'; a rate or "
+                   "schedule may be scaled: ...rate=x1.5, or from a date: "
+                   "...rate=x1.5@2025-01-01.")  # fmt: skip
 @click.option(
     "--charts/--no-charts", default=True, show_default=True, help="Write briefing charts."
 )
@@ -296,11 +299,17 @@ def summary_table(results: Results, summary: pd.DataFrame) -> Table:
     title = f"{attrs['scenario']} — {attrs['runs']:,} runs, seed {attrs['seed']}"
     if any(money_metric(str(m)) for m in summary["metric"]):
         title += f"; values in {label(currency)}"
-    table = Table(title=title)
-    table.add_column("holder · item / metric", overflow="fold", min_width=14)
+    # no outer edges or vertical rules: the five value columns and the metric names fit in
+    # 80 columns, so a metric name never wraps (an id, or a name with one, may fold)
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                  collapse_padding=True)  # fmt: skip
+    names = [str(m) for m in summary["metric"] if ":" not in str(m)]
+    longest = max((len(m) for m in names), default=12) + 1
+    table.add_column("holder · item / metric", overflow="fold", min_width=max(14, longest))
     values = _value_columns(summary)
-    for column in (*values, "probability"):
+    for column in values:
         table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("chance", justify="right", no_wrap=True)  # summary.csv: probability
     for (holder, item), rows in summary.groupby(["holder", "item"], sort=False):
         if table.row_count:
             table.add_section()
@@ -312,5 +321,5 @@ def summary_table(results: Results, summary: pd.DataFrame) -> Table:
             cells = [_cell(row[c], metric, currency) for c in values]
             if not pd.isna(chance) and float(chance) < MEAN_DATE_FROM:
                 cells[-1] = ""  # the mean date of a rare event would read as a forecast
-            table.add_row(f"  {metric}", *cells, probability)
+            table.add_row(f" {metric}", *cells, probability)
     return table

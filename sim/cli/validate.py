@@ -23,7 +23,8 @@ BAD_INPUT = 2
     "overrides",
     multiple=True,
     metavar="ID.PATH=VALUE",
-    help="Change a value before checking, e.g. production.us_shell_lines.slip='6 mo'.",
+    help="Change a value before checking, e.g. production.us_shell_lines.slip='6 mo', or "
+    "scale a rate or schedule: ...rate=x1.5 (from a date: ...rate=x1.5@2025-01-01).",
 )
 def validate(files: tuple[Path, ...], overrides: tuple[str, ...]) -> None:
     """Check scenario files: print 'ok' per good file, every problem of the bad ones.

@@ -146,6 +146,8 @@ def draw_rates(
         ]
     )
     days = np.asarray(schedule.days, dtype=np.float64)
+    linear = schedule.interpolate == "linear"
+    days, rates = with_factors(days, rates, schedule.factors, linear=linear)
     if slip is not None and len(days) > 1 and np.any(slip != 0):
         if np.all(slip == slip[0]):
             days = days + np.concatenate([[0.0], np.full(len(days) - 1, slip[0])])
@@ -153,7 +155,47 @@ def draw_rates(
             moved = np.repeat(days[:, None], draws.runs, axis=1)
             moved[1:] += slip[None, :]
             days = moved
-    return DrawnSchedule.build(days, rates, linear=schedule.interpolate == "linear")
+    return DrawnSchedule.build(days, rates, linear=linear)
+
+
+def with_factors(
+    days: FloatArray, rates: FloatArray, factors: tuple[tuple[float, float], ...], *, linear: bool
+) -> tuple[FloatArray, FloatArray]:
+    """Milestone ``days`` (M,) and drawn ``rates`` (M, runs) with each factor ``(day, f)``
+    applied: the rate from ``day`` on times ``f``, the rate before it untouched. A factor at
+    or before the first milestone (or the start) scales every rate; a later one inserts, at
+    its day, the rate reached there and the same times ``f`` (a step: a zero-width piece),
+    and scales the milestones after it.
+
+    >>> days, rates = with_factors(np.array([0.0, 10.0]), np.array([[0.0], [10.0]]),
+    ...                            ((5.0, 2.0),), linear=True)
+    >>> days.tolist(), rates[:, 0].tolist()
+    ([0.0, 5.0, 5.0, 10.0], [0.0, 5.0, 10.0, 20.0])
+    """
+    for day, factor in factors:
+        if day <= max(days[0], 0.0):  # nothing before the start is simulated
+            rates = rates * factor
+            continue
+        k = int(np.searchsorted(days, day, side="left"))
+        reached = _reached(days, rates, day, k, linear)
+        if k < len(days) and days[k] == day:  # a milestone on the day: keep the rate before
+            days = np.insert(days, k, day)
+            rates = np.insert(rates, k, reached, axis=0)
+        else:
+            days = np.insert(days, k, [day, day])
+            rates = np.insert(rates, k, [reached, reached], axis=0)
+        rates[k + 1 :] *= factor
+    return days, rates
+
+
+def _reached(days: FloatArray, rates: FloatArray, day: float, k: int, linear: bool) -> FloatArray:
+    """The rate just before ``day`` (``days[k - 1] < day <= days[k]``), one per run."""
+    before: FloatArray = rates[k - 1]
+    if k == len(days) or not linear:
+        return before
+    share = (day - days[k - 1]) / (days[k] - days[k - 1])
+    reached: FloatArray = before + share * (rates[k] - before)
+    return reached
 
 
 def milestone_key(schedule: Schedule, draws: Draws, path: str, j: int) -> str:
@@ -172,5 +214,8 @@ def draw_hazards(schedule: Schedule, draws: Draws, path: str) -> DrawnSchedule:
     hazards = np.stack(
         [-np.log1p(-f) / r.period_days for f, r in zip(fractions, schedule.rates, strict=True)]
     )
-    days = np.asarray(schedule.days, dtype=np.float64)
-    return DrawnSchedule.build(days, hazards, linear=schedule.interpolate == "linear")
+    linear = schedule.interpolate == "linear"
+    days, hazards = with_factors(
+        np.asarray(schedule.days, dtype=np.float64), hazards, schedule.factors, linear=linear
+    )
+    return DrawnSchedule.build(days, hazards, linear=linear)

@@ -278,8 +278,21 @@ class Builder:
 
     def _warn_dates(self, path: Path, raw: Mapping[Any, Any], what: str) -> None:
         for key in raw:
+            factor = v.factor_key(key)
+            if factor is not None:
+                self._factor_in_range((*path, key_text(key)), v.parse_date(factor, self.start))
+                continue
             day = v.parse_date(key, self.start)
             self.date_in_range((*path, key_text(key)), day, f"{what} {key_text(key)}")
+
+    def _factor_in_range(self, path: Path, day: float) -> None:
+        """A factor's date must fall within the scenario (before it, write the factor from
+        start; after it, it changes nothing)."""
+        if self.start is None or 0 <= day <= self.end_day:
+            return
+        end = self.start + dt.timedelta(days=self.end_day) if self.end_day < INF else "?"
+        self.out.error(path, f"the factor's date is outside the scenario ({self.start} to {end})",
+                       f"give a date from {self.start} to {end}")  # fmt: skip
 
     def date_in_range(self, path: Path, day: float, what: str) -> None:
         if self.start is None:

@@ -64,11 +64,16 @@ class Schedule:
     Before the first milestone the rate is 0; after the last it stays at the last value;
     in between it is interpolated linearly or held (``step``). A plain rate written without
     dates is one milestone at day 0.
+
+    ``factors`` (day, factor), ascending, written ``from DATE: x1.5``: from that day on the
+    rate is the schedule's times the factor (a step there, the rates before it untouched;
+    several multiply).
     """
 
     days: tuple[float, ...]
     rates: tuple[Rate, ...]
     interpolate: Interpolation = "linear"
+    factors: tuple[tuple[float, float], ...] = ()
 
     @property
     def money(self) -> bool:

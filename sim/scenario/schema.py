@@ -11,6 +11,7 @@ its kind (``sim.processes.registry``), and ``scenario_spec()`` puts them togethe
 from __future__ import annotations
 
 import datetime as dt
+import json
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from sim.processes.kind import Kind
 
 _DATE_KEY = r"^(\d{4}-\d{2}-\d{2}|\+.+)$"
+#: A schedule's key: a milestone's date, or ``from DATE`` for a factor (``x1.5``).
+_MILESTONE_KEY = r"^(from )?(\d{4}-\d{2}-\d{2}|\+.+)$"
 _ID = r"^[a-z][a-z0-9_]*$"
 _IDS: dict[str, Any] = {"propertyNames": {"pattern": _ID}}
 
@@ -104,7 +107,7 @@ def _schedule(examples: list[Any]) -> WithJsonSchema:
     rate = {"type": "string", "examples": [examples[0]]}
     dated = {
         "type": "object",
-        "propertyNames": {"pattern": _DATE_KEY},
+        "propertyNames": {"pattern": _MILESTONE_KEY},
         "additionalProperties": rate,
     }
     return WithJsonSchema({"anyOf": [rate, dated], "examples": examples})
@@ -355,3 +358,17 @@ def json_schema() -> dict[str, Any]:
     """The JSON Schema of scenario files, for editors (yaml-language-server) and docs."""
     schema = scenario_spec().model_json_schema(by_alias=True)
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def takes_schedule(section: str, name: str) -> bool:
+    """Whether field ``name`` of an entry of ``section`` takes a schedule (milestones and
+    factors ``from DATE: x1.5``), not just one rate."""
+    return json.dumps(_MILESTONE_KEY)[1:-1] in json.dumps(_entry_fields(section).get(name, {}))
+
+
+@cache
+def _entry_fields(section: str) -> dict[str, Any]:
+    schema = json_schema()
+    ref = schema["properties"].get(section, {}).get("additionalProperties", {}).get("$ref", "")
+    fields: dict[str, Any] = schema["$defs"].get(ref.rpartition("/")[2], {}).get("properties", {})
+    return fields

@@ -140,6 +140,8 @@ def parse_value(raw: object, kind: Kind = "quantity") -> Distribution:
         return _call(call.group(1), call.group(2), kind)
     interval = _INTERVAL.fullmatch(text)
     if interval is not None:
+        if kind == "fraction":
+            _percent_on_both_ends(text, *interval.groups())
         low, high = (parse_number(part, kind) for part in interval.groups())
         if low > high:
             first, second = (part.strip() for part in interval.groups())
@@ -147,6 +149,15 @@ def parse_value(raw: object, kind: Kind = "quantity") -> Distribution:
                                f"the smaller first: {second} to {first}")  # fmt: skip
         return _build(LogNormal.from_interval if low > 0 else Normal.from_interval, low, high)
     return Fixed(parse_number(text, kind))
+
+
+def _percent_on_both_ends(text: str, low: str, high: str) -> None:
+    """Refuse ``50 to 70%``: a percent sign on one end only (the other end would be read as
+    a plain number), with the fix: the sign on both ends."""
+    marked = [part.strip().endswith("%") for part in (low, high)]
+    if any(marked) and not all(marked):
+        fix = " to ".join(part.strip().rstrip("%").strip() + "%" for part in (low, high))
+        raise GrammarError(f"a range with % on one end only: {text!r}", f"write {fix}")
 
 
 _CALLS: dict[str, tuple[Callable[..., Distribution], tuple[str, ...]]] = {
@@ -233,8 +244,8 @@ def parse_duration(raw: object) -> Distribution:
     text = _text(raw, "duration")
     _unit_once(text, _DURATION, "duration")
     match = _DURATION.fullmatch(text)
-    if match is None or not match.group(1):
-        raise _expected("duration", raw)
+    if match is None or not match.group(1) or not re.search(r"[\d(]", match.group(1)):
+        raise _word_duration(raw, text)
     try:
         value = parse_value(match.group(1), "quantity")
     except GrammarError as exc:
@@ -243,6 +254,17 @@ def parse_duration(raw: object) -> Distribution:
         return scaled(value, _UNIT_DAYS[match.group(2)])
     except ValueError as exc:  # a fixed value that overflows once in days
         raise GrammarError(str(exc), EXAMPLES["duration"]) from exc
+
+
+_WORDS = {"daily": "1 d", "weekly": "1 w", "monthly": "1 mo", "yearly": "1 y", "annually": "1 y"}
+
+
+def _word_duration(raw: object, text: str) -> GrammarError:
+    """``monthly`` is not a duration: the message names the whole word (and ``1 mo``)."""
+    word = _WORDS.get(text.lower())
+    if word is None:
+        return _expected("duration", raw)
+    return GrammarError(f"cannot read {_show(raw)} as a duration", f"write {word}")
 
 
 def _unit_once(text: str, end: re.Pattern[str], kind: str) -> None:
@@ -356,6 +378,9 @@ def parse_schedule(
     """
     check = check or (lambda rate: None)
     if not isinstance(raw, Mapping):
+        if is_factor(raw):
+            message = f"a factor scales a schedule, it is not a rate: {_show(raw)}"
+            return None, [GrammarError(message, FACTOR_EXAMPLE + ", after the rates")]
         try:
             rate = parse_rate(raw, kind, money)
             check(rate)
@@ -365,9 +390,18 @@ def parse_schedule(
     if not raw:
         return None, [GrammarError("a schedule needs at least one milestone", EXAMPLES["rate"])]
     milestones: dict[float, tuple[str, Rate]] = {}
+    factors: dict[float, float] = {}
     errors: list[GrammarError] = []
     for key, value in raw.items():
         name = key_text(key)
+        if factor_key(key) is not None or is_factor(value):
+            try:
+                day, factor = parse_factor_milestone(key, value, start)
+            except GrammarError as exc:
+                errors.append(GrammarError(exc.message, exc.hint, name))
+                continue
+            factors[day] = factors.get(day, 1.0) * factor
+            continue
         try:
             day, rate = parse_date(key, start), parse_rate(value, kind, money)
             check(rate)
@@ -387,8 +421,79 @@ def parse_schedule(
         first = next(name for name, rate in milestones.values() if not rate.money)
         message = "a schedule is in money or in units, not both"
         return None, [GrammarError(message, "write every milestone with or without it", first)]
+    if not milestones:
+        return None, [GrammarError("a schedule needs at least one rate", EXAMPLES["rate"])]
     days = sorted(milestones)
-    return Schedule(tuple(days), tuple(milestones[d][1] for d in days), interpolate), []
+    rates = tuple(milestones[d][1] for d in days)
+    scale = tuple(sorted(factors.items()))
+    try:
+        _check_scaled(rates, scale, check)
+    except GrammarError as exc:
+        return None, [GrammarError(exc.message, exc.hint, f"from {_iso(start, scale[-1][0])}")]
+    return Schedule(tuple(days), rates, interpolate, scale), []
+
+
+#: A factor milestone's value: ``x1.5`` (the schedule times 1.5 from its date on).
+_FACTOR = re.compile(r"x\s*(\S+)")
+FACTOR_EXAMPLE = "write e.g. from 2025-01-01: x1.5 (the rates from that day on, times 1.5)"
+
+
+def is_factor(raw: object) -> bool:
+    """Whether ``raw`` is written as a factor, ``x1.5``."""
+    return isinstance(raw, str) and _FACTOR.fullmatch(raw.strip()) is not None
+
+
+def factor_key(key: object) -> str | None:
+    """The date of a factor milestone's key ``from 2025-01-01`` (None: not such a key)."""
+    text = key_text(key).strip()
+    return text[5:].strip() if text.startswith("from ") else None
+
+
+def parse_factor(raw: object) -> float:
+    """``x1.5``: a factor > 0."""
+    match = _FACTOR.fullmatch(raw.strip()) if isinstance(raw, str) else None
+    if match is None:
+        raise GrammarError(f"cannot read {_show(raw)} as a factor", "write e.g. x1.5")
+    try:
+        factor = float(match.group(1))
+    except ValueError:
+        raise GrammarError(f"cannot read {_show(raw)} as a factor", "write e.g. x1.5") from None
+    if not (math.isfinite(factor) and 0 < factor <= MAX_QUANTITY):
+        raise GrammarError(f"a factor must be a number > 0: {_show(raw)}", "write e.g. x1.5")
+    return factor
+
+
+def parse_factor_milestone(
+    key: object, value: object, start: dt.date | None
+) -> tuple[float, float]:
+    """``from DATE: xF``: the day and the factor."""
+    date = factor_key(key)
+    if date is None:
+        raise GrammarError(
+            f"a factor is written under 'from DATE', not under a milestone: {_show(value)}",
+            f"write from {key_text(key)}: {str(value).strip()}",
+        )
+    if not is_factor(value):
+        raise GrammarError(f"'from {date}' takes a factor, not {_show(value)}", FACTOR_EXAMPLE)
+    return parse_date(date, start), parse_factor(value)
+
+
+def _check_scaled(
+    rates: tuple[Rate, ...], factors: tuple[tuple[float, float], ...], check: Callable[[Rate], None]
+) -> None:
+    """Check every rate at the largest product of the factors (a factor may not push a rate
+    out of its range)."""
+    product, largest = 1.0, 1.0
+    for _day, factor in factors:
+        product *= factor
+        largest = max(largest, product)
+    if largest > 1.0:
+        for rate in rates:
+            check(Rate(scaled(rate.amount, largest), rate.period_days, rate.currency))
+
+
+def _iso(start: dt.date | None, day: float) -> str:
+    return "?" if start is None else (start + dt.timedelta(days=day)).isoformat()
 
 
 def describe(raw: Any) -> str:
