@@ -522,3 +522,42 @@ def test_inputs_are_named_in_words(results: xr.Dataset) -> None:
         "us shell lines (production): slip"
     )
     assert style.input_label(results, "something.else") == "something.else"
+
+
+class _Counting:
+    """A text measurer that counts its calls (the work a layout does, without a clock)."""
+
+    def __init__(self, real: object) -> None:
+        self.real, self.calls = real, 0
+
+    def get_text_width_height_descent(self, *args: object, **kwargs: object) -> object:
+        self.calls += 1
+        return self.real.get_text_width_height_descent(*args, **kwargs)  # type: ignore[attr-defined]
+
+
+def test_a_footnote_of_many_sources_takes_a_few_measures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """100 long sources: as many whole sources as fit, then how many more, measured a bounded
+    number of times (it measured every source list from 100 down: minutes per chart)."""
+    counting = _Counting(style._TEXT)
+    monkeypatch.setattr(style, "_TEXT", counting)
+    items = [f"Source number {k}: " + "a long citation of a report " * 8 for k in range(100)]
+    lines = style._source_lines(items, 9.0)
+    assert 1 <= len(lines) <= 3 and "more sources in the scenario" in lines[-1]
+    assert counting.calls < 400
+
+
+def test_a_very_long_word_is_broken_with_few_measures(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.brief import text
+
+    calls = []
+    real = text.width_points.__wrapped__
+
+    def counted(line: str, size: float, bold: bool = False) -> float:
+        calls.append(line)
+        return float(real(line, size, bold))
+
+    monkeypatch.setattr(text, "width_points", counted)
+    word = "x" * 2000
+    lines = text.wrap(word, 12, 3.0)
+    assert "".join(lines) == word and all(counted(line, 12) <= 3.0 * 72 for line in lines)
+    assert len(calls) < 60 * len(lines)  # a bisection per line, not a measure per character

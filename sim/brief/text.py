@@ -49,10 +49,16 @@ def wrap(text: str, size: float, width_inches: float, bold: bool = False) -> lis
 
 
 def _longest_prefix(word: str, size: float, limit: float, bold: bool) -> int:
-    for cut in range(len(word) - 1, 0, -1):
-        if width_points(word[:cut], size, bold) <= limit:
-            return cut
-    return 1
+    """The most leading characters of ``word`` that fit (at least 1), by bisection: widths
+    grow with the prefix, so a 2,000-character word takes a dozen measures, not 2,000."""
+    low, high = 1, len(word) - 1  # word[:low] is kept even if it overflows
+    while low < high:
+        middle = (low + high + 1) // 2
+        if width_points(word[:middle], size, bold) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def height_inches(lines: int, size: float) -> float:

@@ -271,6 +271,9 @@ def wrap(
     for word in text.split():
         if lines and fits(f"{lines[-1]} {word}"):
             lines[-1] = f"{lines[-1]} {word}"
+        elif len(lines) == max_lines:
+            lines.append(word)
+            break  # one line too many: the rest is cut, however long it is
         else:
             lines.append(word)
     if len(lines) > max_lines:
@@ -301,13 +304,15 @@ def _source_lines(items: Sequence[str], width_inches: float, max_lines: int = 3)
     """The footnote's sources: as many whole sources as fit, then how many more there are."""
     if not items:
         return []
-    for count in range(len(items), 0, -1):
+    fitting: list[str] | None = None
+    for count in range(1, len(items) + 1):  # up from one: stops at the first that overflows
         more = len(items) - count
         tail = f" (and {more} more source{'s' if more > 1 else ''} in the scenario)" if more else ""
-        lines = wrap(f"Sources: {'; '.join(items[:count])}{tail}", 7, width_inches, 10**6)
-        if len(lines) <= max_lines:
-            return lines
-    return wrap(f"Sources: {items[0]}", 7, width_inches, max_lines)
+        lines = wrap(f"Sources: {'; '.join(items[:count])}{tail}", 7, width_inches, max_lines)
+        if lines[-1].endswith(" …"):
+            break
+        fitting = lines
+    return fitting or wrap(f"Sources: {items[0]}", 7, width_inches, max_lines)
 
 
 _TEXT = TextToPath()
