@@ -464,10 +464,14 @@ class Builder:
         return _complete({name: kind.build(self, name, spec) for name, spec in entries})
 
     def warn_unused(
-        self, holders: Mapping[str, model.Holder], moved: Mapping[str, set[tuple[str, str]]]
+        self,
+        holders: Mapping[str, model.Holder],
+        moved: Mapping[str, set[tuple[str, str]]],
+        observed_at: set[str],
     ) -> None:
-        """A holder that holds nothing and that no process names is a slip of the pen."""
-        named = {holder for cells in moved.values() for holder, _ in cells}
+        """A holder that holds nothing and that no process or observation names is a slip of
+        the pen (an observation of it has a warning of its own)."""
+        named = {holder for cells in moved.values() for holder, _ in cells} | observed_at
         for holder in holders.values():
             if holder.id not in named and not (holder.floor or holder.target):
                 self.out.warn(("holders", holder.id), "no process names this holder and it "
@@ -493,7 +497,8 @@ class Builder:
         if not self.out.errors:
             moved = _moved(holders, processes)
             observed.warn_unmoved(self, observations, moved)
-            self.warn_unused(holders, moved)
+            observed_at = {o.holder for o in observations.values()}
+            self.warn_unused(holders, moved, observed_at)
         if self.out.errors or self.start is None:
             return None
         return model.Scenario(
