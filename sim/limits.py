@@ -44,6 +44,15 @@ MAX_FILE_BYTES = 10 * 2**20
 MAX_NODES = 1_000_000
 MAX_DEPTH = 32
 
+#: Text a person reads on a chart or slide: a label (holder, item), a title, a description, a
+#: source (and how many sources). Longer text is a pasted file, not a label, and would make
+#: every chart lay out megabytes of glyphs.
+MAX_LABEL_CHARS = 200
+MAX_NAME_CHARS = 500
+MAX_DESCRIPTION_CHARS = 10_000
+MAX_SOURCE_CHARS = 2_000
+MAX_SOURCES = 500
+
 # -- work (lifted by --allow-large) ----------------------------------------------------------
 
 #: Memory the stored series and per-run arrays of a run may take.

@@ -130,3 +130,32 @@ def test_a_milestone_before_a_start_whose_end_is_refused_is_located() -> None:
         load_scenario_text(text, "s.yaml")
     assert [p.path for p in info.value.problems] == ["end"]
     assert "the end is not after start" in info.value.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"name": "N" * 501}, "name: too long: 501 characters, at most 500"),
+        ({"description": "d" * 10_001}, "description: too long: 10,001 characters, at most 10,000"),
+        ({"sources": ["s"] * 501}, "sources: too long: 501 entries, at most 500"),
+        ({"sources": ["s" * 2_001]}, "sources.0: too long: 2,001 characters, at most 2,000"),
+    ],
+)
+def test_text_a_reader_sees_is_bounded(change: dict[str, object], message: str) -> None:
+    """A megabyte title validated and then hung every chart; now it is refused on its line."""
+    import yaml
+
+    tree = yaml.safe_load(TEXT_BASE)
+    tree.update(change)
+    with pytest.raises(ScenarioError) as refused:
+        load_scenario_text(yaml.safe_dump(tree, width=10**9), "s.yaml")
+    assert any(message in str(p) for p in refused.value.problems), refused.value.problems
+
+
+TEXT_BASE = """\
+name: T
+start: 2024-01-01
+horizon: 1y
+items: {shell: {unit: rounds}}
+holders: {army: {stock: {shell: 100}}}
+"""

@@ -153,6 +153,11 @@ def translate(error: ErrorDetails) -> tuple[Path, str, str]:
         return loc, str(ctx.get("error", "invalid value")), ""
     if kind == "literal_error":
         return loc, f"expected one of {ctx.get('expected', '')}", ""
+    if kind in ("string_too_long", "too_long"):
+        what = "characters" if kind == "string_too_long" else "entries"
+        limit = ctx.get("max_length", 0)
+        given = len(error["input"]) if hasattr(error["input"], "__len__") else 0
+        return loc, f"too long: {given:,} {what}, at most {limit:,}", "see docs/limits.md"
     if kind in ("greater_than", "greater_than_equal"):
         sign = ">" if kind == "greater_than" else ">="
         bound = ctx.get("gt", ctx.get("ge"))

@@ -21,8 +21,17 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictInt,
+    StringConstraints,
     WithJsonSchema,
     create_model,
+)
+
+from sim.limits import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_LABEL_CHARS,
+    MAX_NAME_CHARS,
+    MAX_SOURCE_CHARS,
+    MAX_SOURCES,
 )
 
 if TYPE_CHECKING:
@@ -220,7 +229,11 @@ class Strict(BaseModel):
 class ItemSpec(Strict):
     """A kind of materiel."""
 
-    label: str | None = Field(None, description="Name shown in tables and charts (default: id).")
+    label: str | None = Field(
+        None,
+        max_length=MAX_LABEL_CHARS,
+        description="Name shown in tables and charts (default: id).",
+    )
     unit: str = Field("units", description="What one unit is: rounds, systems, sets.")
     unit_cost: PriceText | None = Field(
         None,
@@ -243,7 +256,11 @@ class ItemSpec(Strict):
 class HolderSpec(Strict):
     """An owner of stocks (a country's army, a depot, a repair hub)."""
 
-    label: str | None = Field(None, description="Name shown in tables and charts (default: id).")
+    label: str | None = Field(
+        None,
+        max_length=MAX_LABEL_CHARS,
+        description="Name shown in tables and charts (default: id).",
+    )
     stock: PerItemAmount = Field(
         default_factory=dict,
         description=(
@@ -274,10 +291,16 @@ class _Scenario(Strict):
         extra="forbid", populate_by_name=True, title="stockpile scenario (format v1)"
     )
 
-    name: str = Field(description="Title of the scenario, shown on charts.")
-    description: str = Field("", description="What the scenario models.")
-    sources: list[str] = Field(
-        default_factory=list, description="Where the numbers come from (printed under charts)."
+    name: str = Field(
+        max_length=MAX_NAME_CHARS, description="Title of the scenario, shown on charts."
+    )
+    description: str = Field(
+        "", max_length=MAX_DESCRIPTION_CHARS, description="What the scenario models."
+    )
+    sources: list[Annotated[str, StringConstraints(max_length=MAX_SOURCE_CHARS)]] = Field(
+        default_factory=list,
+        max_length=MAX_SOURCES,
+        description="Where the numbers come from (printed under charts).",
     )
     start: StartDate = Field(description="First day (ISO date): the initial state.")
     end: DateText | None = Field(
