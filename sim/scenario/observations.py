@@ -20,6 +20,7 @@ from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from sim.errors import Problem
 from sim.flows import FLOWS, LEVELS
+from sim.limits import MAX_SOURCE_CHARS
 from sim.scenario import values as v
 from sim.scenario.datafile import FILE_KEY, Cell, Table, names_file, read_table
 from sim.scenario.model import Bound, Observation, Point
@@ -112,7 +113,7 @@ class ObservationSpec(Strict):
         description="Exact values only, and required there: the reporting error's standard "
         "deviation, as a share of each value (10%) or in units (600).",
     )
-    source: str = Field("", description="Where the values come from.")
+    source: str = Field("", max_length=MAX_SOURCE_CHARS, description="Where the values come from.")
 
 
 # -- reading the section ------------------------------------------------------------------------
