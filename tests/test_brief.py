@@ -21,6 +21,7 @@ from sim.brief import brief, export
 from sim.brief.render import to_pdf
 from sim.brief.text import fit, width_points, wrap
 from sim.cli import main
+from sim.plots import style
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -326,3 +327,20 @@ def test_a_pack_reads_right(tmp_path: Path) -> None:
     assert "Donor: 155mm shell: chance of being back at its starting level by each date" not in (
         titles
     )
+
+
+def test_the_bottom_line_comes_first_with_the_shortfall_in_numbers(tmp_path: Path) -> None:
+    from sim.brief.judgments import shortfalls
+
+    results = sim.run(sim.load_scenario_text(SHORT), runs=100, seed=1)
+    brief(results, pptx=tmp_path / "b.pptx")
+    slides = list(Presentation(str(tmp_path / "b.pptx")).slides)
+    assert _texts(slides[1])[0] == "Bottom line"
+    unmet = results.dataset["unmet"].sel(holder="front", item="shell").isel(time=-1).values
+    used = results.dataset["consumed"].sel(holder="front", item="shell").isel(time=-1).values
+    [line] = shortfalls(results.dataset)
+    median = float(np.median(unmet))
+    share = median / (median + float(np.median(used)))
+    assert line.startswith(f"Front lacks {style.level(median)} rounds of 155mm shell by ")
+    assert f"({share:.0%} of what it needed)" in line
+    assert line in " ".join(" ".join(_texts(slides[1])).split())  # line breaks as spaces

@@ -26,6 +26,7 @@ class Judgment:
     sentence: str
     cells: tuple[str, str, str]  # at floor, trough, back at target
     back_share: float  # share of the runs drawn below target that are back by the end
+    floor_share: float = 0.0  # share of the runs at the floor at some time
 
 
 def judgments(dataset: xr.Dataset) -> list[Judgment]:
@@ -56,7 +57,7 @@ def _judgment(dataset: xr.Dataset, row: Row, end: np.datetime64) -> Judgment:
         _cell(1 - row.not_back_share, row.replenished),
     )
     return Judgment(row.holder, row.item, f"{holder}: {item}", sentence[0].upper() + sentence[1:],
-                    cells, 1 - row.not_back_share)  # fmt: skip
+                    cells, 1 - row.not_back_share, float(row.depleted_share))  # fmt: skip
 
 
 def _still_falling(dataset: xr.Dataset, row: Row) -> bool:
@@ -86,3 +87,35 @@ def _when(value: np.datetime64) -> str:
 def _month(value: np.datetime64) -> str:
     """``Mar 2025``."""
     return pd.Timestamp(value).strftime("%b %Y")
+
+
+def bottom_line(dataset: xr.Dataset, found: list[Judgment], most: int = 3) -> list[str]:
+    """The pack's first words: the stocks most at risk (the largest share of runs at the floor
+    or not back by the end), then every holder whose demand goes unmet, with how much."""
+    ranked = sorted(found, key=lambda j: -max(1 - j.back_share, j.floor_share))
+    lines = [j.sentence for j in ranked[:most]]
+    return lines + shortfalls(dataset)
+
+
+def shortfalls(dataset: xr.Dataset) -> list[str]:
+    """One sentence per holder and item whose demand went unmet in some run: how much by the
+    end (median, p10 to p90), against what it used."""
+    from sim.outcomes import Outcomes
+    from sim.plots.shortfall import short_cells
+
+    outcomes = Outcomes(dataset)
+    end = _month(dataset["time"].values[-1])
+    lines = []
+    for holder, item in short_cells(dataset):
+        unmet = outcomes.spread("unmet", holder, item)
+        used = outcomes.spread("consumed", holder, item)
+        low, mid, high = (float(unmet.quantile(q)[-1]) for q in (0.1, 0.5, 0.9))
+        unit = style.unit(dataset, item)
+        need = mid + float(used.median()[-1])
+        part = f" ({mid / need:.0%} of what it needed)" if need > 0 else ""
+        lines.append(
+            f"{style.label(dataset, 'holder', holder)} lacks {style.level(mid)} {unit} of "
+            f"{style.label(dataset, 'item', item)} by {end}{part}, p10–p90 "
+            f"{style.level(low)} to {style.level(high)}."
+        )
+    return lines

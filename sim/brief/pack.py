@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from sim.brief.assumptions import assumptions
 from sim.brief.deck import ACCENT, BODY, MUTED, Box, Deck
-from sim.brief.judgments import judgments
+from sim.brief.judgments import bottom_line, judgments
 from sim.evidence.check import check
 from sim.outcomes import NotKept, Outcomes
 from sim.plots import (
@@ -59,6 +59,9 @@ def single(dataset: xr.Dataset) -> Deck:
     notes = _slide_notes(dataset)
     _title(deck, dataset, full)
     found = judgments(dataset)
+    said = bottom_line(dataset, found)
+    if said:
+        deck.bullets("Bottom line", said, BOTTOM_NOTE + notes)
     if found:
         deck.bullets("Key judgments", [j.sentence for j in found], JUDGMENTS_NOTE + notes)
         rows = [[j.stock, *j.cells] for j in found]
@@ -87,6 +90,11 @@ def single(dataset: xr.Dataset) -> Deck:
     return deck
 
 
+#: The notes of the bottom line: what it picks.
+BOTTOM_NOTE = (
+    "The stocks most at risk (the largest share of runs at the floor or not back by the end), "
+    "then every holder whose demand goes unmet. "
+)
 #: The notes of the key judgments' slides: where the numbers come from.
 JUDGMENTS_NOTE = (
     "Percentiles are over all runs; a run in which an event does not happen by the end counts "
