@@ -89,7 +89,7 @@ def _month(value: np.datetime64) -> str:
     return pd.Timestamp(value).strftime("%b %Y")
 
 
-def bottom_line(dataset: xr.Dataset, found: list[Judgment], most: int = 3) -> list[str]:
+def bottom_line(dataset: xr.Dataset, found: list[Judgment], most: int = 2) -> list[str]:
     """The pack's first words: the stocks most at risk (the largest share of runs at the floor
     or not back by the end), then every holder whose demand goes unmet, with how much."""
     ranked = sorted(found, key=lambda j: -max(1 - j.back_share, j.floor_share))
