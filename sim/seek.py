@@ -25,7 +25,6 @@ import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from sim.goals import Goal, Measure, parse_goal
 from sim.vary import Vary, VaryError, load_variant, meaning, parse_vary, read_tree, schedule_lines
@@ -211,21 +210,6 @@ def describe_trial(trial: Trial, goal: Goal) -> str:
     else:
         mark = "meets" if trial.met else "misses"
     return f"  {trial.label:>12}  {goal.describe(trial.measure):<20}  {mark}"
-
-
-def as_dict(solution: Solution) -> dict[str, Any]:
-    """The solution as plain data (for a notebook or a file)."""
-    return {
-        "goal": solution.goal.text,
-        "paths": [v.path for v in solution.vary],
-        "value": solution.value,
-        "meaning": list(solution.meaning),
-        "achieved": solution.measure.value,
-        "standard_error": solution.measure.se,
-        "runs": solution.measure.runs,
-        "steps": [(t.value, t.measure.value, t.met) for t in solution.steps],
-        "overrides": list(solution.changes),
-    }
 
 
 def solved_scenario(

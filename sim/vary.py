@@ -70,10 +70,6 @@ class Vary:
     percent: bool = False
     since: str | None = None  # scale a rate or schedule only from this date on (solve --from)
 
-    @property
-    def is_range(self) -> bool:
-        return not self.values and not self.texts
-
     def grid(self) -> list[float | str]:
         """The values of a list or grid, in order (a range gives its two ends)."""
         if self.texts:

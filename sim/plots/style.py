@@ -41,7 +41,6 @@ SKY = "#56B4E9"  # light
 ORANGE = "#E69F00"  # light
 VERMILLION = "#D55E00"  # mid
 GREEN = "#009E73"  # mid
-PURPLE = "#CC79A7"  # light
 NAVY = "#08306b"
 FAN_BANDS = ((0.90, "#deebf7"), (0.80, "#b3d1ea"), (0.50, "#6fa6d6"))  # light to dark
 BAND_LEGEND = "{:.0%} of runs"

@@ -23,7 +23,6 @@ from sim.currency import symbol
 from sim.distributions import Distribution, Fixed
 from sim.flows import BY_NAME
 from sim.limits import MAX_DAYS, MAX_QUANTITY, MAX_RUNS, MAX_SEED, MIN_STEP_DAYS, TAIL
-from sim.processes.kind import Kind
 from sim.processes.registry import kinds
 from sim.scenario import model
 from sim.scenario import observations as observed
@@ -458,10 +457,6 @@ class Builder:
                         "process ids name random streams and results: make them unique",
                     )
                 seen.setdefault(name, f"{section}.{name}")
-
-    def _section(self, kind: Kind) -> dict[str, Any]:
-        entries = self._entries(kind.section, kind.spec)
-        return _complete({name: kind.build(self, name, spec) for name, spec in entries})
 
     def warn_unused(
         self,
