@@ -74,9 +74,10 @@ observations:
 
 
 def flagship(name: str, observations: str) -> object:
-    """A flagship scenario with ``observations`` appended."""
+    """A flagship scenario with ``observations`` in place of its own."""
     text = (ROOT / "scenarios" / f"{name}.yaml").read_text()
-    return sim.load_scenario_text(text + observations)
+    own = text.find("\nobservations:")
+    return sim.load_scenario_text((text if own < 0 else text[: own + 1]) + observations)
 
 
 def measure(name: str, scenario: object, particles: int, seed: int, replicates: int = 1) -> None:

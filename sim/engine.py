@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.flows import FLOWS, LEVELS, OUT_OF_ACTION
+from sim.flows import DERIVED, FLOWS, LEVELS, OUT_OF_ACTION
 from sim.ledger import Allocate, Cell, Ledger, mapped_zeros
 from sim.processes.calendar import Calendar
 from sim.processes.clock import SNAPSHOT, Clock
@@ -251,7 +251,9 @@ def _observe(
         yield ctx.clock.at(day, SNAPSHOT, 1)
         for k, name, row in due[day]:
             if row is not None:
-                observed[:, k] = ctx.ledger.level(name, row)
+                observed[:, k] = 0.0
+                for level in DERIVED.get(name, (name,)):  # out_of_action: a sum of levels
+                    observed[:, k] += ctx.ledger.level(level, row)
 
 
 def _result(

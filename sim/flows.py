@@ -106,6 +106,8 @@ PENDING = {q.name: q.arrives_by for q in QUANTITIES if q.arrives_by}
 QUEUES = tuple(q.name for q in QUANTITIES if q.level and q.name != "stock" and not q.arrives_by)
 #: Levels whose items count as out of action in a fleet.
 OUT_OF_ACTION = tuple(q.name for q in QUANTITIES if q.out_of_action)
+#: Quantities derived from others, observable but not kept: name -> the levels it sums.
+DERIVED = {"out_of_action": OUT_OF_ACTION}
 #: Flows whose total the summary shows where it is not zero.
 SUMMARY_TOTALS = tuple(q.name for q in QUANTITIES if q.summary_total)
 #: Flows drawn on the flows chart, in legend order (inflows first).

@@ -46,6 +46,7 @@ DOCUMENTED = {
     },
     "howitzers_ukraine": {
         ("out_of_action_nov_2022", "2022-11-30"): "above",
+        ("oryx_m777_floor", "2023-10-31"): "consistent",
         ("shells_sent_to_aug_2023", "2023-08-31"): "consistent",
     },
     "howitzers_guns_and_shells": {

@@ -405,3 +405,48 @@ observations:
         f"{where}:13: observations.empty.of: nothing changes stock of shell at ally: it is 0 "
         "in every run (observe a holder and item that a process moves)",
     ]
+
+
+QUEUED = """\
+name: Guns queued for repair
+start: 2024-01-01
+horizon: 6mo
+report_every: 1w
+items: {gun: {label: Gun, unit: systems}}
+holders:
+  army: {label: Army, stock: {gun: 200}}
+attrition:
+  damage: {holder: army, item: gun, rate: 10% /mo, repairable: 100%, repair_time: 4 to 8 w,
+           repair_capacity: 5 /mo}
+observations:
+  out: {holder: army, item: gun, of: out_of_action, values: {2024-03-04: 1, 2024-05-06: 1},
+        error: 1}
+  repairing: {holder: army, item: gun, of: in_repair, values: {2024-03-04: 1, 2024-05-06: 1},
+              error: 1}
+  queued: {holder: army, item: gun, of: awaiting_repair, values: {2024-03-04: 1, 2024-05-06: 1},
+           error: 1}
+"""
+
+
+def test_out_of_action_is_in_repair_plus_awaiting_repair_in_every_run(tmp_path: Path) -> None:
+    results = sim.run(load(QUEUED, tmp_path), runs=300, seed=11)
+    seen = observed(results)
+    for date in ("2024-03-04", "2024-05-06"):
+        repairing, queued = seen[("repairing", date)], seen[("queued", date)]
+        assert repairing.min() > 0 and queued.min() > 0  # both levels count: the sum can fail
+        assert np.array_equal(seen[("out", date)], repairing + queued)
+        # and on the weekly grid, the stored levels of the same day (float32: one rounding each)
+        weekly = results.dataset[["in_repair", "awaiting_repair"]].sel(
+            holder="army", item="gun", time=np.datetime64(date)
+        )
+        total = weekly["in_repair"].values + weekly["awaiting_repair"].values
+        np.testing.assert_allclose(seen[("out", date)], total, rtol=2e-7)
+
+
+def test_out_of_action_of_a_fleet_with_no_repairs_is_warned(tmp_path: Path) -> None:
+    text = DRAIN + (
+        "observations:\n  out: {holder: army, item: shell, of: out_of_action,"
+        " values: {2024-03-04: 1}, error: 1}\n"
+    )
+    with pytest.warns(sim.ScenarioWarning, match="nothing changes out_of_action of shell"):
+        load(text, tmp_path)

@@ -10,8 +10,8 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.flows import BY_NAME
-from sim.outcomes import Outcomes
+from sim.flows import BY_NAME, DERIVED
+from sim.outcomes import Outcomes, Spread
 from sim.plots import style
 from sim.results import OBSERVED
 
@@ -49,7 +49,7 @@ def against_record(results: Any, observation: str, *, ax: Axes | None = None) ->
         style.thousands(ax)
         ax.set_ylim(bottom=0)
         ax.set_ylabel(style.unit(dataset, item))
-        what = BY_NAME[of].label if of in BY_NAME else of
+        what = BY_NAME[of].label if of in BY_NAME else of.replace("_", " ")
         item_label, holder_label = (
             style.label(dataset, "item", item),
             style.label(dataset, "holder", holder),
@@ -65,7 +65,17 @@ def against_record(results: Any, observation: str, *, ax: Axes | None = None) ->
 
 def _fan(ax: Axes, dataset: xr.Dataset, holder: str, item: str, of: str) -> None:
     time = dataset["time"].values
-    spread = Outcomes(dataset).spread(of, holder, item)
+    outcomes = Outcomes(dataset)
+    if of in DERIVED and outcomes.summary:
+        return  # quantiles of the levels do not add up to those of their sum: no fan
+    spread = (
+        Spread(
+            np.sum([outcomes.spread(n, holder, item).values for n in DERIVED[of]], axis=0),
+            outcomes.runs,
+        )
+        if of in DERIVED
+        else outcomes.spread(of, holder, item)
+    )
     if spread.many:
         for coverage, colour in BANDS:
             low, high = spread.band(coverage)

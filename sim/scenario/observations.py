@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from sim.errors import Problem
-from sim.flows import FLOWS, LEVELS
+from sim.flows import DERIVED, FLOWS, LEVELS
 from sim.limits import MAX_SOURCE_CHARS
 from sim.scenario import values as v
 from sim.scenario.datafile import FILE_KEY, Cell, Table, names_file, read_table
@@ -33,8 +33,9 @@ if TYPE_CHECKING:
 
 SECTION = "observations"
 BOUNDS: tuple[Bound, ...] = ("exact", "at_least", "at_most")
-#: What an observation may be of: every level and cumulative flow, in table order.
-OBSERVABLE = (*LEVELS, *FLOWS)
+#: What an observation may be of: every level and cumulative flow, in table order, then the
+#: derived ``out_of_action`` (the sum of the out-of-action levels at that holder and item).
+OBSERVABLE = (*LEVELS, *FLOWS, *DERIVED)
 #: Columns of an observation's data file.
 COLUMNS = ("date", "value")
 
@@ -97,7 +98,8 @@ class ObservationSpec(Strict):
     of: ObservedOf = Field(
         description="The level or cumulative flow observed: "
         + ", ".join(OBSERVABLE)
-        + " (as in results.nc), at the end of each date, after that day's actions."
+        + " (as in results.nc; out_of_action is in_repair plus awaiting_repair), at the end of"
+        + " each date, after that day's actions."
     )
     values: ObservedValues = Field(
         description="Date -> observed value ({2022-12-31: 20, 2023-10-31: 70}), or "
@@ -276,7 +278,8 @@ def warn_unmoved(b: Builder, observations: Mapping[str, Observation], moved: Mov
     starts with some): it is 0 in every run, whatever was observed."""
     for name, observation in observations.items():
         cell = (observation.holder, observation.item)
-        if cell not in moved.get(observation.of, set()):
+        levels = DERIVED.get(observation.of, (observation.of,))
+        if not any(cell in moved.get(level, set()) for level in levels):
             b.out.warn(
                 (SECTION, name, "of"),
                 f"nothing changes {observation.of} of {observation.item} at "
