@@ -7,7 +7,6 @@ record and raises if it changed, so a write path that forgets to mark its row fa
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,18 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_engine_properties import scenarios
 
-import sim
 from sim.engine import ChunkResult, simulate_chunk
 from sim.ledger import Ledger
 from sim.scenario.model import Scenario
-
-REFERENCE = Path(__file__).resolve().parents[1] / "benchmarks" / "reference.yaml"
-
-
-@pytest.fixture(scope="module")
-def reference() -> Scenario:
-    scenario: Scenario = sim.load_scenario(str(REFERENCE))
-    return scenario
 
 
 @pytest.fixture
