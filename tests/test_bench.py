@@ -52,6 +52,7 @@ def test_timed_parts_change_no_result_and_are_removed() -> None:
         np.testing.assert_array_equal(timed.metrics[name], values)
 
 
+@pytest.mark.slow
 def test_split_counts_the_slabs_of_the_chunk_it_times() -> None:
     scenario = bench.load_reference()
     parts = bench.split_seconds(scenario, 50)

@@ -36,6 +36,7 @@ def same(a: ChunkResult, b: ChunkResult) -> bool:
 
 
 @pytest.mark.parametrize("deterministic", [False, True])
+@pytest.mark.slow
 def test_every_write_on_the_reference_scenario_is_marked(
     reference: Scenario, deterministic: bool
 ) -> None:
@@ -53,5 +54,6 @@ def test_every_write_on_the_reference_scenario_is_marked(
 @pytest.mark.usefixtures("verified")
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(), st.integers(0, 2**32 - 1))
+@pytest.mark.slow
 def test_every_write_in_random_scenarios_is_marked(s: Scenario, seed: int) -> None:
     run(s, runs=4, seed=seed)

@@ -150,6 +150,7 @@ def test_unknown_holder_or_item_is_a_chart_error(
             chart(results, holder, item)
 
 
+@pytest.mark.slow
 def test_importing_the_charts_loads_no_pyplot() -> None:
     import subprocess
     import sys
@@ -354,6 +355,7 @@ def test_write_charts_writes_what_applies(
     assert all(p.exists() for p in written)
 
 
+@pytest.mark.slow
 def test_write_charts_in_every_format(
     results: xr.Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -135,6 +135,7 @@ def test_validate_counts_it(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("toy")
+@pytest.mark.slow
 def test_it_is_simulated_summarised_and_charted(tmp_path: Path) -> None:
     results = sim.run(sim.load_scenario_text(SCENARIO), deterministic=True)
     stock = results.dataset["stock"].sel(holder="army").isel(run=0)

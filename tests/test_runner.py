@@ -125,6 +125,7 @@ def _simulate_or_die(*args: Any, **kwargs: Any) -> Any:
     return _SIMULATE(*args, **kwargs)
 
 
+@pytest.mark.slow
 def test_a_run_that_loses_a_worker_gives_the_same_results(
     reference: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
