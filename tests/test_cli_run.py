@@ -192,7 +192,6 @@ def test_fan_charts_show_the_run_at_the_means(
 
 
 @pytest.mark.parametrize("address", ["foo", "", "  ", "http://host:1"])
-@pytest.mark.slow
 def test_an_unreadable_scheduler_address_exits_2(scenario_file: Path, address: str) -> None:
     # in a process of its own: a Dask client that failed to connect leaves Dask's settings
     # changed for the rest of the process (the command exits at once, so users never see it)
