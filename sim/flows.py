@@ -14,7 +14,7 @@ level's at the price of the day, a flow's at the price of the day each movement 
 (``sim.processes.prices``, ``sim.values``), and ``replacement_cost``.
 
 >>> [q.name for q in QUANTITIES if q.sign > 0]
-['produced', 'received', 'repaired']
+['produced', 'delivered', 'received', 'repaired']
 """
 
 from __future__ import annotations

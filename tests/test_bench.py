@@ -3,23 +3,15 @@ change no result and are removed afterwards (``benchmarks/bench.py``)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numba
 import numpy as np
 import pytest
 from builders import dense
 
+from benchmarks import bench
 from sim import kernels
 from sim.engine import simulate_chunk
 from sim.processes.draws import Draws
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks import bench  # noqa: E402
 
 #: Kernels called only from other kernels, never from Python (no wrapper can see them).
 INNER = {"arm", "above", "short_of"}
@@ -61,6 +53,7 @@ def test_timed_parts_change_no_result_and_are_removed() -> None:
         np.testing.assert_array_equal(timed.metrics[name], values)
 
 
+@pytest.mark.slow
 def test_split_counts_the_slabs_of_the_chunk_it_times() -> None:
     scenario = bench.load_reference()
     parts = bench.split_seconds(scenario, 50)

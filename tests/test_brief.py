@@ -54,6 +54,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # -- text that fits ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_wrapped_lines_fit_their_width() -> None:
     text = "The quick brown fox jumps over the lazy dog " * 20 + "A" * 200
     for line in wrap(text, 14, 3.0):
@@ -71,6 +72,7 @@ def test_fit_shrinks_then_keeps_whole_sentences() -> None:
 # -- the pack ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_pack_has_the_slides_a_briefing_needs(small: Path, tmp_path: Path) -> None:
     results = sim.open_results(small / "results.nc")
     brief(results, pptx=tmp_path / "b.pptx")
@@ -100,6 +102,7 @@ def test_a_pack_has_the_slides_a_briefing_needs(small: Path, tmp_path: Path) -> 
     assert any(shape.has_table for shape in table.shapes)  # editable, not a picture
 
 
+@pytest.mark.slow
 def test_a_pack_compares_several_results(small: Path, tmp_path: Path) -> None:
     variant = sim.load_scenario_text(SMALL, overrides=["production.line.slip=8 mo"])
     sim.run(variant, runs=200, seed=2).to_netcdf(tmp_path / "late.nc")
@@ -123,6 +126,7 @@ def test_a_comparison_of_identical_results_has_no_empty_comparison_slides(
     assert not any(" vs again" in t or "chance of being back" in t for t in titles[1:]), titles
 
 
+@pytest.mark.slow
 def test_no_drivers_slide_without_enough_runs(tmp_path: Path) -> None:
     few = sim.run(sim.load_scenario_text(SMALL), runs=50, seed=2)
     brief(few, pptx=tmp_path / "few.pptx")
@@ -131,6 +135,7 @@ def test_no_drivers_slide_without_enough_runs(tmp_path: Path) -> None:
     assert not [t for t in titles if "what drives" in t]  # 50 runs cannot rank inputs
 
 
+@pytest.mark.slow
 def test_the_cli_writes_beside_the_results_and_refuses_bad_input(
     small: Path, tmp_path: Path
 ) -> None:
@@ -146,6 +151,7 @@ def test_the_cli_writes_beside_the_results_and_refuses_bad_input(
         assert done.exit_code == 2 and message in done.output and "Traceback" not in done.output
 
 
+@pytest.mark.slow
 def test_the_workbook_has_its_sheets_and_dates(small: Path, tmp_path: Path) -> None:
     export(sim.open_results(small / "results.nc"), xlsx=tmp_path / "r.xlsx")
     book = load_workbook(tmp_path / "r.xlsx")

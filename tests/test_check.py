@@ -148,6 +148,7 @@ def test_summary_only_results_give_the_same_percentiles(scenario_file: Path) -> 
 # ---- the command -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_check_of_a_scenario_prints_and_writes_csv_and_charts(
     scenario_file: Path, tmp_path: Path
 ) -> None:
@@ -166,6 +167,7 @@ def test_check_of_a_scenario_prints_and_writes_csv_and_charts(
     assert sorted(listed) == ["check.csv", "observed_fired.png", "observed_left.png"]
 
 
+@pytest.mark.slow
 def test_check_of_a_run_folder_and_run_printing_the_verdicts(
     scenario_file: Path, tmp_path: Path
 ) -> None:
@@ -199,6 +201,7 @@ def test_bad_check_input_exits_2_with_one_line(scenario_file: Path, tmp_path: Pa
     assert done.exit_code == 2 and "apply when checking a SCENARIO" in done.output
 
 
+@pytest.mark.slow
 def test_check_in_a_subprocess_refuses_results_without_observations(tmp_path: Path) -> None:
     plain = tmp_path / "plain.yaml"
     plain.write_text(SCENARIO.split("observations:")[0])

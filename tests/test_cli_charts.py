@@ -49,6 +49,7 @@ def invoke(*args: str | Path) -> tuple[int, str]:
         ),
     ],
 )
+@pytest.mark.slow
 def test_chart_redraws_from_saved_results(
     saved: Path,
     tmp_path: Path,
@@ -66,6 +67,7 @@ def test_chart_redraws_from_saved_results(
     assert written.read_bytes().startswith(magic)
 
 
+@pytest.mark.slow
 def test_chart_format_follows_out_suffix(saved: Path, tmp_path: Path) -> None:
     out = tmp_path / "brief.svg"
     code, output = invoke("chart", saved, "--out", out)
@@ -73,6 +75,7 @@ def test_chart_format_follows_out_suffix(saved: Path, tmp_path: Path) -> None:
     assert b"<svg" in out.read_bytes()[:2000]
 
 
+@pytest.mark.slow
 def test_compare_two_results(saved: Path, other: Path, tmp_path: Path) -> None:
     out = tmp_path / "compare.png"
     code, output = invoke(
@@ -96,6 +99,7 @@ def test_compare_labels_by_name_overrides_file_or_folder() -> None:
     assert _labels(s, slipped, Path("a.nc"), Path("a.nc")) == ("base", "production.line.slip=6 mo")
 
 
+@pytest.mark.slow
 def test_compare_takes_the_labels_it_is_given(saved: Path, other: Path, tmp_path: Path) -> None:
     out = tmp_path / "compare.png"
     code, output = invoke("compare", saved, other, "--labels", "Base,Slip", "--out", out)
@@ -104,6 +108,7 @@ def test_compare_takes_the_labels_it_is_given(saved: Path, other: Path, tmp_path
     assert code == 2 and "give two names" in output
 
 
+@pytest.mark.slow
 def test_compare_defaults_to_the_first_drawn_down_stock(
     saved: Path, other: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -151,6 +156,7 @@ def test_compare_defaults_to_the_first_drawn_down_stock(
         ),
     ],
 )
+@pytest.mark.slow
 def test_bad_input_is_one_line_and_status_2(
     saved: Path,
     tmp_path: Path,

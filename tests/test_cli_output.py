@@ -271,6 +271,7 @@ def test_a_writer_that_fails_or_crashes_is_reported(writer: object, reason: str)
     assert str(info.value) == f"out: cannot write the results ({reason}); nothing written"
 
 
+@pytest.mark.slow
 def test_a_full_disk_while_writing_keeps_the_previous_results(here: Path) -> None:
     """A file-size limit makes every write past 200 kB fail, as a full disk does. The HDF5
     library that writes results.nc then reports the error or, in some tries, crashes its

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
@@ -45,6 +46,7 @@ def test_the_table_is_never_cut(tmp_path: Path) -> None:
         assert text in output
 
 
+@pytest.mark.slow
 def test_clipped_draws_are_reported_on_screen(tmp_path: Path) -> None:
     output = run(tmp_path, LONG)  # "500 to 2000" is lognormal: no clip
     assert "note: draws clipped" not in output

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import re
-import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,13 +17,10 @@ import xarray as xr
 import yaml
 
 import sim
+from scripts import scenario_reference as ref
 from sim.scenario import json_schema
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from scripts import scenario_reference as ref  # noqa: E402
 
 DOC = ROOT / "docs" / "scenario.md"
 EXAMPLES = sorted(ref.EXAMPLES.glob("*.yaml"))

@@ -7,7 +7,6 @@ record and raises if it changed, so a write path that forgets to mark its row fa
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,18 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_engine_properties import scenarios
 
-import sim
 from sim.engine import ChunkResult, simulate_chunk
 from sim.ledger import Ledger
 from sim.scenario.model import Scenario
-
-REFERENCE = Path(__file__).resolve().parents[1] / "benchmarks" / "reference.yaml"
-
-
-@pytest.fixture(scope="module")
-def reference() -> Scenario:
-    scenario: Scenario = sim.load_scenario(str(REFERENCE))
-    return scenario
 
 
 @pytest.fixture
@@ -46,6 +36,7 @@ def same(a: ChunkResult, b: ChunkResult) -> bool:
 
 
 @pytest.mark.parametrize("deterministic", [False, True])
+@pytest.mark.slow
 def test_every_write_on_the_reference_scenario_is_marked(
     reference: Scenario, deterministic: bool
 ) -> None:
@@ -63,5 +54,6 @@ def test_every_write_on_the_reference_scenario_is_marked(
 @pytest.mark.usefixtures("verified")
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(), st.integers(0, 2**32 - 1))
+@pytest.mark.slow
 def test_every_write_in_random_scenarios_is_marked(s: Scenario, seed: int) -> None:
     run(s, runs=4, seed=seed)

@@ -27,6 +27,7 @@ consumption:
 """
 
 
+@pytest.mark.slow
 def test_the_estimator_matches_a_closed_form() -> None:
     # y = x1 + x2 / 2 with independent uniforms: Var = 1/12 (1 + 1/4), so S1 = 0.8, S2 = 0.2
     rng = np.random.default_rng(4)
@@ -69,6 +70,7 @@ def test_an_event_that_never_happens_is_refused(drained: sim.Results) -> None:
         explain(drained, "replenished_at", "army", "shell")
 
 
+@pytest.mark.slow
 def test_cli_prints_one_input_per_row_and_writes_the_tornado(
     drained: sim.Results, tmp_path: Path
 ) -> None:
@@ -92,6 +94,7 @@ def test_cli_prints_one_input_per_row_and_writes_the_tornado(
         (["--holder", "navy", "--item", "shell"], "unknown holder 'navy'"),
     ],
 )
+@pytest.mark.slow
 def test_cli_bad_input_exits_2(
     drained: sim.Results, tmp_path: Path, args: list[str], message: str
 ) -> None:

@@ -105,6 +105,7 @@ def many_holders(count: int) -> str:
     return f"{head}holders:\n{holders}consumption:\n{uses}"
 
 
+@pytest.mark.slow
 def test_twenty_thousand_holders_are_refused_by_validate(tmp_path: Path) -> None:
     path = tmp_path / "many.yaml"
     path.write_text(many_holders(20_000))
@@ -125,6 +126,7 @@ def test_run_and_validate_refuse_with_the_same_message(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists() and list(tmp_path.iterdir()) == [path]
 
 
+@pytest.mark.slow
 def test_allow_large_lifts_the_guard(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(guard, "MAX_EVENTS", 100)
     scenario = load()
@@ -191,6 +193,7 @@ def test_the_sample_a_summary_keeps_is_the_one_the_estimate_counts() -> None:
     "path", sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml")),
     ids=lambda p: p.stem,
 )  # fmt: skip
+@pytest.mark.slow
 def test_the_file_estimate_bounds_the_written_file(tmp_path: Path, path: Path) -> None:
     """results.nc before compression is the largest it can be: the written file is smaller."""
     scenario = sim.load_scenario(path)

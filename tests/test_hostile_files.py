@@ -63,6 +63,7 @@ def test_a_tab_written_as_an_escape_is_text() -> None:
     assert scenario.holders["us"].label == "U\tS"
 
 
+@pytest.mark.slow
 def test_twenty_thousand_holders_load() -> None:
     many = "".join(f"  h{n}: {{stock: {{shell: 5}}}}\n" for n in range(20_000))
     scenario = load_scenario_text(GOOD.replace("holders:\n", "holders:\n" + many))
@@ -186,6 +187,7 @@ def test_a_duplicate_key_is_still_refused_next_to_a_merge() -> None:
     assert problem.path == "consumption.fire.rate" and "duplicate key 'rate'" in problem.message
 
 
+@pytest.mark.slow
 def test_an_alias_bomb_is_refused_before_it_expands() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{k}: &a{k} [{', '.join([f'*a{k - 1}'] * 10)}]" for k in range(1, 10)]

@@ -51,6 +51,7 @@ def test_every_uncertain_per_run_value_is_kept_under_its_path() -> None:
     assert inputs.sel(input="production.plant.yield").values.max() <= 1.0
 
 
+@pytest.mark.slow
 def test_inputs_do_not_depend_on_the_workers_and_survive_netcdf(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

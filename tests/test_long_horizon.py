@@ -54,6 +54,7 @@ def cell(results: sim.Results, name: str, holder: str = "donor") -> np.ndarray:
     return np.asarray(results.dataset[name].sel(holder=holder, item="gun").values)
 
 
+@pytest.mark.slow
 def test_events_a_thousand_years_ahead_fall_on_their_day(results: sim.Results) -> None:
     assert dt.date(2925, 1, 8) == DEPLETED
     assert (cell(results, "depleted_at") == day(DEPLETED)).all()
@@ -78,6 +79,7 @@ def test_the_ledger_over_a_thousand_years_is_exact(results: sim.Results) -> None
     assert (cell(results, "trough") == 71_275).all()
 
 
+@pytest.mark.slow
 def test_the_summary_and_summary_only_mode_give_the_same_dates(results: sim.Results) -> None:
     rows = results.summary().set_index(["holder", "metric"])
     assert rows.loc[("donor", "depleted_at"), "p50"] == pd.Timestamp(DEPLETED)
@@ -102,6 +104,7 @@ def test_goals_read_dates_past_2262(results: sim.Results) -> None:
     assert earlier.measure(results.dataset).value == 0.0
 
 
+@pytest.mark.slow
 def test_uncertain_dates_centuries_ahead_follow_each_runs_rate() -> None:
     """Without the cap the donor ships ``rate`` a day down to its floor: it is there on day
     ceil(328,725 / rate), unless the line has started refilling it before (then never)."""

@@ -472,6 +472,7 @@ def test_bad_prices_and_currencies(text: str, expected: str) -> None:
 # -- charts and the command line ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_value_chart_and_write_charts(tmp_path: Path) -> None:
     from matplotlib.figure import Figure
 
@@ -496,6 +497,7 @@ def test_the_value_chart_and_write_charts(tmp_path: Path) -> None:
         plots.value(plain, "a")
 
 
+@pytest.mark.slow
 def test_cli_chart_kind_value(tmp_path: Path) -> None:
     source = tmp_path / "s.yaml"
     source.write_text(HEAD + CONSTANT)

@@ -301,6 +301,7 @@ observations:
         assert np.ptp(point.values) > 0  # the runs differ: each run's own value is kept
 
 
+@pytest.mark.slow
 def test_observations_change_no_result(tmp_path: Path) -> None:
     text = (
         (fp.ROOT / "benchmarks" / "reference.yaml").read_text()
@@ -356,6 +357,7 @@ def test_results_round_trip_with_their_observations(tmp_path: Path) -> None:
     assert list(back["observation_of"].values) == ["stock", "stock", "received"]
 
 
+@pytest.mark.slow
 def test_summary_only_results_keep_exact_counts_of_the_runs(tmp_path: Path) -> None:
     scenario = load(OBSERVED_DRAWDOWN, tmp_path)
     full = sim.run(scenario, runs=6000, seed=2).dataset.observed  # two chunks

@@ -11,24 +11,16 @@ samples come from one law), and at the engine's p10/p50/p90 the naive empirical 
 from __future__ import annotations
 
 import dataclasses
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from builders import dense
 
-import sim
+from benchmarks.naive import NaiveResult, implements, simulate_naive
 from sim.engine import ChunkResult, simulate_chunk
 from sim.flows import BY_NAME, FLOWS, LEVELS
 from sim.processes.registry import kinds
 from sim.scenario.model import Scenario
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks.naive import NaiveResult, implements, simulate_naive  # noqa: E402
 
 #: The oracle runs 200 naive runs of the reference scenario: outside the fast loop.
 pytestmark = pytest.mark.slow
@@ -41,12 +33,6 @@ Z = 5.0  # standard errors allowed
 DUST = 1e-6  # absolute float dust allowed next to the 1e-9 relative tolerance
 
 Result = ChunkResult | NaiveResult
-
-
-@pytest.fixture(scope="module")
-def reference() -> Scenario:
-    scenario: Scenario = sim.load_scenario(str(ROOT / "benchmarks" / "reference.yaml"))
-    return scenario
 
 
 # -- deterministic: identical numbers ----------------------------------------------------------

@@ -76,6 +76,7 @@ def target(work: Path, name: str, stem: str = "out") -> Path:
 
 
 @pytest.mark.parametrize("name", COMMANDS)
+@pytest.mark.slow
 def test_a_users_file_is_refused_and_kept_unless_forced(work: Path, name: str) -> None:
     mine = target(work, name, "mine")
     mine.write_bytes(b"two years of work")
@@ -92,6 +93,7 @@ def test_a_users_file_is_refused_and_kept_unless_forced(work: Path, name: str) -
 
 
 @pytest.mark.parametrize("name", COMMANDS)
+@pytest.mark.slow
 def test_its_own_file_is_replaced_and_a_changed_one_refused(work: Path, name: str) -> None:
     out = target(work, name)
     out.unlink(missing_ok=True)
@@ -221,6 +223,7 @@ def test_a_failed_write_leaves_the_previous_file_and_nothing_else(
     assert not list(work.glob(f"{o.STAGED_FILE}*"))
 
 
+@pytest.mark.slow
 def test_a_run_folder_with_an_edited_pack_is_refused_and_an_unchanged_one_replaced(
     work: Path,
 ) -> None:
@@ -252,6 +255,7 @@ def test_a_file_named_run_json_does_not_make_a_folder_a_run(work: Path) -> None:
     assert (folder / "results.nc").read_bytes() == b"my own data"
 
 
+@pytest.mark.slow
 def test_run_json_lists_every_file_with_its_hash(work: Path) -> None:
     assert invoke("run", "scenario.yaml", "--runs", "5", "--out", "listed").exit_code == 0
     folder = work / "listed"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 from itertools import pairwise
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import numpy as np
@@ -23,6 +24,9 @@ from sim import plots
 from sim.outcomes import Spread
 from sim.plots import style
 from sim.plots.timeline import rows
+
+if TYPE_CHECKING:
+    from sim.scenario.model import Scenario
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +150,7 @@ def test_unknown_holder_or_item_is_a_chart_error(
             chart(results, holder, item)
 
 
+@pytest.mark.slow
 def test_importing_the_charts_loads_no_pyplot() -> None:
     import subprocess
     import sys
@@ -350,6 +355,7 @@ def test_write_charts_writes_what_applies(
     assert all(p.exists() for p in written)
 
 
+@pytest.mark.slow
 def test_write_charts_in_every_format(
     results: xr.Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -415,7 +421,7 @@ def test_every_chart_renders_from_a_shipped_scenario(flagship: xr.Dataset) -> No
 
 
 @pytest.mark.slow
-def test_timeline_with_many_rows_and_long_names_fits_the_slide() -> None:
+def test_timeline_with_many_rows_and_long_names_fits_the_slide(reference: Scenario) -> None:
     """The reference scenario: 12 drawn-down rows with long holder names and a title that
     needs a smaller size. Nothing cut off, labels in at most two lines, no axis warning."""
     import io
@@ -423,8 +429,7 @@ def test_timeline_with_many_rows_and_long_names_fits_the_slide() -> None:
     import sim
     from sim.plots.timeline import DENSE
 
-    reference = Path(__file__).parent.parent / "benchmarks" / "reference.yaml"
-    dataset = sim.run(sim.load_scenario(reference), runs=40, seed=1).dataset
+    dataset = sim.run(reference, runs=40, seed=1).dataset
     fig = plots.timeline(dataset)
     assert_inside(fig)
     labels = [t.get_text() for t in only_axes(fig).get_yticklabels()]

@@ -35,6 +35,7 @@ def test_tool_is_clean(command: list[str]) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_readme_python_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
@@ -54,3 +55,11 @@ def test_readme_scenario_snippet_is_valid() -> None:
     scenario = sim.load_scenario_text(snippet, name="README.md")
     assert set(scenario.section("production")) == {"us_shell_lines", "us_charge_line"}
     assert scenario.section("production")["us_shell_lines"].inputs.keys() == {"charge_155"}
+
+
+def test_ci_runs_the_readme_test_command_with_the_slow_tests() -> None:
+    """CI and the README run one command: the full suite, not the inner loop."""
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
+    assert ci in readme.splitlines()
+    assert ci.endswith('pip install -e ".[test]" && pytest -m "slow or not slow"')

@@ -4,7 +4,6 @@ and charted, with no other file touched (the recipe in CONTRIBUTING.md)."""
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +15,8 @@ from click.testing import CliRunner
 from pydantic import Field
 
 import sim
+from benchmarks.naive import implements
+from benchmarks.variants import with_items_replicated
 from sim.cli import main
 from sim.processes.clock import action_days
 from sim.processes.context import Context
@@ -29,12 +30,6 @@ from sim.scenario.schema import Duration, ScheduleText, Strict
 if TYPE_CHECKING:
     from sim.scenario.build import Builder
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks.naive import implements  # noqa: E402
-from benchmarks.variants import with_items_replicated  # noqa: E402
 
 # -- a toy kind: stored tanks made active at a rate ---------------------------------------------
 
@@ -140,6 +135,7 @@ def test_validate_counts_it(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("toy")
+@pytest.mark.slow
 def test_it_is_simulated_summarised_and_charted(tmp_path: Path) -> None:
     results = sim.run(sim.load_scenario_text(SCENARIO), deterministic=True)
     stock = results.dataset["stock"].sel(holder="army").isel(run=0)

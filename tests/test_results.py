@@ -169,6 +169,7 @@ def test_big_results_are_lazy_with_every_run_in_one_chunk(
     xr.testing.assert_identical(ds.compute(), back.compute())
 
 
+@pytest.mark.slow
 def test_reading_and_charting_results_loads_no_engine(tmp_path: Path) -> None:
     """Describing or charting a results file needs only xarray and matplotlib: the charts and
     the summary import neither Numba, SimPy nor Dask, and reading a file adds no engine (xarray

@@ -79,6 +79,7 @@ def test_the_largest_slip_and_unreachable_goals(refill: Path) -> None:
               "depot.shell replenished by 2024-02-15 with 50%", runs=20)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_results_are_the_same_for_any_number_of_workers(
     refill: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

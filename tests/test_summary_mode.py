@@ -368,6 +368,7 @@ def test_write_charts_writes_the_charts_a_full_run_would(
     assert "availability_ally_gun.png" in expected
 
 
+@pytest.mark.slow
 def test_netcdf_round_trip(summary: sim.Results, tmp_path: Path) -> None:
     summary.to_netcdf(tmp_path / "results.nc")
     reopened = sim.open_results(tmp_path / "results.nc")
@@ -375,6 +376,7 @@ def test_netcdf_round_trip(summary: sim.Results, tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(reopened.summary(), summary.summary())
 
 
+@pytest.mark.slow
 def test_identical_on_local_processes(
     scenario: sim.scenario.model.Scenario, summary: sim.Results, small_chunks: None
 ) -> None:

@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
-from builders import DRAWDOWN
 
 import sim
 import sim.runner
@@ -101,43 +100,38 @@ def test_folders_of_killed_runs_are_removed_by_the_next() -> None:
                 folder.rmdir()
 
 
-@pytest.fixture(scope="module")
-def scenario() -> sim.scenario.model.Scenario:
-    return sim.load_scenario_text(DRAWDOWN)
-
-
 @needs_shared_memory
 def test_workers_send_trajectories_through_shared_memory(
-    scenario, monkeypatch: pytest.MonkeyPatch
+    drawdown, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sim.runner, "CHUNK_RUNS", 300)
     before = leftovers()
-    serial = sim.run(scenario, runs=700, seed=3, workers=1)
-    parallel = sim.run(scenario, runs=700, seed=3, workers=2)
+    serial = sim.run(drawdown, runs=700, seed=3, workers=1)
+    parallel = sim.run(drawdown, runs=700, seed=3, workers=2)
     xr.testing.assert_identical(serial.dataset.drop_attrs(), parallel.dataset.drop_attrs())
     assert leftovers() == before
 
 
 @needs_shared_memory
-def test_the_parent_maps_the_workers_slabs(scenario) -> None:
+def test_the_parent_maps_the_workers_slabs(drawdown) -> None:
     chunks = sim.runner.plan_chunks(700, 300)
     with shared_folder() as folder:
         task = partial(sim.runner._simulate, shared=folder)
-        job = sim.runner.Job(task, scenario, 3, False)
+        job = sim.runner.Job(task, drawdown, 3, False)
         received = list(sim.runner._chunks(job, chunks, 2, None, None))
         assert folder is not None and list(folder.iterdir()) == []  # each unlinked on arrival
     for chunk, result in zip(chunks, received, strict=True):
-        local = sim.runner._simulate(scenario, chunk, 3, False)
+        local = sim.runner._simulate(drawdown, chunk, 3, False)
         for name, slabs in result.slabs.items():
             assert isinstance(slabs, np.memmap) and not slabs.flags.writeable
             np.testing.assert_array_equal(slabs, local.slabs[name])
 
 
 def test_without_shared_memory_workers_pickle_the_same_results(
-    scenario, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    drawdown, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(sim.runner, "CHUNK_RUNS", 300)
     monkeypatch.setattr(sim.transfer, "SHARED_MEMORY", tmp_path / "absent")
-    serial = sim.run(scenario, runs=700, seed=3, workers=1)
-    parallel = sim.run(scenario, runs=700, seed=3, workers=2)
+    serial = sim.run(drawdown, runs=700, seed=3, workers=1)
+    parallel = sim.run(drawdown, runs=700, seed=3, workers=2)
     xr.testing.assert_identical(serial.dataset.drop_attrs(), parallel.dataset.drop_attrs())

@@ -1,7 +1,7 @@
 """The process kinds, in one place: every layer iterates this registry.
 
 >>> [kind.section for kind in kinds()]
-['production', 'donations', 'attrition', 'consumption']
+['production', 'orders', 'donations', 'attrition', 'consumption']
 
 Adding a kind is one module in ``sim/processes/`` that defines its ``KIND`` (``sim.processes.kind``)
 and one entry below; CONTRIBUTING.md has the recipe. ``registered`` adds one for a while (tests,

@@ -4,8 +4,8 @@ rates, dates, schedules and amounts in money (docs/scenario.md).
 Every parser takes the raw YAML value (text, number or date) and returns model objects, or
 raises ``GrammarError`` saying what was expected, with an example.
 
->>> parse_value("1.5M to 3M").quantile(0.05)
-1500000.0
+>>> round(parse_value("1.5M to 3M").quantile(0.05))
+1500000
 >>> parse_rate("33%/9mo", "fraction")
 Rate(amount=Fixed(value=0.33), period_days=273.9375, currency='')
 >>> parse_amount("$675M")
