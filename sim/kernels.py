@@ -55,7 +55,6 @@ def short_of(value: float, level: float) -> bool:
     return value < level - SLACK_UNITS - SLACK_SHARE * abs(level)
 
 
-
 @kernel
 def take(
     stock: np.ndarray,

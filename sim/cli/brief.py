@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -34,10 +35,9 @@ def brief(
         pptx = _default(results, "brief.pptx", "--pptx")
     pptx_file = OutputFile.checked(pptx, (".pptx",), force=force) if pptx else None
     pdf_file = OutputFile.checked(pdf, (".pdf",), force=force) if pdf else None
-    from sim.brief import pack
     from sim.brief.render import RenderError, to_pdf
 
-    deck = pack.single(datasets[0]) if len(datasets) == 1 else pack.compared(datasets, names)
+    deck = _deck(datasets, names)
     if pptx_file is not None:
         pptx_file.write(deck.save)
     if pdf_file is not None:
@@ -70,6 +70,18 @@ def export(results: Path, xlsx: Path | None, force: bool) -> None:
 
     book = workbook(dataset)
     file.write(lambda path: book.save(str(path)))
+
+
+def _deck(datasets: list[Any], names: list[str]) -> Any:
+    """The pack; results that cannot share a pack (other holders or items) are refused."""
+    from sim.brief import pack
+    from sim.outcomes import NotKept
+    from sim.plots import ChartError
+
+    try:
+        return pack.single(datasets[0]) if len(datasets) == 1 else pack.compared(datasets, names)
+    except (ChartError, NotKept) as error:
+        raise BadInput(f"these results cannot share a pack: {error}") from None
 
 
 def _labels(labels: str | None, count: int) -> list[str]:

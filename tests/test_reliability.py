@@ -1,0 +1,219 @@
+"""Finite numbers or a located refusal, and damaged results files refused in one line.
+
+Prices: no amount in money buys more than the largest quantity and no price leaves
+[MIN_PRICE, MAX_PRICE] on any day, refused where the price is known exactly, clipped per run (and
+counted) where it is uncertain. Results files: read by every reading command only when whole
+(attributes, variables, at least one run), else exit 2 with one line, no traceback or warning.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+import xarray as xr
+from click.testing import CliRunner
+from fake_results import fake_results
+
+from sim.cli import main
+from sim.errors import ScenarioError
+from sim.limits import MAX_PRICE, MAX_QUANTITY, MIN_PRICE
+from sim.scenario import load_scenario_text
+
+HEAD = "name: t\nstart: 2024-01-01\n"
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario_text(HEAD + text)
+    return [str(p) for p in caught.value.problems]
+
+
+def answer(args: list[str]) -> tuple[int, str]:
+    """Exit status and output of a command in this process; a Python warning fails the test
+    (pytest turns warnings into errors, and they would reach a user's terminal)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = CliRunner().invoke(main, args)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output
+
+
+# -- item 4: prices within bounds over the horizon ----------------------------------------------
+
+
+def test_money_that_would_buy_more_than_the_largest_quantity_is_refused_at_the_price() -> None:
+    found = problems("""\
+horizon: 1y
+items: {shell: {unit: rounds, unit_cost: 1e-9}}
+holders: {army: {stock: {shell: $1B}}}
+""")
+    assert len(found) == 1
+    assert found[0].startswith("<string>:4: items.shell.unit_cost: at a price of 1e-09, $1e+09 "
+                               "(holders.army.stock.shell) would buy 1e+18 rounds")  # fmt: skip
+    assert "at least 1e-06" in found[0]  # 1e9 / 1e15
+
+
+def test_a_tiny_fixed_price_is_refused_not_clipped() -> None:
+    found = problems("horizon: 1y\nitems: {shell: {unit_cost: 1e-300}}\nholders: {army: {}}\n")
+    assert found == [
+        "<string>:4: items.shell.unit_cost: a price of 1e-300 is below the lowest price, 1e-09 "
+        "(a price of at least 1e-09 on every day of the horizon)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("escalation", "horizon", "low"),
+    [("-99.9999%/d", "1y", math.log(1000) + 365.25 * math.log(1e-6)),
+     ("-50%/y", "1000y", math.log(1000) + 1000 * math.log(0.5))],
+)  # fmt: skip
+def test_an_escalation_that_takes_the_price_to_nothing_is_refused(
+    escalation: str, horizon: str, low: float
+) -> None:
+    found = problems(f"""\
+horizon: {horizon}
+items: {{shell: {{unit: rounds, unit_cost: 1000, escalation: {escalation}}}}}
+holders: {{army: {{stock: {{shell: $1M}}}}}}
+""")
+    assert len(found) == 1 and found[0].startswith("<string>:4: items.shell.escalation: ")
+    assert f"1e{low / math.log(10):+.0f}" in found[0] or f"{math.exp(low):g}" in found[0]
+
+
+def test_an_escalation_that_takes_the_price_beyond_the_largest_is_refused() -> None:
+    found = problems("""\
+horizon: 100y
+items: {shell: {unit_cost: 1M, escalation: 100%/y}}
+holders: {army: {stock: {shell: 10}}}
+""")
+    assert len(found) == 1 and "takes the price up to" in found[0]
+    assert found[0].startswith("<string>:4: items.shell.escalation:")
+
+
+def test_a_known_price_within_bounds_is_accepted() -> None:
+    scenario = load_scenario_text(
+        HEAD
+        + """\
+horizon: 5y
+items: {shell: {unit_cost: 1k, escalation: -20%/y}}
+holders: {army: {stock: {shell: $1B}}}
+"""
+    )
+    price = scenario.items["shell"].price
+    assert price is not None and price.lowest == 1e9 / MAX_QUANTITY
+
+
+def _run(text: str, runs: int = 400) -> xr.Dataset:
+    import sim
+
+    scenario = load_scenario_text(HEAD + text)
+    return sim.run(scenario, runs=runs, seed=3).dataset
+
+
+def test_uncertain_prices_are_clipped_per_run_and_counted() -> None:
+    # half the draws of normal(0, ~3) are below 0: clipped to 1e9 / 1e15 and counted
+    data = _run("""\
+horizon: 1y
+items: {shell: {unit_cost: -5 to 5}}
+holders: {army: {stock: {shell: $1B}}}
+""")
+    stock = data.stock.sel(holder="army", item="shell").isel(time=0).values
+    price = data.unit_price.sel(item="shell").isel(time=0).values
+    clipped = int(np.count_nonzero(price == 1e-6))
+    assert np.all(np.isfinite(stock)) and stock.max() <= MAX_QUANTITY * (1 + 1e-12)
+    np.testing.assert_allclose(stock * price, 1e9, rtol=1e-6)
+    assert f'"items.shell.unit_cost": {clipped}' in data.attrs["clipped_draws"]
+    assert 150 < clipped < 250  # about half of 400 (P = 0.5, sd 10)
+
+
+def test_an_uncertain_escalation_is_held_within_the_bounds() -> None:
+    data = _run("""\
+horizon: 10y
+report_every: 1y
+items: {shell: {unit_cost: 1000, escalation: -99.99% to 1000% /y}}
+holders: {army: {stock: {shell: $1B}}}
+production:
+  line: {item: shell, to: army, rate: $1M/mo}
+""")
+    price = data.unit_price.sel(item="shell").values
+    assert np.all(price >= 1e-6 * (1 - 1e-9)) and np.all(price <= MAX_PRICE * (1 + 1e-9))
+    assert np.all(np.isfinite(data.stock.values)) and np.all(np.isfinite(data.stock_value.values))
+    assert '"items.shell.escalation"' in data.attrs["clipped_draws"]
+    assert MIN_PRICE < 1e-6
+
+
+# -- item 5: damaged results files ---------------------------------------------------------------
+
+READERS = [
+    ["chart", "{f}", "--out", "{d}/c.png"],
+    ["compare", "{f}", "{f}", "--out", "{d}/cmp.png"],
+    ["explain", "{f}"],
+    ["probability", "{f}", "--holder", "us", "--item", "shell_155", "--out", "{d}/p.png"],
+    ["brief", "{f}", "--pptx", "{d}/b.pptx"],
+    ["export", "{f}", "--xlsx", "{d}/e.xlsx"],
+    ["check", "{f}", "--out", "{d}/chk"],
+]
+
+
+def _damaged(tmp_path: Path, damage: str) -> Path:
+    path = tmp_path / f"{damage}.nc"
+    data = fake_results(runs=20)
+    if damage == "foreign":
+        with h5py.File(path, "w") as file:  # datasets without named dimensions
+            file["values"] = np.arange(6.0).reshape(2, 3)
+        return path
+    if damage == "no_attributes":
+        data.attrs = {}
+    elif damage == "no_start":
+        del data.attrs["start"]
+    elif damage == "zero_runs":
+        data = data.isel(run=slice(0, 0))
+    elif damage == "no_depleted_at":
+        data = data.drop_vars("depleted_at")
+    elif damage == "stock_transposed":
+        data["stock"] = data.stock.transpose("time", "run", "holder", "item")
+    data.to_netcdf(path, engine="h5netcdf")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [("no_attributes", "no attribute scenario, start, end, runs, seed"),
+     ("no_start", "no attribute start"),
+     ("zero_runs", "results of no runs"),
+     ("no_depleted_at", "not a stockpile results file (no depleted_at)"),
+     ("stock_transposed", "stock is not over run, time, holder, item"),
+     ("foreign", "not a stockpile results file (no stock, ")],
+)  # fmt: skip
+@pytest.mark.parametrize("reader", READERS, ids=[r[0] for r in READERS])
+def test_a_damaged_results_file_is_refused_in_one_line(
+    tmp_path: Path, damage: str, said: str, reader: list[str]
+) -> None:
+    path = _damaged(tmp_path, damage)
+    status, output = answer([a.format(f=path, d=tmp_path) for a in reader])
+    assert status == 2
+    assert output.startswith(f"Error: {path}: ") and said in output
+    assert len(output.strip().splitlines()) == 1
+    assert not any(p.suffix in (".png", ".pptx", ".xlsx") for p in tmp_path.iterdir())
+
+
+def test_whole_results_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "results.nc"
+    fake_results(runs=20).to_netcdf(path, engine="h5netcdf")
+    status, output = answer(["chart", str(path), "--out", str(tmp_path / "t.png")])
+    assert status == 0, output
+
+
+def test_a_brief_of_results_that_cannot_share_a_pack_is_refused(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.nc", tmp_path / "b.nc"
+    fake_results(runs=20).to_netcdf(first, engine="h5netcdf")
+    other = fake_results(runs=20).assign_coords(holder=["uk", "poland"])
+    other.to_netcdf(second, engine="h5netcdf")
+    status, output = answer(["brief", str(first), str(second), "--pptx", str(tmp_path / "x.pptx")])
+    assert status == 2 and len(output.strip().splitlines()) == 1
+    assert output.startswith("Error: these results cannot share a pack: unknown holder")
+    assert not (tmp_path / "x.pptx").exists()
