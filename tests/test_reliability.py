@@ -9,9 +9,11 @@ counted) where it is uncertain. Results files: read by every reading command onl
 from __future__ import annotations
 
 import math
+import random
 import warnings
 from pathlib import Path
 
+import fuzz
 import h5py
 import numpy as np
 import pytest
@@ -217,3 +219,27 @@ def test_a_brief_of_results_that_cannot_share_a_pack_is_refused(tmp_path: Path) 
     assert status == 2 and len(output.strip().splitlines()) == 1
     assert output.startswith("Error: these results cannot share a pack: unknown holder")
     assert not (tmp_path / "x.pptx").exists()
+
+
+# -- the fuzz family of damaged results files ----------------------------------------------------
+
+
+@pytest.mark.parametrize("damage", fuzz.DAMAGES)
+def test_every_reader_answers_a_damaged_file_cleanly(tmp_path: Path, damage: str) -> None:
+    """One file per kind of damage through every reading command: exit 0 or 2, no traceback,
+    no warning, a refusal in one line (``python tests/fuzz.py --results`` searches more)."""
+    found, path = fuzz.damaged_results(tmp_path, random.Random(damage), damage)
+    defects = [d for reader in fuzz.READERS for d in fuzz.check_results(found, path, reader)]
+    assert defects == []
+
+
+def test_the_results_check_can_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader that raises on a damaged file counts as a defect."""
+
+    def broken(*args: object) -> None:
+        raise KeyError("start")
+
+    monkeypatch.setattr("sim.cli.files.open_results", broken)
+    monkeypatch.setattr("sim.cli.explain.open_results", broken)
+    found, path = fuzz.damaged_results(tmp_path, random.Random(0), "no_attributes")
+    assert fuzz.check_results(found, path, ["explain", "{f}"]) != []
