@@ -111,12 +111,17 @@ class Explanation:
         ]
         for row in rows.to_dict("records"):
             out.append(
-                f"{row['input']:<{width}}  {row['first_order']:>6.0%} "
-                f"{row['first_order_se']:>5.0%}  {row['rank_correlation']:>+6.2f}  "
+                f"{row['input']:<{width}}  {_percent(row['first_order']):>6} "
+                f"{_percent(row['first_order_se']):>5}  {row['rank_correlation']:>+6.2f}  "
                 f"{show(float(row['median_at_p10'])):>18}  "
                 f"{show(float(row['median_at_p90'])):>18}"
             )
         return out
+
+
+def _percent(share: float) -> str:
+    """``56%``; ``-`` where it is unknown (a bootstrap of an outcome that barely varies)."""
+    return f"{share:.0%}" if np.isfinite(share) else "-"
 
 
 def outcome(dataset: xr.Dataset, metric: str, holder: str, item: str) -> Outcome:

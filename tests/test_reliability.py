@@ -243,3 +243,28 @@ def test_the_results_check_can_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr("sim.cli.explain.open_results", broken)
     found, path = fuzz.damaged_results(tmp_path, random.Random(0), "no_attributes")
     assert fuzz.check_results(found, path, ["explain", "{f}"]) != []
+
+
+# -- items 10 and 11: no warning, no nonsense ------------------------------------------------
+
+
+def test_repeated_quantiles_make_one_column_each() -> None:
+    from sim.cli.run import parse_quantiles
+
+    assert parse_quantiles("50,50,50") == (0.5,)
+    assert parse_quantiles("90,10,90,50") == (0.9, 0.1, 0.5)
+
+
+def test_an_unknown_share_is_shown_as_a_dash_not_nan_percent() -> None:
+    import pandas as pd
+
+    from sim.sensitivity import Explanation, Outcome
+
+    table = pd.DataFrame({"input": ["a.b"], "first_order": [0.5], "first_order_se": [np.nan],
+                          "rank_correlation": [0.1], "median_at_p10": [1.0],
+                          "median_at_p90": [2.0]})  # fmt: skip
+    start = np.datetime64("2024-01-01", "s")
+    outcome = Outcome("trough", "h", "i", np.array([1.0, 2.0]), False, start)
+    found = Explanation(outcome, table, 0.5, 1.5, 2, False)
+    (line,) = found.lines()[1:]
+    assert "nan" not in line and line.split()[1:3] == ["50%", "-"]

@@ -210,14 +210,15 @@ def write_outputs(
 
 
 def parse_quantiles(text: str) -> tuple[float, ...]:
-    """``10,50,80,90`` (percentiles) as ``(0.1, 0.5, 0.8, 0.9)``; exit 2 when unreadable."""
+    """``10,50,80,90`` (percentiles) as ``(0.1, 0.5, 0.8, 0.9)``, each once (a repeated one
+    would make two columns of one name); exit 2 when unreadable."""
     try:
         values = tuple(float(part) / 100 for part in text.split(",") if part.strip())
     except ValueError:
         values = ()
     if not values or any(not 0 <= q <= 1 for q in values):
         raise click.BadParameter(f"{text!r}: write percentiles from 0 to 100, e.g. 10,50,80,90")
-    return values
+    return tuple(dict.fromkeys(values))
 
 
 def _value_columns(summary: pd.DataFrame) -> list[str]:
