@@ -268,3 +268,14 @@ def test_an_unknown_share_is_shown_as_a_dash_not_nan_percent() -> None:
     found = Explanation(outcome, table, 0.5, 1.5, 2, False)
     (line,) = found.lines()[1:]
     assert "nan" not in line and line.split()[1:3] == ["50%", "-"]
+
+
+def test_a_by_date_before_the_start_is_refused(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(HEAD + "horizon: 1y\nitems: {shell: {}}\nholders: {army: {}}\n")
+    out = tmp_path / "out"
+    status, output = answer(["run", str(scenario), "--by", "1582-12-31", "--out", str(out)])
+    assert status == 2 and not out.exists()
+    assert output.strip() == (
+        "--by 1582-12-31: before the scenario's start, 2024-01-01 (give a date within the scenario)"
+    )

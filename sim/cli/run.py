@@ -85,6 +85,10 @@ def run(
     """Simulate SCENARIO and write results.nc, summary.csv, run.json and charts/ to --out."""
     started = time.perf_counter()
     loaded = load_or_exit(scenario, list(overrides))
+    early = [d.date() for d in by if d.date() < loaded.start]
+    if early:
+        exit_with_problems([f"--by {early[0]}: before the scenario's start, {loaded.start} "
+                            "(give a date within the scenario)"])  # fmt: skip
     if not allow_large:
         refused = refusals(loaded, runs=runs, workers=workers, summary=summary_only,
                            deterministic=deterministic)  # fmt: skip
