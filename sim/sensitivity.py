@@ -140,6 +140,9 @@ def outcome(dataset: xr.Dataset, metric: str, holder: str, item: str) -> Outcome
         times = dataset["time"].values
         if day < times[0]:
             raise ExplainError(f"{metric}: the date is before the start ({str(times[0])[:10]})")
+        if day > times[-1]:
+            end = str(times[-1])[:10]
+            raise ExplainError(f"{metric}: the date is after the end, {end} (or stock_at_end)")
         cell = dataset["stock"].sel(holder=holder, item=item)
         values = cell.sel(time=day, method="pad").transpose("run").values
         return Outcome(metric, holder, item, np.asarray(values, float), False, start)

@@ -279,3 +279,16 @@ def test_a_by_date_before_the_start_is_refused(tmp_path: Path) -> None:
     assert output.strip() == (
         "--by 1582-12-31: before the scenario's start, 2024-01-01 (give a date within the scenario)"
     )
+
+
+def test_stock_at_a_date_past_the_end_is_refused() -> None:
+    from sim.sensitivity import ExplainError, outcome
+
+    data = fake_results(runs=20, end="2024-12-31")
+    found = outcome(data, "stock@2024-12-26", "us", "m777")  # the last reported time
+    assert len(found.values) == 20
+    with pytest.raises(ExplainError) as refused:
+        outcome(data, "stock@2025-06-01", "us", "m777")
+    assert str(refused.value) == (
+        "stock@2025-06-01: the date is after the end, 2024-12-26 (or stock_at_end)"
+    )
