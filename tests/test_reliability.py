@@ -292,3 +292,15 @@ def test_stock_at_a_date_past_the_end_is_refused() -> None:
     assert str(refused.value) == (
         "stock@2025-06-01: the date is after the end, 2024-12-26 (or stock_at_end)"
     )
+
+
+def test_many_fan_bands_are_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "results.nc"
+    fake_results(runs=20).to_netcdf(path, engine="h5netcdf")
+    base = ["chart", str(path), "--kind", "fan", "--holder", "us", "--item", "shell_155"]
+    status, output = answer([*base, "--bands", "10,20,30,40,50,60,70,80,90", "--out",
+                             str(tmp_path / "many.png")])  # fmt: skip
+    assert status == 2 and output.strip() == "Error: at most 6 bands, got 9 (e.g. 95,60)"
+    status, output = answer([*base, "--bands", "90,80,70,60,50,40", "--out",
+                             str(tmp_path / "six.png")])  # fmt: skip
+    assert status == 0, output
