@@ -42,6 +42,10 @@ TAIL = 1e-9
 MAX_SEED = 2**63 - 1
 MAX_RUNS = 10**9
 
+#: Variants of one sweep (each is a whole run of the scenario): a grid ``A..B:N`` and the
+#: product of two grids are refused beyond it before anything is allocated or run.
+MAX_VARIANTS = 10_000
+
 # -- input (hard) ----------------------------------------------------------------------------
 
 #: A scenario file is a regular file of at most this many bytes.

@@ -304,3 +304,32 @@ def test_many_fan_bands_are_refused_in_one_line(tmp_path: Path) -> None:
     status, output = answer([*base, "--bands", "90,80,70,60,50,40", "--out",
                              str(tmp_path / "six.png")])  # fmt: skip
     assert status == 0, output
+
+
+@pytest.mark.parametrize("count", ["1000000000", "100000000000000000000"])
+def test_a_huge_sweep_grid_is_refused_before_anything_is_allocated(count: str) -> None:
+    from sim.vary import VaryError, parse_vary
+
+    with pytest.raises(VaryError, match="beyond the limit of 10,000 variants"):
+        parse_vary(f"production.plant.rate=x0.5..x2:{count}", grid=True)
+    assert len(parse_vary("production.plant.rate=x0.5..x2:10000", grid=True).grid()) == 10_000
+
+
+def test_two_grids_whose_product_is_too_large_are_refused(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        HEAD
+        + """\
+horizon: 1y
+items: {shell: {}}
+holders: {army: {stock: {shell: 1000}}}
+consumption: {fire: {holder: army, item: shell, rate: 10/d}}
+"""
+    )
+    grid = "consumption.fire.rate=x0.5..x2:200"
+    status, output = answer(["sweep", str(scenario), "--vary", grid, "--vary",
+                             grid.replace("rate", "every"), "--runs", "20"])  # fmt: skip
+    assert status == 2
+    assert output.strip() == (
+        "Error: these --vary make 40,000 variants, beyond the limit of 10,000 (docs/limits.md)"
+    )
