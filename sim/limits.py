@@ -30,11 +30,21 @@ MIN_STEP_DAYS = 1 / 86_400
 #: and the far tails of a distribution (one draw in a billion). Counts stay exact in float64
 #: and far below int64, in which losses are drawn.
 MAX_QUANTITY = 1e15
+#: The range of an item's price per unit, at every day of the horizon (after escalation): a
+#: price must be > 0 to convert money into units, and values (units x price) stay finite.
+#: An item whose amounts in money reach ``M`` costs at least ``M / MAX_QUANTITY`` a unit, so
+#: no amount in money buys more than the largest quantity.
+MIN_PRICE = 1e-9
+MAX_PRICE = MAX_QUANTITY
 #: How far into a distribution's tails the limit applies: the quantiles TAIL and 1 - TAIL.
 TAIL = 1e-9
 #: Seeds are stored as 64-bit integers in results.nc.
 MAX_SEED = 2**63 - 1
 MAX_RUNS = 10**9
+
+#: Variants of one sweep (each is a whole run of the scenario): a grid ``A..B:N`` and the
+#: product of two grids are refused beyond it before anything is allocated or run.
+MAX_VARIANTS = 10_000
 
 # -- input (hard) ----------------------------------------------------------------------------
 

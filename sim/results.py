@@ -337,9 +337,12 @@ class Results:
 
 
 def read_dataset(path: str | Path) -> xr.Dataset:
-    """The Dataset in a results file, lazily, with dates in seconds (any year to 9999)."""
+    """The Dataset in a results file, lazily, with dates in seconds (any year to 9999).
+
+    HDF5 data sets without named dimensions (a file another tool wrote) get phony ones, as the
+    reader's default, said explicitly so that it warns of nothing."""
     dates = xr.coders.CFDatetimeCoder(time_unit=DATE_UNIT)
-    return xr.open_dataset(path, engine="h5netcdf", decode_times=dates)
+    return xr.open_dataset(path, engine="h5netcdf", decode_times=dates, phony_dims="access")
 
 
 def open_results(path: str | Path) -> Results:

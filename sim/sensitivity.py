@@ -111,12 +111,17 @@ class Explanation:
         ]
         for row in rows.to_dict("records"):
             out.append(
-                f"{row['input']:<{width}}  {row['first_order']:>6.0%} "
-                f"{row['first_order_se']:>5.0%}  {row['rank_correlation']:>+6.2f}  "
+                f"{row['input']:<{width}}  {_percent(row['first_order']):>6} "
+                f"{_percent(row['first_order_se']):>5}  {row['rank_correlation']:>+6.2f}  "
                 f"{show(float(row['median_at_p10'])):>18}  "
                 f"{show(float(row['median_at_p90'])):>18}"
             )
         return out
+
+
+def _percent(share: float) -> str:
+    """``56%``; ``-`` where it is unknown (a bootstrap of an outcome that barely varies)."""
+    return f"{share:.0%}" if np.isfinite(share) else "-"
 
 
 def outcome(dataset: xr.Dataset, metric: str, holder: str, item: str) -> Outcome:
@@ -135,6 +140,9 @@ def outcome(dataset: xr.Dataset, metric: str, holder: str, item: str) -> Outcome
         times = dataset["time"].values
         if day < times[0]:
             raise ExplainError(f"{metric}: the date is before the start ({str(times[0])[:10]})")
+        if day > times[-1]:
+            end = str(times[-1])[:10]
+            raise ExplainError(f"{metric}: the date is after the end, {end} (or stock_at_end)")
         cell = dataset["stock"].sel(holder=holder, item=item)
         values = cell.sel(time=day, method="pad").transpose("run").values
         return Outcome(metric, holder, item, np.asarray(values, float), False, start)

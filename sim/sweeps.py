@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ import xarray as xr
 
 from sim.flows import FLOWS
 from sim.goals import Goal, parse_goal
+from sim.limits import MAX_VARIANTS
 from sim.sensitivity import Outcome, outcome
 from sim.vary import Vary, VaryError, load_variant, meaning, parse_vary, read_tree
 from sim.vary import overrides as changes_for
@@ -78,6 +80,10 @@ def sweep(
     specs = tuple(parse_vary(v, grid=True) for v in vary)
     if not 1 <= len(specs) <= 2:
         raise VaryError("a sweep varies one or two inputs")
+    variants = math.prod(len(s.grid()) for s in specs)
+    if variants > MAX_VARIANTS:
+        raise VaryError(f"these --vary make {variants:,} variants, beyond the limit of "
+                        f"{MAX_VARIANTS:,} (docs/limits.md)")  # fmt: skip
     base = load_scenario(scenario, overrides=list(overrides))
     target = None if goal is None else parse_goal(goal, list(base.holders), list(base.items))
     if target is not None:

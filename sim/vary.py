@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from sim.limits import MAX_VARIANTS
 from sim.scenario.model import Scenario
 from sim.scenario.values import GrammarError, parse_number
 from sim.scenario.yaml_source import key_text
@@ -131,6 +132,9 @@ def _range(text: str, path: str, low: str, high: str, count: int | None) -> Vary
         return spec
     if count < 2:
         raise VaryError(f"--vary {text}: a grid needs at least 2 values")
+    if count > MAX_VARIANTS:
+        raise VaryError(f"--vary {text}: a grid of {count:,} values, beyond the limit of "
+                        f"{MAX_VARIANTS:,} variants (docs/limits.md)")  # fmt: skip
     geometric = spec.mode == "scale"
     points = np.geomspace if geometric else np.linspace
     values = tuple(float(v) for v in points(spec.low, spec.high, count))

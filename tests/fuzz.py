@@ -6,6 +6,9 @@
     python tests/fuzz.py --cases 2000 --seed 7
 
 prints the counts (tried, refused, ran, crashed) and every crash with the file that caused it.
+``python tests/fuzz.py --results --cases 100`` runs damaged results files (attributes removed,
+zero runs, a variable dropped, foreign NetCDF or HDF5, changed bytes) through every reading
+command instead.
 """
 
 from __future__ import annotations
@@ -270,6 +273,75 @@ def check(case: Case, folder: Path) -> Outcome:
     return Outcome(case, checked, ran, defects)
 
 
+# -- damaged results files through the reading commands ---------------------------------------
+
+#: The commands that read a results file (``{f}`` the file, ``{d}`` a folder for outputs).
+READERS = [
+    ["chart", "{f}", "--out", "{d}/c.png"],
+    ["chart", "{f}", "--kind", "fan", "--holder", "us", "--item", "shell_155",
+     "--out", "{d}/f.png"],
+    ["compare", "{f}", "{f}", "--out", "{d}/cmp.png"],
+    ["explain", "{f}"],
+    ["probability", "{f}", "--holder", "us", "--item", "shell_155", "--out", "{d}/p.png"],
+    ["brief", "{f}", "--pptx", "{d}/b.pptx"],
+    ["export", "{f}", "--xlsx", "{d}/e.xlsx"],
+    ["check", "{f}", "--out", "{d}/chk"],
+]  # fmt: skip
+DAMAGES = ["no_attributes", "one_attribute", "zero_runs", "zero_times", "variable", "foreign",
+           "phony", "bytes"]  # fmt: skip
+
+
+def damaged_results(
+    folder: Path, rng: random.Random, damage: str | None = None
+) -> tuple[str, Path]:
+    """A damaged results file in ``folder`` (the damage's name, the file): attributes removed,
+    zero runs or times, a variable dropped, a foreign NetCDF or HDF5 file, bytes changed."""
+    import h5py
+    import numpy as np
+    import xarray as xr
+    from fake_results import fake_results
+
+    path = folder / "results.nc"
+    path.unlink(missing_ok=True)
+    damage = damage or rng.choice(DAMAGES)
+    data = fake_results(runs=rng.choice([1, 5]), seed=rng.randrange(100))
+    if damage == "no_attributes":
+        data.attrs = {}
+    elif damage == "one_attribute":
+        del data.attrs[rng.choice(sorted(data.attrs))]
+    elif damage == "zero_runs":
+        data = data.isel(run=slice(0, 0))
+    elif damage == "zero_times":
+        data = data.isel(time=slice(0, 0))
+    elif damage == "variable":
+        name = rng.choice(sorted(str(n) for n in data.variables))
+        damage += f":{name}"
+        data = data.drop_vars(name)
+    elif damage == "foreign":
+        data = xr.Dataset({"stock": (("x",), np.arange(3.0))}, attrs={"scenario": "x"})
+    if damage == "phony":
+        with h5py.File(path, "w") as file:
+            file["values"] = np.arange(6.0).reshape(2, 3)
+        return damage, path
+    data.to_netcdf(path, engine="h5netcdf")
+    if damage == "bytes":
+        raw = bytearray(path.read_bytes())
+        for _ in range(rng.choice([1, 10, 100])):
+            raw[rng.randrange(len(raw))] = rng.randrange(256)
+        path.write_bytes(bytes(raw))
+    return damage, path
+
+
+def check_results(damage: str, path: Path, reader: list[str]) -> list[str]:
+    """Defects of one reading command on a damaged file: it must exit 0 or 2, with no
+    traceback or Python warning, and a refusal in one line."""
+    args = [a.format(f=path, d=path.parent) for a in reader]
+    status, stderr, defects = _answer(args)
+    if status == 2 and len(stderr.strip().splitlines()) != 1:
+        defects.append(f"refusal not in one line: {stderr[:300]!r}")
+    return [f"{damage}: {' '.join(reader[:1])}: {d}" for d in defects]
+
+
 def peak_memory_bytes() -> int:
     """Peak resident memory of this process so far (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -280,8 +352,11 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--folder", type=Path, default=Path("fuzz-work"))
+    parser.add_argument("--results", action="store_true", help="damaged results files instead")
     args = parser.parse_args()
     args.folder.mkdir(exist_ok=True)
+    if args.results:
+        sys.exit(_results_main(args.cases, args.seed, args.folder))
     counts = {"tried": 0, "refused": 0, "ran": 0, "crashed": 0}
     began = time.perf_counter()
     for case in cases(args.cases, args.seed):
@@ -298,6 +373,19 @@ def main() -> None:
     seconds = time.perf_counter() - began
     print(counts, f"{seconds:.0f} s, peak memory {peak_memory_bytes() / 2**30:.2f} GiB")
     sys.exit(1 if counts["crashed"] else 0)
+
+
+def _results_main(count: int, seed: int, folder: Path) -> int:
+    rng = random.Random(seed)
+    crashed = 0
+    for _ in range(count):
+        damage, path = damaged_results(folder, rng)
+        for reader in READERS:
+            for defect in check_results(damage, path, reader):
+                crashed += 1
+                print("DEFECT", defect)
+    print({"files": count, "defects": crashed})
+    return 1 if crashed else 0
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -36,11 +37,9 @@ def brief(
         pptx = _default(results, "brief.pptx", "--pptx")
     pptx_file = OutputFile.checked(pptx, (".pptx",), force=force) if pptx else None
     pdf_file = OutputFile.checked(pdf, (".pdf",), force=force) if pdf else None
-    with _extra("python-pptx"):
-        from sim.brief import pack
     from sim.brief.render import RenderError, font_problem, to_pdf
 
-    deck = pack.single(datasets[0]) if len(datasets) == 1 else pack.compared(datasets, names)
+    deck = _deck(datasets, names)
     if pptx_file is not None:
         pptx_file.write(deck.save)
     if pdf_file is not None:
@@ -90,6 +89,19 @@ def _extra(package: str) -> Iterator[None]:
         raise BadInput(
             f"this command needs {package}, which is not installed: pip install 'stockpile[brief]'"
         ) from None
+
+
+def _deck(datasets: list[Any], names: list[str]) -> Any:
+    """The pack; results that cannot share a pack (other holders or items) are refused."""
+    with _extra("python-pptx"):
+        from sim.brief import pack
+    from sim.outcomes import NotKept
+    from sim.plots import ChartError
+
+    try:
+        return pack.single(datasets[0]) if len(datasets) == 1 else pack.compared(datasets, names)
+    except (ChartError, NotKept) as error:
+        raise BadInput(f"these results cannot share a pack: {error}") from None
 
 
 def _labels(labels: str | None, count: int) -> list[str]:

@@ -35,7 +35,8 @@ def results_file(path: Path) -> Path:
 
 
 def open_results(path: Path) -> Any:
-    """The results Dataset RESULTS names, loaded into memory; BadInput when unreadable."""
+    """The results Dataset RESULTS names, loaded into memory; BadInput when it is unreadable
+    or not whole results (``sim.contract``: attributes, variables, at least one run)."""
     found = results_file(path)
     from sim.results import read_dataset
 
@@ -44,9 +45,11 @@ def open_results(path: Path) -> Any:
             dataset = stored.load()
     except Exception as error:  # any reader failure means "not a results file"
         raise BadInput(f"{found}: not a readable results file ({type(error).__name__})") from None
-    missing = [v for v in ("stock", "trough", "target", "holder", "item") if v not in dataset]
-    if missing:
-        raise BadInput(f"{found}: not a stockpile results file (no {', '.join(missing)})")
+    from sim.contract import problem
+
+    found_problem = problem(dataset)
+    if found_problem is not None:
+        raise BadInput(f"{found}: {found_problem}")
     return dataset
 
 

@@ -98,6 +98,10 @@ def run(
     """Simulate SCENARIO and write results.nc, summary.csv, run.json and charts/ to --out."""
     started = time.perf_counter()
     loaded = load_or_exit(scenario, list(overrides))
+    early = [d.date() for d in by if d.date() < loaded.start]
+    if early:
+        exit_with_problems([f"--by {early[0]}: before the scenario's start, {loaded.start} "
+                            "(give a date within the scenario)"])  # fmt: skip
     given, calibrated = None, None
     if posterior is not None:
         from sim.cli.evidence_calibrate import posterior_inputs
@@ -253,14 +257,15 @@ def write_outputs(
 
 
 def parse_quantiles(text: str) -> tuple[float, ...]:
-    """``10,50,80,90`` (percentiles) as ``(0.1, 0.5, 0.8, 0.9)``; exit 2 when unreadable."""
+    """``10,50,80,90`` (percentiles) as ``(0.1, 0.5, 0.8, 0.9)``, each once (a repeated one
+    would make two columns of one name); exit 2 when unreadable."""
     try:
         values = tuple(float(part) / 100 for part in text.split(",") if part.strip())
     except ValueError:
         values = ()
     if not values or any(not 0 <= q <= 1 for q in values):
         raise click.BadParameter(f"{text!r}: write percentiles from 0 to 100, e.g. 10,50,80,90")
-    return values
+    return tuple(dict.fromkeys(values))
 
 
 def _value_columns(summary: pd.DataFrame) -> list[str]:

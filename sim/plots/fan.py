@@ -43,11 +43,14 @@ def fan(
 
 
 def band_colours(bands: Sequence[float]) -> tuple[tuple[float, str], ...]:
-    """Central coverages, widest first, each with a blue that darkens as bands narrow."""
+    """Central coverages, widest first, each with a blue that darkens as bands narrow; at most
+    one band per blue."""
     ordered = sorted({float(b) for b in bands}, reverse=True)
     if not ordered or any(not 0 < b < 1 for b in ordered):
         raise style.ChartError(f"bands are coverages between 0 and 1, got {list(bands)}")
     ramp = ("#deebf7", "#c6dbef", "#b3d1ea", "#9ecae1", "#6fa6d6", "#4a8cc7")
+    if len(ordered) > len(ramp):  # more would share colours and crowd the legend
+        raise style.ChartError(f"at most {len(ramp)} bands, got {len(ordered)} (e.g. 95,60)")
     step = max(len(ramp) // len(ordered), 1)
     return tuple((b, ramp[min(k * step, len(ramp) - 1)]) for k, b in enumerate(ordered))
 

@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 from sim.distributions import Distribution
 from sim.flows import FLOWS, value_name
 from sim.ledger import Allocate, Ledger, Trajectory
+from sim.limits import MAX_PRICE
 from sim.processes.draws import Draws
 from sim.processes.schedule import DrawnSchedule, Integrator, draw_rates
 from sim.scenario.model import Amount, Money, Price, Schedule
@@ -45,8 +46,6 @@ if TYPE_CHECKING:
 
 FloatArray = NDArray[np.float64]
 
-#: Lowest price a draw is clipped to (a price must be > 0 to convert money into units).
-MIN_PRICE = 1e-9
 #: Longest piece integrated by one Gauss-Legendre rule (days); longer pieces are split.
 PIECE_DAYS = 7.0
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(8)
@@ -95,14 +94,39 @@ class PricePath:
         return price
 
 
-def draw_path(price: Price, draws: Draws, path: str) -> PricePath:
-    """Draw an item's price path once per run: each milestone's value, then its escalation."""
-    values = np.stack([draws.value(v, f"{path}.unit_cost", MIN_PRICE) for v in price.values])
+def draw_path(price: Price, draws: Draws, path: str, end_day: float = 0.0) -> PricePath:
+    """Draw an item's price path once per run: each milestone's value, then its escalation.
+
+    Every day of the horizon (``end_day`` days) the price stays within ``[price.lowest,
+    MAX_PRICE]``: a milestone's draw outside is clipped, and so is an escalation that would take
+    the run's path outside by the end (each clip counted under its field's path).
+    """
+    where = f"{path}.unit_cost"
+    values = np.stack([draws.value(v, where, price.lowest, MAX_PRICE) for v in price.values])
     growth = None
     if price.escalation is not None:
         rate = draws.value(price.escalation, f"{path}.escalation", -1.0 + 1e-12)
         growth = np.log1p(rate) / price.escalation_days
+        if end_day > 0:
+            growth = _bounded_growth(growth, values, price.lowest, end_day, draws, path)
     return PricePath(np.asarray(price.days, dtype=np.float64), values, growth)
+
+
+def _bounded_growth(
+    growth: FloatArray, values: FloatArray, lowest: float, end_day: float, draws: Draws, path: str
+) -> FloatArray:
+    """``growth`` per run clipped so that the path of ``values`` stays within ``[lowest,
+    MAX_PRICE]`` through ``end_day`` (clips counted under the escalation's path)."""
+    low = np.log(lowest / values.min(axis=0)) / end_day  # <= 0: values are >= lowest
+    high = np.log(MAX_PRICE / values.max(axis=0)) / end_day  # >= 0
+    outside = (growth < low) | (growth > high)
+    clips = int(np.count_nonzero(outside))
+    if not clips:
+        return growth
+    key = f"{path}.escalation"
+    draws.clipped[key] = draws.clipped.get(key, 0) + clips
+    bounded: FloatArray = np.clip(growth, low, high)
+    return bounded
 
 
 class Prices:
@@ -120,7 +144,7 @@ class Prices:
         for item, price in items.items():
             if price is not None:
                 path = f"items.{item}"
-                paths[item] = draw_path(price, ctx.draws(path), path)
+                paths[item] = draw_path(price, ctx.draws(path), path, ctx.end_day)
         return cls(paths, ctx.runs)
 
     def varies(self, item: str) -> bool:

@@ -24,7 +24,7 @@ from sim.distributions import Distribution, Fixed
 from sim.flows import BY_NAME
 from sim.limits import MAX_DAYS, MAX_QUANTITY, MAX_RUNS, MAX_SEED, MIN_STEP_DAYS, TAIL
 from sim.processes.registry import kinds
-from sim.scenario import model
+from sim.scenario import model, pricing
 from sim.scenario import observations as observed
 from sim.scenario import values as v
 from sim.scenario.observations import SECTION, ObservationSpec
@@ -53,6 +53,8 @@ class Builder:
         self.priced = self._priced()
         #: Data files read (as shown, bytes): they belong in the scenario's hash.
         self.data_files: list[tuple[str, bytes]] = []
+        #: Per priced item, the amounts in money read (far tails; rates over the horizon).
+        self.spent: dict[str, list[tuple[Path, float]]] = {}
 
     # ---- structure -------------------------------------------------------------------------
 
@@ -188,7 +190,10 @@ class Builder:
             if not self.money(path, parsed.currency, item):
                 return None
             dist = self._ranged(path, parsed.amount, INF)
-            return None if dist is None else model.Money(dist, parsed.currency)
+            if dist is None:
+                return None
+            self.spent.setdefault(item, []).append((path, _far(dist)))
+            return model.Money(dist, parsed.currency)
         return self._ranged(path, parsed, INF)
 
     def money(self, path: Path, currency: str, item: str) -> bool:
@@ -260,6 +265,9 @@ class Builder:
             currencies = dict.fromkeys(rate.currency for rate in schedule.rates)
             if not all([self.money(path, currency, item) for currency in currencies]):
                 return None
+            days = self.end_day if self.end_day < INF else MAX_DAYS
+            most = max(_far(r.amount) / r.period_days * days for r in schedule.rates)
+            self.spent.setdefault(item, []).append((path, most))
         if schedule is not None and isinstance(raw, Mapping):
             self._warn_dates(path, raw, "milestone")
         return schedule
@@ -268,8 +276,7 @@ class Builder:
         """An error if ``rate`` at its largest (its far tail) moves more than ``MAX_QUANTITY``
         over the horizon (the longest supported one while the horizon is unknown)."""
         days = self.end_day if self.end_day < INF else MAX_DAYS
-        amount = max(abs(rate.amount.quantile(q)) for q in (TAIL, 1 - TAIL))
-        total = amount / rate.period_days * days
+        total = _far(rate.amount) / rate.period_days * days
         if total <= MAX_QUANTITY:
             return None
         message = f"over {days:g} days this rate would move {total:g}, beyond {MAX_QUANTITY:g}"
@@ -494,6 +501,7 @@ class Builder:
             observed.warn_unmoved(self, observations, moved)
             observed_at = {o.holder for o in observations.values()}
             self.warn_unused(holders, moved, observed_at)
+            items = {n: pricing.bounded(self, item) for n, item in items.items()}
         if self.out.errors or self.start is None:
             return None
         return model.Scenario(
@@ -505,6 +513,11 @@ class Builder:
             observations=observations,
             **head,
         )
+
+
+def _far(dist: Distribution) -> float:
+    """The largest size ``dist`` takes in its far tails (one draw in ``1 / TAIL``)."""
+    return max(abs(dist.quantile(q)) for q in (TAIL, 1 - TAIL))
 
 
 def _moved(

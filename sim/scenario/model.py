@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sim.distributions import Distribution, Fixed
+from sim.limits import MIN_PRICE
 
 Interpolation = Literal["linear", "step"]
 
@@ -90,12 +91,16 @@ class Price:
     last. ``escalation`` (a fraction per
     ``escalation_days``, drawn once per run) compounds from start on top:
     ``price(t) = base(t) * (1 + g) ** (t / escalation_days)``.
+
+    ``lowest``: the lowest price a run may take on any day (``sim.limits.MIN_PRICE``, or more
+    where the item's amounts in money would otherwise buy more than the largest quantity).
     """
 
     days: tuple[float, ...]
     values: tuple[Distribution, ...]
     escalation: Distribution | None = None
     escalation_days: float = DAYS_PER_YEAR
+    lowest: float = MIN_PRICE
 
     @property
     def varies(self) -> bool:
