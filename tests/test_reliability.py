@@ -272,7 +272,9 @@ def test_an_unknown_share_is_shown_as_a_dash_not_nan_percent() -> None:
 
 def test_a_by_date_before_the_start_is_refused(tmp_path: Path) -> None:
     scenario = tmp_path / "s.yaml"
-    scenario.write_text(HEAD + "horizon: 1y\nitems: {shell: {}}\nholders: {army: {}}\n")
+    scenario.write_text(
+        HEAD + "horizon: 1y\nitems: {shell: {}}\nholders: {army: {stock: {shell: 5}}}\n"
+    )
     out = tmp_path / "out"
     status, output = answer(["run", str(scenario), "--by", "1582-12-31", "--out", str(out)])
     assert status == 2 and not out.exists()
