@@ -32,11 +32,15 @@ attrition:
 """
 
 
-def test_a_killed_worker_does_not_change_the_result(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("keep", ["full", "summary"])
+def test_a_killed_worker_does_not_change_the_result(
+    monkeypatch: pytest.MonkeyPatch, keep: str
+) -> None:
+    """A lost worker's chunks are recomputed from their own seeds, in either mode."""
     monkeypatch.setattr(sim.runner, "CHUNK_RUNS", 500)  # six small chunks
     scenario = sim.load_scenario_text(SCENARIO)
     runs = 6 * sim.runner.CHUNK_RUNS
-    local = sim.run(scenario, runs=runs, seed=8).dataset
+    local = sim.run(scenario, runs=runs, seed=8, keep=keep).dataset
     killed: list[int] = []
     with (
         distributed.LocalCluster(
@@ -51,7 +55,8 @@ def test_a_killed_worker_does_not_change_the_result(monkeypatch: pytest.MonkeyPa
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
 
-        remote = sim.run(scenario, runs=runs, seed=8, scheduler=client, progress=kill_a_worker_once)
+        remote = sim.run(scenario, runs=runs, seed=8, keep=keep, scheduler=client,
+                         progress=kill_a_worker_once)  # fmt: skip
         survivors = set(client.run(os.getpid).values())
     assert killed and killed[0] not in survivors, "a worker was killed during the run"
     xr.testing.assert_identical(local.drop_attrs(), remote.dataset.drop_attrs())
@@ -71,33 +76,3 @@ def test_summary_only_results_keep_the_same_inputs_on_dask(monkeypatch: pytest.M
     assert remote.sizes["sample"] == 1500  # every run of three small chunks
     for name in ("inputs", "sampled_depleted_at", "sampled_stock_at_end"):
         xr.testing.assert_identical(local[name], remote[name])
-
-
-@pytest.mark.slow
-def test_a_killed_worker_does_not_change_a_summary_only_result(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Summary-only chunks are recomputed from their own seeds as full ones are."""
-    monkeypatch.setattr(sim.runner, "CHUNK_RUNS", 500)
-    scenario = sim.load_scenario_text(SCENARIO)
-    runs = 6 * sim.runner.CHUNK_RUNS
-    local = sim.run(scenario, runs=runs, seed=8, keep="summary").dataset
-    killed: list[int] = []
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-
-        def kill_a_worker_once(_: int) -> None:
-            if not killed:
-                pid = sorted(client.run(os.getpid).values())[0]
-                os.kill(pid, signal.SIGKILL)
-                killed.append(pid)
-
-        remote = sim.run(scenario, runs=runs, seed=8, keep="summary", scheduler=client,
-                         progress=kill_a_worker_once)  # fmt: skip
-        survivors = set(client.run(os.getpid).values())
-    assert killed and killed[0] not in survivors, "a worker was killed during the run"
-    xr.testing.assert_identical(local.drop_attrs(), remote.dataset.drop_attrs())

@@ -40,13 +40,7 @@ def paths(
                     label=label)  # fmt: skip
         ax.plot(time, stock.median(), color=style.NAVY, linewidth=2.2, label="median of all runs")
         reference_lines(ax, dataset, holder, item)
-        style.date_axis(ax, time[0], time[-1])
-        style.thousands(ax)
-        ax.set_ylim(bottom=0)
-        ax.set_ylabel(style.unit(dataset, item))
-        holder_label = style.label(dataset, "holder", holder)
-        ax.set_title(f"{holder_label}: {style.label(dataset, 'item', item)}, single runs")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+        style.finish_cell_axes(ax, dataset, holder, item, ", single runs")
         if owned:
             style.decorate(fig, dataset)
     return fig if owned else ax

@@ -31,13 +31,8 @@ def shortfall(results: Any, holder: str, item: str, *, ax: Axes | None = None) -
                 label="not met (median)")  # fmt: skip
         ax.plot(time, used.median(), color=style.INK, linewidth=1.2, linestyle=(0, (5, 2)),
                 label="used (median)")  # fmt: skip
-        style.date_axis(ax, time[0], time[-1])
-        style.thousands(ax)
-        ax.set_ylim(bottom=0)
-        ax.set_ylabel(f"{style.unit(dataset, item)}, cumulative since start")
-        holder_label = style.label(dataset, "holder", holder)
-        ax.set_title(f"{holder_label}: {style.label(dataset, 'item', item)} wanted and not there")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+        style.finish_cell_axes(ax, dataset, holder, item, " wanted and not there",
+                               f"{style.unit(dataset, item)}, cumulative since start")  # fmt: skip
         if owned:
             style.decorate(fig, dataset)
     return fig if owned else ax

@@ -356,6 +356,21 @@ def percent(ax: Axes) -> None:
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
 
 
+def finish_cell_axes(
+    ax: Axes, dataset: xr.Dataset, holder: str, item: str, what: str, ylabel: str = ""
+) -> None:
+    """The common end of a chart of one holder's item over time: dated x axis, amounts from 0
+    with thousands separators, the unit (or ``ylabel``), the title "HOLDER: ITEM WHAT" and the
+    legend beside the axes."""
+    time = dataset["time"].values
+    date_axis(ax, time[0], time[-1])
+    thousands(ax)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(ylabel or unit(dataset, item))
+    ax.set_title(f"{label(dataset, 'holder', holder)}: {label(dataset, 'item', item)}{what}")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+
+
 def date_axis(ax: Axes, start: np.datetime64, end: np.datetime64, most: int = 9) -> None:
     """A dated x axis spanning exactly ``start`` to ``end`` with at most ``most`` ticks
     (``date_ticks``)."""
