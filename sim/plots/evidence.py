@@ -54,7 +54,7 @@ def against_record(results: Any, observation: str, *, ax: Axes | None = None) ->
             style.label(dataset, "item", item),
             style.label(dataset, "holder", holder),
         )
-        _, title = style.fit_title(f"{observation}: {what}, {item_label}, {holder_label}", 6.5)
+        _, title = style.fit_title(f"{holder_label}: {item_label}, {what}", 6.5)  # words, no ids
         ax.set_title(title, fontsize=11.5)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
         if owned:
