@@ -4,7 +4,7 @@ one run, one time, one holder and one item.
 
 >>> import xarray as xr
 >>> problem(xr.Dataset())
-'not a stockpile results file (no stock, floor, target, trough, depleted_at, ...)'
+'not a stockpile results file (no stock, in_transit, in_repair, awaiting_repair, on_order, ...)'
 """
 
 from __future__ import annotations
