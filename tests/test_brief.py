@@ -350,10 +350,3 @@ def test_the_bottom_line_comes_first_with_the_shortfall_in_numbers(tmp_path: Pat
     assert line.startswith(f"Front lacks {style.level(median)} rounds of 155mm shell by ")
     assert f"({share:.0%} of what it needed)" in line
     assert line in " ".join(" ".join(_texts(slides[1])).split())  # line breaks as spaces
-
-
-def test_an_assumption_centred_on_zero_reads_mean_0() -> None:
-    from sim.brief.assumptions import reading
-
-    assert reading("-10k to 10k") == "90% in -10k–10k, mean 0"  # not "mean -3.64e-12"
-    assert reading("1.5M to 3M") == "90% in 1.5M–3M, mean 2.17M"

@@ -95,9 +95,10 @@ def reading(written: str) -> str:
             return ""
         percent = "%" if "%" in written else ""
         scale = scale / 100 if percent else scale
-        numbers = [x / scale for x in (dist.quantile(0.05), dist.quantile(0.95), dist.mean)]
-        dust = 1e-9 * max(abs(x) for x in numbers)  # float dust: a mean of 0 is not -3.6e-12
-        low, high, mean = (_short(0.0 if abs(x) < dust else x) + percent for x in numbers)
+        low, high, mean = (
+            _short(x / scale) + percent for x in (dist.quantile(0.05), dist.quantile(0.95),
+                                                  dist.mean)
+        )  # fmt: skip
         return f"90% in {low}–{high}{unit}, mean {mean}{unit}"
     return ""
 
